@@ -1,0 +1,23 @@
+using Akka.Actor;
+
+namespace CallCluster.Contracts.Commands;
+
+/// <summary>Start (or, for an existing cmd_id with the same method and params, re-attach to) a command.
+/// <paramref name="Params"/> are the validated, alias-normalised string parameters.
+/// The entity answers <see cref="CommandAccepted"/> or <see cref="CommandRejected"/> to
+/// <paramref name="Subscriber"/>, then streams <see cref="CommandNotification"/>s to it.</summary>
+public sealed record StartCommand(
+    string CmdId,
+    string Method,
+    IReadOnlyDictionary<string, string> Params,
+    IActorRef Subscriber) : ICommandMessage;
+
+/// <summary>CommandSubscribe: replay notifications with seq &gt; <paramref name="AfterSeq"/>, then stream live ones.
+/// Answered with <see cref="CommandSubscribed"/> (before the replay) or <see cref="CommandRejected"/>.</summary>
+public sealed record SubscribeCommand(string CmdId, int AfterSeq, IActorRef Subscriber) : ICommandMessage;
+
+/// <summary>Stop streaming to a subscriber (its connection closed).</summary>
+public sealed record UnsubscribeCommand(string CmdId, IActorRef Subscriber) : ICommandMessage;
+
+/// <summary>CommandGet: answered with <see cref="CommandSnapshot"/> or <see cref="CommandRejected"/>.</summary>
+public sealed record GetCommand(string CmdId) : ICommandMessage;

@@ -1,1 +1,51 @@
-namespace CallCluster.Gateway; public static class Program { public static int Main(string[] args) => 0; }
+using Akka.Actor;
+using Akka.Event;
+using CallCluster.Hosting;
+
+namespace CallCluster.Gateway;
+
+/// <summary><c>dotnet run --project src/Gateway [-- --config FILE ...]</c>: a gateway-only process. It joins the
+/// cluster through CALLCLUSTER_SEEDS and reaches the command shards on call nodes through a shard region proxy.</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        CommandLineOptions options;
+        try
+        {
+            options = CommandLineOptions.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync("callcluster-gateway: " + e.Message + "\n" + Usage);
+            return 2;
+        }
+
+        if (options.Help)
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+
+        var config = ConfigLoader.Load(["base.conf", "gateway.conf", "gateway-process.conf"], options.ConfigFiles);
+        var system = ClusterBootstrap.CreateSystem(config);
+        using var signals = ShutdownSignals.RunCoordinatedShutdownOnSignals(system);
+        await ClusterBootstrap.JoinAsync(system, TimeSpan.FromSeconds(60));
+        var commandProxy = await ShardingSetup.StartCommandProxyAsync(system);
+        var server = await GatewayServer.StartAsync(system, commandProxy, GatewaySettings.FromConfig(system.Settings.Config));
+        system.Log.Info("Call API listening on {0}", server.Endpoint);
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "close-websockets", async () =>
+        {
+            await server.DisposeAsync();
+            return Akka.Done.Instance;
+        });
+
+        await system.WhenTerminated;
+        return 0;
+    }
+
+    private const string Usage =
+        "usage: CallCluster.Gateway [--config FILE]...\n" +
+        "  --config FILE  HOCON layered over the defaults in hocon/ (repeatable; later files win)\n" +
+        "Environment: CALLCLUSTER_SEEDS, CALLCLUSTER_WS_PORT, CALLCLUSTER_AKKA_HOST, CALLCLUSTER_AKKA_PORT, CALLCLUSTER_ROLES";
+}

@@ -1,6 +1,10 @@
 namespace CallCluster.Contracts.Dialogs;
 
-/// <summary>An OpenSIPS EVI event about one dialog, routed to that dialog's entity by Call-ID.</summary>
+/// <summary>An OpenSIPS EVI event about one dialog, routed to that dialog's entity by Call-ID.
+/// The union keys let MessagePack carry the concrete event inside <see cref="Commands.DialogEventNotice"/>.</summary>
+[MessagePack.Union(0, typeof(DialogStateChanged))]
+[MessagePack.Union(1, typeof(CallTransferEvent))]
+[MessagePack.Union(2, typeof(CallHoldEvent))]
 public interface IEviEvent : IDialogMessage;
 
 /// <summary>E_DLG_STATE_CHANGED (opensips-protocol.md §4.3). States: 1 unconfirmed, 2 early,

@@ -1,0 +1,35 @@
+namespace CallCluster.Contracts.Dialogs;
+
+/// <summary>What a command is going to do to a dialog; the dialog refuses operations that conflict.</summary>
+public enum DialogOperation
+{
+    /// <summary>Only listens (CallStart watching its own placeholder and new calls).</summary>
+    Observe = 0,
+    End = 1,
+    Hold = 2,
+    Transfer = 3,
+}
+
+/// <summary>A command wants this dialog's events for <paramref name="Operation"/>. The dialog records it (persisted)
+/// and answers <see cref="Commands.DialogAttached"/> to the sender with what it knows so far, or
+/// <see cref="Commands.DialogBusy"/> when another command's operation conflicts.</summary>
+public sealed record AttachCommand(string CallId, string CmdId, DialogOperation Operation = DialogOperation.Observe) : IDialogMessage;
+
+/// <summary>The command is done with this dialog.</summary>
+public sealed record DetachCommand(string CallId, string CmdId) : IDialogMessage;
+
+/// <summary>CallGet: answered with <see cref="DialogView"/>.</summary>
+public sealed record GetDialog(string CallId) : IDialogMessage;
+
+/// <summary>What a dialog entity knows. <paramref name="State"/> 0 = nothing heard yet, else the OpenSIPS state 1..5.
+/// <paramref name="CmdIds"/> are all commands that acted on the dialog.</summary>
+public sealed record DialogView(
+    string CallId,
+    string? DialogId,
+    string? FromTag,
+    string? ToTag,
+    int State,
+    IReadOnlyList<string> CmdIds,
+    bool CallerHeld = false,
+    bool CalleeHeld = false,
+    bool TransferAttempted = false) : ICallClusterMessage;

@@ -1,0 +1,469 @@
+using Akka.Actor;
+using Akka.Event;
+using CallCluster.Contracts.Commands;
+using CallCluster.Gateway.Protocol;
+
+namespace CallCluster.Gateway.Connection;
+
+/// <summary>One client connection: routes validated requests to the command region, pairs the answers with
+/// request ids, and writes replies and notifications to the outbound stream in protocol order (a request's
+/// reply before any notification of its command; notifications per command in seq order, no duplicates).
+/// States: Active (serving) → stopped. The outbound actor's death (client gone or too slow) or
+/// <see cref="ConnectionClosed"/> ends it; PostStop unsubscribes every command, which keep running.</summary>
+public sealed class ConnectionActor : ActorBase, IWithTimers
+{
+    /// <summary>Out-of-order notifications held per command before the gap is given up on (bounded memory).</summary>
+    private const int MaxAhead = 256;
+
+    private readonly IActorRef _region;
+    private readonly IActorRef _outbound;
+    private readonly GatewaySettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, List<PendingRequest>> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CommandTrack> _tracks = new(StringComparer.Ordinal);
+    private readonly Queue<PendingRequest> _deadlines = new();
+    private readonly long _askTimeoutMs;
+    private int _inFlight;
+
+    public ConnectionActor(IActorRef region, IActorRef outbound, GatewaySettings settings)
+    {
+        _region = region;
+        _outbound = outbound;
+        _settings = settings;
+        _askTimeoutMs = (long)settings.AskTimeout.TotalMilliseconds;
+        Become(Active);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IActorRef region, IActorRef outbound, GatewaySettings settings) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings));
+
+    protected override void PreStart()
+    {
+        Context.Watch(_outbound);
+        var tick = TimeSpan.FromMilliseconds(Math.Clamp(_settings.AskTimeout.TotalMilliseconds / 4, 20, 1000));
+        Timers.StartPeriodicTimer("ask-timeouts", CheckAskTimeouts.Instance, tick);
+    }
+
+    protected override void PostStop()
+    {
+        // Commands keep running without this connection; they can be re-attached with CommandSubscribe.
+        foreach (var cmdId in _tracks.Keys)
+        {
+            _region.Tell(new UnsubscribeCommand(cmdId, Self), ActorRefs.NoSender);
+        }
+
+        _tracks.Clear();
+        _pending.Clear();
+    }
+
+    protected override bool Receive(object message) => Active(message);
+
+    private bool Active(object message)
+    {
+        switch (message)
+        {
+            case CommandNotification n:
+                OnNotification(n);
+                return true;
+            case CommandAccepted a:
+                if (Take(a.CmdId, PendingKind.Start) is { } start)
+                {
+                    MarkAttached(a.CmdId);
+                    Complete(start, start.IdJson is { } id ? JsonRpcWriter.Started(id, a.CmdId) : null);
+                }
+
+                return true;
+            case InboundFrame frame:
+                OnFrame(frame);
+                return true;
+            case CommandSubscribed s:
+                if (Take(s.CmdId, PendingKind.Subscribe) is { } sub)
+                {
+                    MarkAttached(s.CmdId);
+                    Complete(sub, sub.IdJson is { } id ? JsonRpcWriter.Subscribed(id, s) : null);
+                }
+
+                return true;
+            case CommandSnapshot snapshot:
+                if (Take(snapshot.CmdId, PendingKind.Get) is { } get)
+                {
+                    Complete(get, get.IdJson is { } id ? JsonRpcWriter.Snapshot(id, snapshot) : null);
+                }
+
+                return true;
+            case CommandRejected r:
+                // The entity answers in the order it was asked, so a rejection belongs to the oldest open request.
+                if (Take(r.CmdId, null) is { } rejected)
+                {
+                    Complete(rejected, rejected.IdJson is { } id
+                        ? JsonRpcWriter.Error(id, new RpcError(r.Code, r.Message, r.Data))
+                        : null);
+                }
+
+                return true;
+            case CheckAskTimeouts:
+                OnTick();
+                return true;
+            case Terminated t when t.ActorRef.Equals(_outbound):
+                _log.Debug("Outbound stream ended; connection actor stops");
+                Context.Stop(Self);
+                return true;
+            case ConnectionClosed closed:
+                _log.Debug("Connection closed: {0}", closed.Reason);
+                Context.Stop(Self);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void OnFrame(InboundFrame frame)
+    {
+        if (!frame.IsBatch)
+        {
+            Handle(frame.Items[0], null, 0);
+            return;
+        }
+
+        var slots = 0;
+        foreach (var item in frame.Items)
+        {
+            if (item.WantsReply) slots++;
+        }
+
+        var batch = new BatchReply(slots);
+        var slot = 0;
+        foreach (var item in frame.Items)
+        {
+            Handle(item, batch, item.WantsReply ? slot++ : -1);
+        }
+
+        batch.Sealed = true;
+        TryFlush(batch);
+    }
+
+    private void Handle(RpcItem item, BatchReply? batch, int slot)
+    {
+        switch (item)
+        {
+            case RpcInvalid invalid:
+                Answer(invalid.IdJson, batch, slot, invalid.Error);
+                break;
+            case RpcCommand command:
+                StartCommand(command, batch, slot);
+                break;
+            case RpcSubscribe subscribe:
+            {
+                var track = GetOrAddTrack(subscribe.CmdId, subscribe.AfterSeq);
+                track.LastSeq = Math.Max(track.LastSeq, subscribe.AfterSeq);
+                Register(new PendingRequest(PendingKind.Subscribe, subscribe.IdJson, subscribe.CmdId, batch, slot, Deadline()));
+                _region.Tell(new SubscribeCommand(subscribe.CmdId, subscribe.AfterSeq, Self), Self);
+                break;
+            }
+            case RpcGet get:
+                Register(new PendingRequest(PendingKind.Get, get.IdJson, get.CmdId, batch, slot, Deadline()));
+                _region.Tell(new GetCommand(get.CmdId), Self);
+                break;
+            case RpcQuery query:
+                Answer(query.IdJson, batch, slot, RpcError.Server($"{query.Method} is not implemented by this gateway yet"));
+                break;
+        }
+    }
+
+    private void StartCommand(RpcCommand command, BatchReply? batch, int slot)
+    {
+        _tracks.TryGetValue(command.CmdId, out var track);
+        if (track is not { CountsInFlight: true })
+        {
+            if (_inFlight >= _settings.MaxInFlightPerConnection)
+            {
+                Answer(command.IdJson, batch, slot, RpcError.Overloaded(
+                    $"too many commands in flight on this connection (max {_settings.MaxInFlightPerConnection})"));
+                return;
+            }
+
+            track ??= GetOrAddTrack(command.CmdId, 0);
+            track.CountsInFlight = true;
+            _inFlight++;
+        }
+
+        Register(new PendingRequest(PendingKind.Start, command.IdJson, command.CmdId, batch, slot, Deadline()));
+        _region.Tell(new Contracts.Commands.StartCommand(command.CmdId, command.Method, command.Params, Self), Self);
+    }
+
+    private CommandTrack GetOrAddTrack(string cmdId, int lastSeq)
+    {
+        if (!_tracks.TryGetValue(cmdId, out var track))
+        {
+            track = new CommandTrack(lastSeq);
+            _tracks.Add(cmdId, track);
+        }
+
+        return track;
+    }
+
+    private long Deadline() => Environment.TickCount64 + _askTimeoutMs;
+
+    private void Register(PendingRequest request)
+    {
+        if (request.Blocks)
+        {
+            _tracks[request.CmdId].Blocking++;
+        }
+
+        if (!_pending.TryGetValue(request.CmdId, out var list))
+        {
+            list = new List<PendingRequest>(1);
+            _pending.Add(request.CmdId, list);
+        }
+
+        list.Add(request);
+        _deadlines.Enqueue(request);
+    }
+
+    private PendingRequest? Take(string cmdId, PendingKind? kind)
+    {
+        if (!_pending.TryGetValue(cmdId, out var list))
+        {
+            return null; // late answer to a request that already timed out
+        }
+
+        var index = 0;
+        if (kind is { } k)
+        {
+            // No lambda: this runs for every reply.
+            while (index < list.Count && list[index].Kind != k) index++;
+            if (index == list.Count) return null;
+        }
+
+        var request = list[index];
+        list.RemoveAt(index);
+        if (list.Count == 0)
+        {
+            _pending.Remove(cmdId);
+        }
+
+        return request;
+    }
+
+    private void MarkAttached(string cmdId)
+    {
+        if (_tracks.TryGetValue(cmdId, out var track))
+        {
+            track.Attached = true;
+        }
+    }
+
+    /// <summary>A request's reply is known (null: a JSON-RPC notification, nothing to write).</summary>
+    private void Complete(PendingRequest request, byte[]? reply)
+    {
+        request.Done = true;
+        if (reply is null || request.Batch is null)
+        {
+            if (reply is not null)
+            {
+                Write(reply);
+            }
+
+            if (request.Blocks)
+            {
+                Unblock(request.CmdId);
+            }
+
+            return;
+        }
+
+        var batch = request.Batch;
+        batch.Slots[request.Slot] = reply;
+        batch.Filled++;
+        if (request.Blocks)
+        {
+            batch.ToUnblock.Add(request.CmdId);
+        }
+
+        TryFlush(batch);
+    }
+
+    private void Answer(string? idJson, BatchReply? batch, int slot, RpcError error)
+    {
+        if (idJson is null)
+        {
+            return; // notifications never get replies, not even errors
+        }
+
+        var reply = JsonRpcWriter.Error(idJson, error);
+        if (batch is null)
+        {
+            Write(reply);
+            return;
+        }
+
+        batch.Slots[slot] = reply;
+        batch.Filled++;
+        TryFlush(batch);
+    }
+
+    private void TryFlush(BatchReply batch)
+    {
+        if (!batch.Sealed || batch.Flushed || batch.Filled < batch.Slots.Length)
+        {
+            return;
+        }
+
+        batch.Flushed = true;
+        if (batch.Slots.Length > 0)
+        {
+            Write(JsonRpcWriter.Batch(batch.Slots!));
+        }
+
+        foreach (var cmdId in batch.ToUnblock)
+        {
+            Unblock(cmdId);
+        }
+    }
+
+    /// <summary>A reply that held the command's notifications back has been written.</summary>
+    private void Unblock(string cmdId)
+    {
+        if (!_tracks.TryGetValue(cmdId, out var track))
+        {
+            return;
+        }
+
+        track.Blocking--;
+        if (track.Blocking > 0)
+        {
+            return;
+        }
+
+        if (track.Held is { } held)
+        {
+            track.Held = null;
+            foreach (var n in held)
+            {
+                Write(JsonRpcWriter.Notification(n));
+            }
+        }
+
+        // Finished (Ended written) or never accepted (rejected, timed out): nothing more will come for it.
+        if (track.Ended || !track.Attached)
+        {
+            RemoveTrack(cmdId, track);
+        }
+    }
+
+    private void RemoveTrack(string cmdId, CommandTrack track)
+    {
+        _tracks.Remove(cmdId);
+        if (track.CountsInFlight)
+        {
+            _inFlight--;
+        }
+    }
+
+    private void OnNotification(CommandNotification n)
+    {
+        if (!_tracks.TryGetValue(n.CmdId, out var track) || n.Seq <= track.LastSeq)
+        {
+            return; // duplicate, or a command this connection no longer follows
+        }
+
+        if (n.Seq != track.LastSeq + 1)
+        {
+            var ahead = track.Ahead ??= new SortedList<int, CommandNotification>();
+            ahead.TryAdd(n.Seq, n);
+            if (ahead.Count > MaxAhead)
+            {
+                // The missing seq is not coming (lost in a failover): deliver what we have, in order.
+                _log.Warning("Command {0}: seq {1} missing, skipping the gap", n.CmdId, track.LastSeq + 1);
+                DrainAhead(track, skipGaps: true);
+            }
+
+            AfterDelivery(n.CmdId, track);
+            return;
+        }
+
+        Deliver(track, n);
+        DrainAhead(track, skipGaps: false);
+        AfterDelivery(n.CmdId, track);
+    }
+
+    private void DrainAhead(CommandTrack track, bool skipGaps)
+    {
+        var ahead = track.Ahead;
+        while (ahead is { Count: > 0 } && (skipGaps || ahead.Keys[0] == track.LastSeq + 1))
+        {
+            var next = ahead.Values[0];
+            ahead.RemoveAt(0);
+            if (next.Seq > track.LastSeq)
+            {
+                Deliver(track, next);
+            }
+        }
+
+        if (ahead is { Count: 0 })
+        {
+            track.Ahead = null;
+        }
+    }
+
+    private void Deliver(CommandTrack track, CommandNotification n)
+    {
+        track.LastSeq = n.Seq;
+        if (n.Kind == NotificationKind.Ended)
+        {
+            track.Ended = true;
+        }
+
+        if (track.Blocking > 0)
+        {
+            (track.Held ??= []).Add(n);
+        }
+        else
+        {
+            Write(JsonRpcWriter.Notification(n));
+        }
+    }
+
+    private void AfterDelivery(string cmdId, CommandTrack track)
+    {
+        if (track.Ended && track.Blocking == 0)
+        {
+            RemoveTrack(cmdId, track);
+        }
+    }
+
+    private void OnTick()
+    {
+        var now = Environment.TickCount64;
+        while (_deadlines.TryPeek(out var request) && (request.Done || request.DeadlineMs <= now))
+        {
+            _deadlines.Dequeue();
+            if (request.Done)
+            {
+                continue;
+            }
+
+            if (_pending.TryGetValue(request.CmdId, out var list))
+            {
+                list.Remove(request);
+                if (list.Count == 0) _pending.Remove(request.CmdId);
+            }
+
+            _log.Warning("Command service did not answer {0} for {1} within {2}", request.Kind, request.CmdId, _settings.AskTimeout);
+            if (request.Blocks && _tracks.TryGetValue(request.CmdId, out var track) && !track.Attached)
+            {
+                // It may still start later; this connection has answered with an error and stops following it.
+                _region.Tell(new UnsubscribeCommand(request.CmdId, Self), ActorRefs.NoSender);
+            }
+
+            Complete(request, request.IdJson is { } id
+                ? JsonRpcWriter.Error(id, RpcError.Server("command service did not answer in time"))
+                : null);
+        }
+    }
+
+    private void Write(byte[] frame) => _outbound.Tell(frame, ActorRefs.NoSender);
+}

@@ -1,0 +1,63 @@
+using CallCluster.Contracts.Commands;
+
+namespace CallCluster.Gateway.Connection;
+
+// Mutable book-keeping owned by one ConnectionActor; never shared, never sent as a message.
+
+internal enum PendingKind
+{
+    Start,
+    Subscribe,
+    Get,
+}
+
+/// <summary>A request sent to the command region and not answered yet.</summary>
+internal sealed class PendingRequest(PendingKind kind, string? idJson, string cmdId, BatchReply? batch, int slot, long deadlineMs)
+{
+    public PendingKind Kind { get; } = kind;
+    public string? IdJson { get; } = idJson;
+    public string CmdId { get; } = cmdId;
+    public BatchReply? Batch { get; } = batch;
+    public int Slot { get; } = slot;
+    public long DeadlineMs { get; } = deadlineMs;
+    public bool Done { get; set; }
+
+    /// <summary>Start and Subscribe hold the command's notifications back until their reply is written.</summary>
+    public bool Blocks => Kind != PendingKind.Get;
+}
+
+/// <summary>The replies of one batch frame, written as one array once every slot is filled.</summary>
+internal sealed class BatchReply(int slots)
+{
+    public byte[]?[] Slots { get; } = new byte[]?[slots];
+    public int Filled { get; set; }
+    public bool Sealed { get; set; }
+    public bool Flushed { get; set; }
+
+    /// <summary>Commands whose notifications wait for this batch's reply.</summary>
+    public List<string> ToUnblock { get; } = [];
+}
+
+/// <summary>What this connection knows about one command it started or subscribed to.</summary>
+internal sealed class CommandTrack(int lastSeq)
+{
+    /// <summary>Highest seq accepted for delivery; anything at or below is a duplicate.</summary>
+    public int LastSeq { get; set; } = lastSeq;
+
+    /// <summary>Replies (Start/Subscribe) not yet written; notifications wait while this is above zero.</summary>
+    public int Blocking { get; set; }
+
+    /// <summary>The command service accepted a Start or Subscribe of it for this connection.</summary>
+    public bool Attached { get; set; }
+
+    /// <summary>Counted in the connection's in-flight cap (started here and not yet Ended).</summary>
+    public bool CountsInFlight { get; set; }
+
+    public bool Ended { get; set; }
+
+    /// <summary>In-order notifications waiting for a reply to be written.</summary>
+    public List<CommandNotification>? Held { get; set; }
+
+    /// <summary>Notifications that arrived ahead of a missing seq.</summary>
+    public SortedList<int, CommandNotification>? Ahead { get; set; }
+}

@@ -1,0 +1,133 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Streams;
+using CallCluster.Gateway.Protocol;
+using CallCluster.Gateway.Transport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CallCluster.Gateway;
+
+/// <summary>Kestrel serving the Call API WebSocket at <see cref="GatewaySettings.Path"/>; one session (receive
+/// loop + connection actor + outbound stream) per connection.</summary>
+public sealed class GatewayServer : IAsyncDisposable
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _shutdown;
+    private readonly ActorMaterializer _materializer;
+    private int _disposed;
+
+    private GatewayServer(WebApplication app, CancellationTokenSource shutdown, ActorMaterializer materializer, Uri endpoint)
+    {
+        _app = app;
+        _shutdown = shutdown;
+        _materializer = materializer;
+        Endpoint = endpoint;
+    }
+
+    /// <summary>ws://host:actualPort/path (the real port when the settings asked for port 0).</summary>
+    public Uri Endpoint { get; }
+
+    public static async Task<GatewayServer> StartAsync(ActorSystem system, IActorRef commandRegion, GatewaySettings settings,
+        CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(commandRegion);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        var parser = new RequestParser(new MethodRegistry(settings.EnabledMethods));
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://{UrlHost(settings.Host)}:{settings.Port}");
+        // The process owns signals and shutdown (Akka CoordinatedShutdown), not this embedded host.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = StopTimeout);
+        var app = builder.Build();
+
+        var shutdown = new CancellationTokenSource();
+        var materializer = system.Materializer(namePrefix: "gateway-ws");
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CallCluster.Gateway");
+
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.Map(settings.Path, async context =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await context.Response.WriteAsync("WebSocket endpoint: connect with ws://", context.RequestAborted);
+                return;
+            }
+
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var session = new WebSocketSession(socket, system, commandRegion, settings, parser, materializer, logger,
+                context.TraceIdentifier.Replace(':', '-'));
+            var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
+            await session.RunAsync(remote, shutdown.Token);
+        });
+
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            materializer.Dispose();
+            shutdown.Dispose();
+            throw;
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var endpoint = new UriBuilder("ws", settings.Host, new Uri(address).Port, settings.Path).Uri;
+        logger.LogInformation("Call API WebSocket listening on {Endpoint}; methods enabled: {Methods}",
+            endpoint, string.Join(", ", parser.Registry.Enabled.Order(StringComparer.Ordinal)));
+        return new GatewayServer(app, shutdown, materializer, endpoint);
+    }
+
+    /// <summary>Closes every open connection with 1001 "server shutting down", then stops Kestrel.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _shutdown.CancelAsync();
+        using (var cts = new CancellationTokenSource(StopTimeout))
+        {
+            try
+            {
+                await _app.StopAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stragglers are aborted by Kestrel; nothing else to wait for.
+            }
+        }
+
+        await _app.DisposeAsync();
+        _materializer.Dispose();
+        _shutdown.Dispose();
+    }
+
+    private static string UrlHost(string host) =>
+        IPAddress.TryParse(host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{host}]"
+            : host;
+
+    /// <summary>Starts and stops with the caller; does not listen to Ctrl+C or SIGTERM.</summary>
+    private sealed class EmbeddedHostLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Collections.Frozen;
+using CallCluster.Contracts.Commands;
+
+namespace CallCluster.Gateway;
+
+/// <summary>Gateway configuration, read from the HOCON block <c>callcluster.gateway</c>.</summary>
+public sealed record GatewaySettings(
+    string Host,
+    int Port,
+    string Path,
+    int MaxFrameBytes,
+    int MaxInFlightPerConnection,
+    int OutboundBufferSize,
+    TimeSpan AskTimeout,
+    IReadOnlySet<string> EnabledMethods)
+{
+    public const string ConfigPath = "callcluster.gateway";
+
+    /// <summary>Methods accepted until the other commands are built (see the issue tracker).</summary>
+    public static readonly IReadOnlySet<string> DefaultEnabledMethods =
+        new[] { CommandMethods.CallEnd, CommandMethods.CommandGet, CommandMethods.CommandSubscribe }.ToFrozenSet(StringComparer.Ordinal);
+
+    public static GatewaySettings Default { get; } = new(
+        "127.0.0.1", 5059, "/call-api", 64 * 1024, 1000, 1024, TimeSpan.FromSeconds(10), DefaultEnabledMethods);
+
+    /// <summary>Reads <c>callcluster.gateway</c>; every missing key falls back to <see cref="Default"/>.</summary>
+    public static GatewaySettings FromConfig(Akka.Configuration.Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var d = Default;
+        var c = config.HasPath(ConfigPath) ? config.GetConfig(ConfigPath) : Akka.Configuration.Config.Empty;
+        if (c is null || c.IsEmpty)
+        {
+            return d;
+        }
+
+        var methods = c.HasPath("enabled-methods")
+            ? c.GetStringList("enabled-methods").ToFrozenSet(StringComparer.Ordinal)
+            : d.EnabledMethods;
+        var settings = new GatewaySettings(
+            c.GetString("host", d.Host),
+            c.GetInt("port", d.Port),
+            c.GetString("path", d.Path),
+            c.GetInt("max-frame-bytes", d.MaxFrameBytes),
+            c.GetInt("max-in-flight-per-connection", d.MaxInFlightPerConnection),
+            c.GetInt("outbound-buffer", d.OutboundBufferSize),
+            c.GetTimeSpan("ask-timeout", d.AskTimeout),
+            methods);
+        settings.Validate();
+        return settings;
+    }
+
+    /// <summary>Fails fast on values that would make the gateway misbehave rather than refuse to start.</summary>
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(Port), Port, "0..65535");
+        if (string.IsNullOrEmpty(Path) || Path[0] != '/') throw new ArgumentException("path must start with '/'", nameof(Path));
+        if (MaxFrameBytes < 1024) throw new ArgumentOutOfRangeException(nameof(MaxFrameBytes), MaxFrameBytes, ">= 1024");
+        if (MaxInFlightPerConnection < 1) throw new ArgumentOutOfRangeException(nameof(MaxInFlightPerConnection), MaxInFlightPerConnection, ">= 1");
+        if (OutboundBufferSize < 1) throw new ArgumentOutOfRangeException(nameof(OutboundBufferSize), OutboundBufferSize, ">= 1");
+        if (AskTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AskTimeout), AskTimeout, "> 0");
+    }
+}

@@ -1,0 +1,129 @@
+using System.Text.Json;
+
+namespace CallCluster.Gateway.Protocol;
+
+/// <summary>Turns one WebSocket text frame into validated requests. Pure and thread-safe: runs on the
+/// connection's receive loop, never on an actor thread.</summary>
+public sealed class RequestParser(MethodRegistry registry)
+{
+    private const string NullId = "null";
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+
+    public MethodRegistry Registry { get; } = registry;
+
+    /// <summary>A frame answered by one error with id null (oversized, binary, ...).</summary>
+    public static InboundFrame Refused(RpcError error) => InboundFrame.Single(new RpcInvalid(NullId, error));
+
+    public InboundFrame Parse(ReadOnlyMemory<byte> utf8)
+    {
+        // JsonDocument checks UTF-8 only when a string is read; a text frame must be valid UTF-8 throughout.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span))
+        {
+            return Refused(RpcError.Parse("the frame is not valid UTF-8"));
+        }
+
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(utf8, DocumentOptions);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            return Refused(RpcError.Parse("the frame is not valid JSON"));
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Array)
+            {
+                return InboundFrame.Single(ParseOne(root));
+            }
+
+            var count = root.GetArrayLength();
+            if (count == 0)
+            {
+                return Refused(RpcError.InvalidRequest("empty batch"));
+            }
+
+            var items = new RpcItem[count];
+            var i = 0;
+            foreach (var element in root.EnumerateArray())
+            {
+                items[i++] = ParseOne(element);
+            }
+
+            return new InboundFrame(items, true);
+        }
+    }
+
+    private RpcItem ParseOne(JsonElement request)
+    {
+        if (request.ValueKind != JsonValueKind.Object)
+        {
+            return new RpcInvalid(NullId, RpcError.InvalidRequest("a request must be a JSON object"));
+        }
+
+        JsonElement? jsonrpc = null, method = null, parameters = null;
+        string? idJson = null;
+        var idValid = true;
+        foreach (var member in request.EnumerateObject())
+        {
+            switch (member.Name)
+            {
+                case "jsonrpc" when jsonrpc is null:
+                    jsonrpc = member.Value;
+                    break;
+                case "method" when method is null:
+                    method = member.Value;
+                    break;
+                case "params" when parameters is null:
+                    parameters = member.Value;
+                    break;
+                case "id" when idJson is null && idValid:
+                    if (member.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null)
+                    {
+                        // Echoed byte for byte, so 1.50 stays 1.50 and escapes stay as sent.
+                        idJson = member.Value.GetRawText();
+                    }
+                    else
+                    {
+                        idValid = false;
+                    }
+
+                    break;
+                case "jsonrpc" or "method" or "params" or "id":
+                    return new RpcInvalid(idJson ?? NullId, RpcError.InvalidRequest($"member {member.Name} is given more than once"));
+                default:
+                    // Extra members are tolerated (JSON-RPC does not forbid them; some clients add their own).
+                    break;
+            }
+        }
+
+        if (!idValid)
+        {
+            return new RpcInvalid(NullId, RpcError.InvalidRequest("id must be a string, a number or null"));
+        }
+
+        // Invalid requests are answered even when they have no id (JSON-RPC 2.0: id null).
+        var errorId = idJson ?? NullId;
+        if (jsonrpc is not { ValueKind: JsonValueKind.String } v || !v.ValueEquals("2.0"))
+        {
+            return new RpcInvalid(errorId, RpcError.InvalidRequest("jsonrpc must be \"2.0\""));
+        }
+
+        if (method is not { ValueKind: JsonValueKind.String } m)
+        {
+            return new RpcInvalid(errorId, RpcError.InvalidRequest("method must be a string"));
+        }
+
+        if (parameters is { ValueKind: not JsonValueKind.Object })
+        {
+            return new RpcInvalid(errorId, RpcError.InvalidRequest("params must be an object"));
+        }
+
+        var spec = Registry.Resolve(m.GetString()!, out var error);
+        return spec is null ? new RpcInvalid(idJson, error!) : spec.Validate(idJson, parameters);
+    }
+}

@@ -1,0 +1,150 @@
+using System.Net.WebSockets;
+using Akka.Actor;
+using Akka.Streams;
+using CallCluster.Gateway.Connection;
+using CallCluster.Gateway.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace CallCluster.Gateway.Transport;
+
+/// <summary>Runs one accepted WebSocket: wires the receive loop, the connection actor and the outbound stream,
+/// and closes the socket for whichever reason comes first (client close, slow client, broken link, shutdown).</summary>
+internal sealed class WebSocketSession(
+    WebSocket socket,
+    ActorSystem system,
+    IActorRef commandRegion,
+    GatewaySettings settings,
+    RequestParser parser,
+    IMaterializer materializer,
+    ILogger logger,
+    string connectionId)
+{
+    public const string OverflowReason = "outbound buffer full: client is not reading";
+    public const string ShutdownReason = "server shutting down";
+
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
+
+    // A client that does not read may never let the close frame out; after this the socket is aborted.
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(10);
+
+    public async Task RunAsync(string remote, CancellationToken shutdown)
+    {
+        var outbound = OutboundStream.Start(socket, settings.OutboundBufferSize, materializer);
+        var connection = system.ActorOf(ConnectionActor.Props(commandRegion, outbound.Writer, settings), "ws-" + connectionId);
+        logger.LogInformation("WebSocket {ConnectionId} opened from {Remote}", connectionId, remote);
+
+        var receiving = Task.Run(() => InboundLoop.RunAsync(socket, parser, connection, settings.MaxFrameBytes, CancellationToken.None));
+        var shutdownSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        string reason = "unknown";
+        try
+        {
+            await using var registration = shutdown.Register(() => shutdownSignal.TrySetResult());
+            var first = await Task.WhenAny(receiving, outbound.Completion, shutdownSignal.Task).ConfigureAwait(false);
+            if (first == receiving)
+            {
+                var end = await receiving.ConfigureAwait(false);
+                if (end.ClientClosed)
+                {
+                    reason = $"client closed ({(int?)end.Status} {end.Description})";
+                    await DrainAsync(outbound).ConfigureAwait(false);
+                    await CloseAsync(end.Status ?? WebSocketCloseStatus.NormalClosure, "", receiving).ConfigureAwait(false);
+                }
+                else
+                {
+                    reason = $"connection lost: {end.Error?.Message}";
+                    socket.Abort();
+                }
+            }
+            else if (first == outbound.Completion)
+            {
+                var error = outbound.Completion.Exception?.GetBaseException();
+                if (OutboundStream.IsOverflow(error))
+                {
+                    reason = OverflowReason;
+                    logger.LogWarning("WebSocket {ConnectionId}: {Reason} (more than {Buffer} frames queued); closing with 1008",
+                        connectionId, OverflowReason, settings.OutboundBufferSize);
+                    Announce(WebSocketCloseStatus.PolicyViolation, reason);
+                    await CloseAsync(WebSocketCloseStatus.PolicyViolation, reason, receiving).ConfigureAwait(false);
+                }
+                else
+                {
+                    reason = $"send failed: {error?.Message ?? "outbound stream ended"}";
+                    socket.Abort();
+                }
+            }
+            else
+            {
+                reason = ShutdownReason;
+                Announce(WebSocketCloseStatus.EndpointUnavailable, reason);
+                await DrainAsync(outbound).ConfigureAwait(false);
+                await CloseAsync(WebSocketCloseStatus.EndpointUnavailable, reason, receiving).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            reason = $"connection lost: {e.Message}";
+            socket.Abort();
+        }
+        finally
+        {
+            if (!outbound.Completion.IsCompleted)
+            {
+                outbound.Writer.Tell(new Status.Failure(new ConnectionClosedException(reason)));
+            }
+
+            connection.Tell(new ConnectionClosed(reason));
+            // The receive loop ends once the socket is closed or aborted; make sure it is not left behind.
+            try
+            {
+                await receiving.WaitAsync(CloseTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                socket.Abort();
+            }
+
+            logger.LogInformation("WebSocket {ConnectionId} closed: {Reason}", connectionId, reason);
+            system.EventStream.Publish(new GatewayConnectionClosed(connectionId, reason));
+        }
+    }
+
+    private void Announce(WebSocketCloseStatus status, string reason) =>
+        system.EventStream.Publish(new GatewayConnectionClosing(connectionId, status, reason));
+
+    /// <summary>Lets the frames already queued go out before the close frame.</summary>
+    private static async Task DrainAsync(OutboundStream outbound)
+    {
+        outbound.Writer.Tell(new Status.Success(null));
+        try
+        {
+            await outbound.Completion.WaitAsync(DrainTimeout).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Timed out or failed: the close below still happens; anything unsent is lost with the connection.
+        }
+    }
+
+    private async Task CloseAsync(WebSocketCloseStatus status, string description, Task<InboundEnd> receiving)
+    {
+        if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        using var cts = new CancellationTokenSource(CloseTimeout);
+        try
+        {
+            await socket.CloseOutputAsync(status, description, cts.Token).ConfigureAwait(false);
+            // Wait for the client's close frame (the receive loop sees it), unless it had already come.
+            await receiving.WaitAsync(CloseTimeout).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or TimeoutException or IOException)
+        {
+            socket.Abort();
+        }
+    }
+}
+
+/// <summary>Fails the outbound stream when the session ends before it completed.</summary>
+internal sealed class ConnectionClosedException(string reason) : Exception(reason);

@@ -1,0 +1,46 @@
+using Akka.Event;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+
+namespace CallCluster.Hosting;
+
+/// <summary>Starts the <c>callcluster</c> ActorSystem with its roles and joins the cluster: the configured seeds,
+/// or itself when there are none (the embedded one-node default).</summary>
+public static class ClusterBootstrap
+{
+    public const string SystemName = "callcluster";
+
+    public static ActorSystem CreateSystem(Config config)
+    {
+        var roles = ConfigLoader.CommaList(config, "callcluster.roles");
+        var rolesConfig = ConfigurationFactory.ParseString(
+            "akka.cluster.roles = [" + string.Join(",", roles.Select(r => "\"" + r + "\"")) + "]");
+        return ActorSystem.Create(SystemName, rolesConfig.WithFallback(config));
+    }
+
+    /// <summary>Joins and completes when this member is Up (or fails after <paramref name="timeout"/>).</summary>
+    public static async Task JoinAsync(ActorSystem system, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var cluster = Cluster.Get(system);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+
+        var seeds = ConfigLoader.CommaList(system.Settings.Config, "callcluster.seeds")
+            .Select(Address.Parse)
+            .ToList();
+        if (seeds.Count == 0)
+        {
+            system.Log.Info("No seed nodes configured: forming a one-node cluster at {0}", cluster.SelfAddress);
+            await cluster.JoinAsync(cluster.SelfAddress, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            system.Log.Info("Joining the cluster through seeds {0}", string.Join(", ", seeds));
+            await cluster.JoinSeedNodesAsync(seeds, ct).ConfigureAwait(false);
+        }
+
+        await up.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
+        system.Log.Info("Member {0} is Up with roles [{1}]", cluster.SelfAddress, string.Join(",", cluster.SelfRoles));
+    }
+}

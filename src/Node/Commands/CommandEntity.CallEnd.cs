@@ -1,0 +1,142 @@
+using Akka.Actor;
+using Akka.Event;
+using CallCluster.Contracts.Commands;
+using CallCluster.Contracts.Dialogs;
+using CallCluster.Node.OpenSips;
+
+namespace CallCluster.Node.Commands;
+
+/// <summary>CallEnd {callid}: <c>dlg_end_dlg</c>, then wait until OpenSIPS reports the dialog deleted (state 5).
+/// "OK" from dlg_end_dlg only means the BYEs were sent (opensips-protocol.md §3.4, pitfall 13).
+/// States: Attaching → AwaitingEndReply → AwaitingDeleted (→ VerifyingWithDlgList if the event never comes).</summary>
+public sealed partial class CommandEntity
+{
+    private const string EndRequestedStep = "end-requested";
+    private const string EndConfirmTimer = "end-confirm";
+
+    private sealed record EndConfirmTimeout;
+
+    private void StartCallEnd(bool resumed)
+    {
+        var callId = Param("callid");
+        BecomeAttaching(callId, DialogOperation.End, dialog =>
+        {
+            if (resumed && _steps.ContainsKey(EndRequestedStep))
+            {
+                AwaitDeleted(callId, dialog.State);
+            }
+            else
+            {
+                SendEndDialog(callId, dialog);
+            }
+        });
+    }
+
+    private void SendEndDialog(string callId, DialogView dialog)
+    {
+        // The dialog ID is exact; a Call-ID lookup takes the first match in the hash bucket (§6).
+        var target = dialog.DialogId is not null && dialog.State is > 0 and < DialogStateDeleted ? dialog.DialogId : callId;
+        _miPool.Tell(new MiCall("dlg_end_dlg", [new("dialog_id", target)]));
+        var deletedSeen = false;
+
+        Become(() =>
+        {
+            CommonHandlers();
+            Command<DialogEventNotice>(n => deletedSeen |= IsDeleted(n));
+            Command<MiSuccess>(r => r.Method == "dlg_end_dlg", _ =>
+                RecordStep(EndRequestedStep, target, () =>
+                {
+                    if (deletedSeen)
+                    {
+                        CompleteCallEnd(callId);
+                    }
+                    else
+                    {
+                        AwaitDeleted(callId, 0);
+                    }
+                }));
+            Command<MiFailure>(r => r.Method == "dlg_end_dlg", f => FailFromMi(f));
+            Command<MiTimeout>(t => t.Method == "dlg_end_dlg", t =>
+                EndFailed(ErrorCodes.ProxyUnavailable, $"the SIP proxy did not answer dlg_end_dlg within {t.After.TotalSeconds:0.#}s"));
+            Command<MiOverloaded>(_ => EndFailed(ErrorCodes.Overloaded, "too many requests in flight to the SIP proxy"));
+        });
+    }
+
+    private void AwaitDeleted(string callId, int knownState)
+    {
+        if (knownState == DialogStateDeleted)
+        {
+            CompleteCallEnd(callId);
+            return;
+        }
+
+        Timers.StartSingleTimer(EndConfirmTimer, new EndConfirmTimeout(), _settings.EndConfirmTimeout);
+        Become(() =>
+        {
+            CommonHandlers();
+            Command<DialogEventNotice>(n =>
+            {
+                if (IsDeleted(n))
+                {
+                    CompleteCallEnd(callId);
+                }
+            });
+            Command<EndConfirmTimeout>(_ => VerifyWithDlgList(callId));
+            Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+        });
+    }
+
+    /// <summary>The state-5 event is a UDP datagram and can be lost: ask the proxy whether the dialog still exists.</summary>
+    private void VerifyWithDlgList(string callId)
+    {
+        _miPool.Tell(new MiCall("dlg_list", [new("callid", callId)]));
+        Become(() =>
+        {
+            CommonHandlers();
+            Command<DialogEventNotice>(n =>
+            {
+                if (IsDeleted(n))
+                {
+                    CompleteCallEnd(callId);
+                }
+            });
+            Command<MiFailure>(f => f.Method == "dlg_list" && f.Code == 404, _ => CompleteCallEnd(callId));
+            Command<MiSuccess>(r => r.Method == "dlg_list", r =>
+            {
+                var state = DlgListState(r);
+                if (state == DialogStateDeleted)
+                {
+                    CompleteCallEnd(callId);
+                }
+                else
+                {
+                    EndFailed(ErrorCodes.ProxyUnavailable,
+                        $"the SIP proxy accepted dlg_end_dlg but still reports the call in state {state}");
+                }
+            });
+            Command<MiOutcome>(o => o.Method == "dlg_list", o => EndFailed(ErrorCodes.ProxyUnavailable,
+                "the SIP proxy did not confirm the end of the call: " + Describe(o)));
+            Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+        });
+    }
+
+    private void CompleteCallEnd(string callId)
+    {
+        Timers.Cancel(EndConfirmTimer);
+        Become(CommonHandlers);
+        EmitEvent(EventCodes.CallEnd, callId: callId);
+        EndOk();
+    }
+
+    private void FailFromMi(MiFailure failure)
+    {
+        if (failure.Code == 404)
+        {
+            EndFailed(ErrorCodes.CallUnknown, $"the call is unknown to the SIP proxy or already ended ({failure.Code} {failure.Message})");
+        }
+        else
+        {
+            EndFailed(ErrorCodes.ServerError, $"the SIP proxy refused {failure.Method}: {failure.Code} {failure.Message}");
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using CallCluster.Contracts.Commands;
+
+namespace CallCluster.Node.Commands;
+
+/// <summary>Which methods this node runs, and where each flow starts.</summary>
+public sealed partial class CommandEntity
+{
+    private static bool IsImplemented(string method) => method is CommandMethods.CallEnd;
+
+    private void RunFlow(bool resumed)
+    {
+        switch (_started!.Method)
+        {
+            case CommandMethods.CallEnd:
+                StartCallEnd(resumed);
+                break;
+            default:
+                // Only reachable for a journal written by a build that knew more methods.
+                Become(CommonHandlers);
+                EndFailed(ErrorCodes.ServerError, _started.Method + " is not available on this server");
+                break;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using System.Text.Json;
+using CallCluster.Contracts.Commands;
+using CallCluster.Contracts.Dialogs;
+using CallCluster.Node.OpenSips;
+
+namespace CallCluster.Node.Commands;
+
+/// <summary>Small readings of MI replies and dialog events shared by the flows.</summary>
+public sealed partial class CommandEntity
+{
+    private const int DialogStateDeleted = 5;
+
+    private static bool IsDeleted(DialogEventNotice notice) =>
+        notice.Event is DialogStateChanged { NewState: DialogStateDeleted };
+
+    /// <summary>State of the first dialog in a <c>dlg_list {callid}</c> result: {"Dialog":{"state":N,...}}.</summary>
+    private static int DlgListState(MiSuccess reply) =>
+        reply.Result.ValueKind == JsonValueKind.Object
+        && reply.Result.TryGetProperty("Dialog", out var dialog)
+        && dialog.ValueKind == JsonValueKind.Object
+        && dialog.TryGetProperty("state", out var state)
+        && state.TryGetInt32(out var value)
+            ? value
+            : 0;
+
+    private static string Describe(MiOutcome outcome) => outcome switch
+    {
+        MiFailure f => $"{f.Code} {f.Message}",
+        MiTimeout t => $"no answer within {t.After.TotalSeconds:0.#}s",
+        MiOverloaded => "too many requests in flight",
+        _ => outcome.GetType().Name,
+    };
+}

@@ -1,0 +1,164 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
+using CallCluster.Contracts.Commands;
+using CallCluster.Contracts.Dialogs;
+using CallCluster.Contracts.Journal;
+
+namespace CallCluster.Node.Dialogs;
+
+/// <summary>One SIP dialog (entity id = Call-ID). It records the states OpenSIPS reports, remembers which commands
+/// act on it, forwards its events to them through the command region, and passivates a while after it ended.
+/// States: Tracking (alive) → Ended (deleted; still absorbs late events until the linger timer passivates it).</summary>
+public sealed class DialogEntity : ReceivePersistentActor
+{
+    private readonly IActorRef _commandRegion;
+    private readonly DialogSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private DialogState _state;
+
+    public DialogEntity(string callId, IActorRef commandRegion, DialogSettings settings)
+    {
+        _commandRegion = commandRegion;
+        _settings = settings;
+        _state = DialogState.Empty(callId);
+        PersistenceId = "dialog-" + callId;
+
+        Recover<DialogStateRecorded>(e => _state = _state.Apply(e));
+        Recover<DialogCommandAttached>(e => _state = _state.Apply(e));
+        Recover<DialogCommandDetached>(e => _state = _state.Apply(e));
+        Recover<DialogHoldRecorded>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ => BecomeForState());
+    }
+
+    public override string PersistenceId { get; }
+
+    public static Props Props(string callId, IActorRef commandRegion, DialogSettings settings) =>
+        Akka.Actor.Props.Create(() => new DialogEntity(callId, commandRegion, settings));
+
+    private void BecomeForState()
+    {
+        if (_state.IsDeleted)
+        {
+            BecomeEnded();
+        }
+        else
+        {
+            Become(Tracking);
+        }
+    }
+
+    private void Tracking()
+    {
+        CommonHandlers();
+    }
+
+    private void BecomeEnded()
+    {
+        Become(Ended);
+        Context.SetReceiveTimeout(_settings.EndedLinger);
+    }
+
+    private void Ended()
+    {
+        CommonHandlers();
+        Command<ReceiveTimeout>(_ =>
+        {
+            Context.SetReceiveTimeout(null);
+            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+        });
+    }
+
+    private void CommonHandlers()
+    {
+        Command<DialogStateChanged>(OnStateChanged);
+        Command<CallTransferEvent>(ForwardToCommands);
+        Command<CallHoldEvent>(OnHoldEvent);
+        Command<AttachCommand>(OnAttach);
+        Command<DetachCommand>(OnDetach);
+        Command<GetDialog>(_ => Sender.Tell(_state.ToView()));
+    }
+
+    private void OnStateChanged(DialogStateChanged e)
+    {
+        if (_state.HasSeen(e.OldState, e.NewState))
+        {
+            _log.Debug("Dialog {0}: duplicate state event {1}->{2} ignored", e.CallId, e.OldState, e.NewState);
+            return;
+        }
+
+        Persist(new DialogStateRecorded(e.DialogId, e.DbId, e.FromTag, e.ToTag, e.OldState, e.NewState), recorded =>
+        {
+            _state = _state.Apply(recorded);
+            ForwardToCommands(e);
+            if (_state.IsDeleted)
+            {
+                BecomeEnded();
+            }
+            else
+            {
+                // A late 2xx can bring a deleted dialog back (5→3): it is alive again.
+                Context.SetReceiveTimeout(null);
+                Become(Tracking);
+            }
+        });
+    }
+
+    private void ForwardToCommands(IEviEvent e)
+    {
+        foreach (var cmdId in _state.Watchers.Keys)
+        {
+            _commandRegion.Tell(new DialogEventNotice(cmdId, e));
+        }
+    }
+
+    /// <summary>Hold state per leg follows the proxy's final word (a 2xx to the re-INVITE), as OpenSIPS 4.0 does.</summary>
+    private void OnHoldEvent(CallHoldEvent e)
+    {
+        ForwardToCommands(e);
+        if (e.State != "ok" || e.Leg is not ("caller" or "callee"))
+        {
+            return;
+        }
+
+        var held = e.Action == "hold";
+        if (_state.IsHeld(e.Leg) != held)
+        {
+            Persist(new DialogHoldRecorded(e.Leg, held), recorded => _state = _state.Apply(recorded));
+        }
+    }
+
+    private void OnAttach(AttachCommand attach)
+    {
+        var requester = Sender;
+        if (_state.Watchers.TryGetValue(attach.CmdId, out var current) && current == attach.Operation)
+        {
+            requester.Tell(new DialogAttached(attach.CmdId, _state.ToView()));
+            return;
+        }
+
+        var conflict = _state.ConflictWith(attach.CmdId, attach.Operation);
+        if (conflict is not null)
+        {
+            requester.Tell(new DialogBusy(attach.CmdId, attach.CallId, conflict));
+            return;
+        }
+
+        Persist(new DialogCommandAttached(attach.CmdId, attach.Operation), e =>
+        {
+            _state = _state.Apply(e);
+            requester.Tell(new DialogAttached(attach.CmdId, _state.ToView()));
+        });
+    }
+
+    private void OnDetach(DetachCommand detach)
+    {
+        if (!_state.Watchers.ContainsKey(detach.CmdId))
+        {
+            return;
+        }
+
+        Persist(new DialogCommandDetached(detach.CmdId), e => _state = _state.Apply(e));
+    }
+}

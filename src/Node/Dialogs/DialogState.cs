@@ -1,0 +1,94 @@
+using System.Collections.Immutable;
+using CallCluster.Contracts.Dialogs;
+using CallCluster.Contracts.Journal;
+
+namespace CallCluster.Node.Dialogs;
+
+/// <summary>The dialog's recorded state, rebuilt from its journal. Immutable: every event yields a new value.
+/// <see cref="CmdIds"/> are all commands that acted on the dialog; <see cref="Watchers"/> those still attached,
+/// with the operation each is performing.</summary>
+public sealed record DialogState(
+    string CallId,
+    string? DialogId,
+    string? DbId,
+    string? FromTag,
+    string? ToTag,
+    int State,
+    long SeenTransitions,
+    ImmutableSortedSet<string> CmdIds,
+    ImmutableSortedDictionary<string, DialogOperation> Watchers,
+    bool CallerHeld,
+    bool CalleeHeld,
+    bool TransferAttempted)
+{
+    public const int Deleted = 5;
+
+    public static DialogState Empty(string callId) => new(callId, null, null, null, null, 0, 0,
+        ImmutableSortedSet<string>.Empty, ImmutableSortedDictionary<string, DialogOperation>.Empty, false, false, false);
+
+    public bool IsDeleted => State == Deleted;
+
+    /// <summary>Events arrive out of order and duplicated (OpenSIPS raises them from different workers):
+    /// a transition already seen is a duplicate.</summary>
+    public bool HasSeen(int oldState, int newState) => (SeenTransitions & TransitionBit(oldState, newState)) != 0;
+
+    /// <summary>Why <paramref name="operation"/> cannot start now, or null when it can. Ending and observing never
+    /// conflict; hold, unhold and transfer exclude each other (OpenSIPS would answer 491 or mix the re-INVITEs),
+    /// and OpenSIPS allows one transfer attempt per dialog, ever (opensips-protocol.md §3.2).</summary>
+    public string? ConflictWith(string cmdId, DialogOperation operation)
+    {
+        if (operation is DialogOperation.Observe or DialogOperation.End)
+        {
+            return null;
+        }
+
+        foreach (var (otherCmd, otherOperation) in Watchers)
+        {
+            if (otherCmd != cmdId && otherOperation is DialogOperation.Hold or DialogOperation.Transfer)
+            {
+                return $"call {CallId} is busy with command {otherCmd} ({otherOperation.ToString().ToLowerInvariant()})";
+            }
+        }
+
+        return operation == DialogOperation.Transfer && TransferAttempted
+            ? $"call {CallId} was already transferred once; OpenSIPS allows one transfer attempt per call"
+            : null;
+    }
+
+    public DialogState Apply(DialogStateRecorded e) => this with
+    {
+        DialogId = e.DialogId,
+        DbId = e.DbId ?? DbId,
+        FromTag = e.FromTag ?? FromTag,
+        ToTag = e.ToTag ?? ToTag,
+        State = NextState(State, e.NewState),
+        SeenTransitions = SeenTransitions | TransitionBit(e.OldState, e.NewState),
+    };
+
+    public DialogState Apply(DialogCommandAttached e) => this with
+    {
+        CmdIds = CmdIds.Add(e.CmdId),
+        Watchers = Watchers.SetItem(e.CmdId, e.Operation),
+        TransferAttempted = TransferAttempted || e.Operation == DialogOperation.Transfer,
+    };
+
+    public DialogState Apply(DialogCommandDetached e) => this with { Watchers = Watchers.Remove(e.CmdId) };
+
+    public DialogState Apply(DialogHoldRecorded e) => e.Leg == "caller"
+        ? this with { CallerHeld = e.Held }
+        : this with { CalleeHeld = e.Held };
+
+    public bool IsHeld(string leg) => leg == "caller" ? CallerHeld : CalleeHeld;
+
+    public DialogView ToView() =>
+        new(CallId, DialogId, FromTag, ToTag, State, CmdIds.ToArray(), CallerHeld, CalleeHeld, TransferAttempted);
+
+    /// <summary>States only move forward, so a late 2→3 after 3→4 does not regress the dialog; the one
+    /// exception is OpenSIPS's own: a late 2xx takes a deleted dialog back to 3.</summary>
+    private static int NextState(int current, int reported) =>
+        reported > current || (current == Deleted && reported == 3) ? reported : current;
+
+    /// <summary>One bit per (old, new) pair of states 0..5: 36 pairs fit a long.</summary>
+    private static long TransitionBit(int oldState, int newState) =>
+        1L << ((Math.Clamp(oldState, 0, 5) * 6) + Math.Clamp(newState, 0, 5));
+}

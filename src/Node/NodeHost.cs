@@ -1,0 +1,204 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Configuration;
+using Akka.Event;
+using CallCluster.Contracts.Sharding;
+using CallCluster.Gateway;
+using CallCluster.Hosting;
+using CallCluster.Node.Commands;
+using CallCluster.Node.Dialogs;
+using CallCluster.Node.OpenSips;
+using CallCluster.Node.Persistence;
+using CallCluster.Simulator;
+
+namespace CallCluster.Node;
+
+/// <summary>The composition root of a CallCluster process: starts the ActorSystem and joins the cluster, then,
+/// per role, the shard regions with the OpenSIPS connector (call-node) and the WebSocket endpoint (gateway).
+/// Without an OpenSIPS MI address it starts the built-in simulator (sandbox mode).</summary>
+public sealed class NodeHost
+{
+    private NodeHost(ActorSystem system, IActorRef commandRegion, GatewayServer? gateway, OpenSipsSimulator? simulator,
+        EviListener? evi, IActorRef? miPool, IActorRef? subscriptions)
+    {
+        System = system;
+        CommandRegion = commandRegion;
+        Gateway = gateway;
+        Simulator = simulator;
+        Evi = evi;
+        Mi = miPool;
+        Subscriptions = subscriptions;
+    }
+
+    public ActorSystem System { get; }
+
+    public IActorRef CommandRegion { get; }
+
+    public GatewayServer? Gateway { get; }
+
+    public OpenSipsSimulator? Simulator { get; }
+
+    public EviListener? Evi { get; }
+
+    /// <summary>The MI pool (call nodes only).</summary>
+    public IActorRef? Mi { get; }
+
+    public IActorRef? Subscriptions { get; }
+
+    /// <summary>The layers of the embedded default, lowest priority first; <c>persistence-postgres.conf</c> joins
+    /// them when CALLCLUSTER_PG is set.</summary>
+    public static IReadOnlyList<string> DefaultLayers()
+    {
+        var layers = new List<string> { "base.conf", "node.conf", "gateway.conf", "persistence-sqlite.conf", "sandbox.conf" };
+        if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("CALLCLUSTER_PG")))
+        {
+            layers.Add("persistence-postgres.conf");
+        }
+
+        return layers;
+    }
+
+    public static async Task<NodeHost> StartAsync(Config config, CancellationToken ct = default)
+    {
+        var roles = ConfigLoader.CommaList(config, "callcluster.roles");
+        var hostsCalls = roles.Contains(ShardRegions.CallNodeRole);
+        var hostsGateway = roles.Contains(ShardRegions.GatewayRole);
+        if (hostsCalls)
+        {
+            config = PersistenceSetup.Configure(config);
+        }
+
+        var system = ClusterBootstrap.CreateSystem(config);
+        try
+        {
+            await ClusterBootstrap.JoinAsync(system, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+
+            OpenSipsSimulator? simulator = null;
+            EviListener? evi = null;
+            IActorRef? miPool = null;
+            IActorRef? subscriptions = null;
+            IActorRef commandRegion;
+            if (hostsCalls)
+            {
+                system.Log.Info("Journal and snapshots in {0}", PersistenceSetup.DescribeStore(config));
+                (simulator, var miTarget) = await ResolveMiTargetAsync(system, ct).ConfigureAwait(false);
+                miPool = system.ActorOf(MiPool.Props(MiSettings.FromConfig(system.Settings.Config, miTarget)), "mi-pool");
+                var regions = await StartRegionsAsync(system, miPool).ConfigureAwait(false);
+                commandRegion = regions.Command;
+                evi = await EviListener.Start(system, EviSettings.FromConfig(system.Settings.Config), regions.Dialog)
+                    .ConfigureAwait(false);
+                system.Log.Info("EVI listener on {0}, advertised to OpenSIPS as {1}", evi.LocalEndPoint, evi.AdvertisedSocket);
+                subscriptions = system.ActorOf(
+                    SubscriptionKeeper.Props(miPool, evi.AdvertisedSocket, SubscriptionSettings.FromConfig(system.Settings.Config)),
+                    "evi-subscriptions");
+            }
+            else
+            {
+                commandRegion = await ShardingSetup.StartCommandProxyAsync(system).ConfigureAwait(false);
+            }
+
+            GatewayServer? gateway = null;
+            if (hostsGateway)
+            {
+                gateway = await GatewayServer.StartAsync(system, commandRegion, GatewaySettings.FromConfig(system.Settings.Config), ct)
+                    .ConfigureAwait(false);
+                system.Log.Info("Call API listening on {0}", gateway.Endpoint);
+            }
+
+            var host = new NodeHost(system, commandRegion, gateway, simulator, evi, miPool, subscriptions);
+            host.RegisterShutdownTasks();
+            return host;
+        }
+        catch
+        {
+            await system.Terminate().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The configured OpenSIPS, or else a simulator started inside this ActorSystem.</summary>
+    private static async Task<(OpenSipsSimulator? Simulator, IPEndPoint Target)> ResolveMiTargetAsync(
+        ActorSystem system, CancellationToken ct)
+    {
+        var config = system.Settings.Config;
+        var address = config.GetString("callcluster.mi.address", "");
+        if (!string.IsNullOrWhiteSpace(address))
+        {
+            var settings = MiSettings.FromConfig(config);
+            system.Log.Info("OpenSIPS MI at {0}", settings.Target);
+            return (null, settings.Target);
+        }
+
+        var simulator = await OpenSipsSimulator.StartAsync(SimulatorOptions.FromConfig(config), system, ct).ConfigureAwait(false);
+        system.Log.Warning(
+            "No OpenSIPS MI address configured (callcluster.mi.address / CALLCLUSTER_MI): sandbox mode, using the built-in " +
+            "OpenSIPS simulator at {0}", simulator.MiEndPoint);
+        return (simulator, simulator.MiEndPoint);
+    }
+
+    private static async Task<(IActorRef Command, IActorRef Dialog)> StartRegionsAsync(ActorSystem system, IActorRef miPool)
+    {
+        var config = system.Settings.Config;
+        var sharding = ClusterSharding.Get(system);
+        var shards = ShardingSetup.NumberOfShards(system);
+        var settings = ClusterShardingSettings.Create(system).WithRole(ShardRegions.CallNodeRole);
+        var commandSettings = CommandSettings.FromConfig(config);
+        var dialogSettings = DialogSettings.FromConfig(config);
+
+        // Each region's entities need the other region; they are looked up when an entity is created,
+        // by which time both regions exist.
+        var command = await sharding.StartAsync(ShardRegions.Command,
+            cmdId => CommandEntity.Props(cmdId, miPool, sharding.ShardRegion(ShardRegions.Dialog), commandSettings),
+            settings, new CommandMessageExtractor(shards)).ConfigureAwait(false);
+        var dialog = await sharding.StartAsync(ShardRegions.Dialog,
+            callId => DialogEntity.Props(callId, sharding.ShardRegion(ShardRegions.Command), dialogSettings),
+            settings, new DialogMessageExtractor(shards)).ConfigureAwait(false);
+        return (command, dialog);
+    }
+
+    /// <summary>Ordered shutdown: stop taking client requests, stop the event subscription, then close sockets
+    /// and the simulator once the cluster has been left and the shards handed off.</summary>
+    private void RegisterShutdownTasks()
+    {
+        var shutdown = CoordinatedShutdown.Get(System);
+        if (Gateway is not null)
+        {
+            shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "close-websockets", async () =>
+            {
+                await Gateway.DisposeAsync().ConfigureAwait(false);
+                return Akka.Done.Instance;
+            });
+        }
+
+        if (Subscriptions is not null)
+        {
+            shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "evi-unsubscribe", async () =>
+            {
+                // Best effort: a subscription that is not withdrawn simply expires at OpenSIPS.
+                var result = await Subscriptions.Ask<Unsubscribed>(Unsubscribe.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                if (!result.Confirmed)
+                {
+                    System.Log.Warning("EVI unsubscribe not confirmed for {0}; they expire on their own", string.Join(",", result.Failed));
+                }
+
+                return Akka.Done.Instance;
+            });
+        }
+
+        shutdown.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-connector", async () =>
+        {
+            if (Evi is not null)
+            {
+                await Evi.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (Simulator is not null)
+            {
+                await Simulator.DisposeAsync().ConfigureAwait(false);
+            }
+
+            return Akka.Done.Instance;
+        });
+    }
+}

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Event;
+
+namespace CallCluster.Node.OpenSips;
+
+/// <summary>Owns one connected UDP socket to the MI endpoint: its own id space, pending table and timeouts.
+/// Replies are matched by id only; the receive loop runs off the actor thread and Tells each datagram.</summary>
+internal sealed class MiSocketActor : ReceiveActor, IWithTimers
+{
+    private const int ReceiveBufferSize = 65536;
+
+    private readonly int _index;
+    private readonly MiSettings _settings;
+    private readonly Dictionary<int, MiPending> _pending = new();
+    private readonly MiRequestWriter _writer = new();
+    private readonly MiSocketCompleted _completed;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly CancellationTokenSource _stop = new();
+    private Socket? _socket;
+    private int _nextId;
+    private long _sequence;
+    private long _sent, _replied, _timedOut, _late, _malformed;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public MiSocketActor(int index, MiSettings settings)
+    {
+        _index = index;
+        _settings = settings;
+        _nextId = settings.FirstRequestId is >= 1 ? settings.FirstRequestId : 1;
+        _completed = new MiSocketCompleted(index);
+        Receive<MiCall>(Send);
+        Receive<MiDatagram>(d => OnDatagram(d.Bytes));
+        Receive<MiSweep>(_ => Sweep());
+    }
+
+    protected override void PreStart()
+    {
+        var socket = new Socket(_settings.Target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        // Room for reply bursts while this actor is busy (best effort; the kernel caps it at rmem_max).
+        socket.ReceiveBufferSize = _settings.SocketBufferBytes;
+        socket.SendBufferSize = _settings.SocketBufferBytes;
+        // Connected: the kernel drops datagrams from anyone but the MI endpoint, and Send needs no address.
+        socket.Connect(_settings.Target);
+        _socket = socket;
+        _ = ReceiveLoop(socket, Self, _stop.Token);
+        Timers.StartPeriodicTimer("sweep", MiSweep.Instance, _settings.SweepInterval);
+    }
+
+    protected override void PostRestart(Exception reason)
+    {
+        base.PostRestart(reason);
+        Context.Parent.Tell(new MiSocketReset(_index));
+    }
+
+    protected override void PostStop()
+    {
+        _stop.Cancel();
+        _socket?.Dispose();
+        // Keep the promise of exactly one outcome per call.
+        foreach (var p in _pending.Values)
+            p.ReplyTo.Tell(new MiFailure(p.Call.Tag, p.Call.Method, MiFailure.LocalReject, "MI socket stopped", null));
+        _pending.Clear();
+        _stop.Dispose();
+    }
+
+    private void Send(MiCall call)
+    {
+        var replyTo = Sender;
+        var invalid = MiRequestWriter.Validate(call);
+        if (invalid is not null)
+        {
+            Reject(replyTo, call, invalid);
+            return;
+        }
+        var id = NextId();
+        var datagram = _writer.Write(id, call);
+        if (datagram is null)
+        {
+            Reject(replyTo, call, $"MI request larger than {MiRequestWriter.MaxDatagram} bytes");
+            return;
+        }
+        try
+        {
+            _socket!.Send(datagram.Value.Span);
+        }
+        catch (SocketException e)
+        {
+            Reject(replyTo, call, "MI send failed: " + e.SocketErrorCode);
+            return;
+        }
+        _sent++;
+        var timeout = call.Timeout ?? (MiMethods.IsInvite(call) ? _settings.InviteTimeout : _settings.RequestTimeout);
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        _pending[id] = new MiPending(id, _sequence++, replyTo, call, timeout, deadline, MiMethods.IsAsyncUac(call.Method));
+    }
+
+    private void Reject(IActorRef replyTo, MiCall call, string why)
+    {
+        replyTo.Tell(new MiFailure(call.Tag, call.Method ?? "", MiFailure.LocalReject, why, null));
+        Context.Parent.Tell(_completed);
+    }
+
+    private int NextId() => MiIds.Next(ref _nextId, _pending);
+
+    private void OnDatagram(byte[] bytes)
+    {
+        var reply = MiReplyParser.Parse(bytes);
+        switch (reply.Kind)
+        {
+            case MiReplyKind.Malformed:
+                _malformed++;
+                _log.Warning("MI socket {0}: malformed reply ({1}), {2} bytes", _index, reply.Message, bytes.Length);
+                return;
+            case MiReplyKind.PlainText:
+                OnPlainText(reply);
+                return;
+        }
+        if (!_pending.TryGetValue(reply.Id, out var pending))
+        {
+            // Late (after a timeout) or a duplicate of an answered id: harmless, just counted.
+            _late++;
+            _log.Debug("MI socket {0}: reply for id {1} which is not pending", _index, reply.Id);
+            return;
+        }
+        if (reply.Kind == MiReplyKind.Result && MiMethods.IsUacDlg(pending.Call.Method) && IsProvisional(reply.Result))
+            return; // pass_provisional_replies: a 1xx with the same id; the final reply follows.
+        MiOutcome outcome = reply.Kind == MiReplyKind.Result
+            ? new MiSuccess(pending.Call.Tag, pending.Call.Method, reply.Result)
+            : new MiFailure(pending.Call.Tag, pending.Call.Method, reply.Code, reply.Message ?? "", reply.Data);
+        Complete(pending, outcome);
+        _replied++;
+    }
+
+    /// <summary>An id-less error (400 Parse_error, 500 Internal error) comes from the synchronous MI path,
+    /// which answers requests in order: blame the oldest outstanding one that is not an async UAC request.</summary>
+    private void OnPlainText(MiReply reply)
+    {
+        MiPending? oldest = null;
+        foreach (var p in _pending.Values)
+            if (!p.IsAsyncUac && (oldest is null || p.Sequence < oldest.Sequence))
+                oldest = p;
+        if (oldest is null)
+        {
+            _late++;
+            _log.Debug("MI socket {0}: plain-text reply '{1} {2}' with nothing outstanding", _index, reply.Code, reply.Message);
+            return;
+        }
+        Complete(oldest, new MiFailure(oldest.Call.Tag, oldest.Call.Method, reply.Code, reply.Message ?? "", null));
+        _replied++;
+    }
+
+    private static bool IsProvisional(JsonElement result) =>
+        result.ValueKind == JsonValueKind.Object
+        && result.TryGetProperty("Status", out var status)
+        && status.ValueKind == JsonValueKind.String
+        && status.GetString() is ['1', ..];
+
+    private void Sweep()
+    {
+        var now = Stopwatch.GetTimestamp();
+        foreach (var p in _pending.Values)
+        {
+            if (now < p.Deadline) continue;
+            _pending.Remove(p.Id); // allowed while enumerating a Dictionary on .NET Core 3+
+            p.ReplyTo.Tell(new MiTimeout(p.Call.Tag, p.Call.Method, p.Timeout));
+            Context.Parent.Tell(_completed);
+            _timedOut++;
+        }
+        Context.Parent.Tell(new MiSocketStats(_index, _sent, _replied, _timedOut, _late, _malformed));
+    }
+
+    private void Complete(MiPending pending, MiOutcome outcome)
+    {
+        _pending.Remove(pending.Id);
+        pending.ReplyTo.Tell(outcome);
+        Context.Parent.Tell(_completed);
+    }
+
+    private static async Task ReceiveLoop(Socket socket, IActorRef self, CancellationToken stop)
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(ReceiveBufferSize);
+        while (!stop.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = await socket.ReceiveAsync(buffer, SocketFlags.None, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) { return; }
+            catch (ObjectDisposedException) { return; }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
+            {
+                continue; // ICMP port unreachable: OpenSIPS is down; pending requests will time out.
+            }
+            catch (SocketException)
+            {
+                try { await Task.Delay(100, stop).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
+                continue;
+            }
+            self.Tell(new MiDatagram(buffer.AsSpan(0, received).ToArray()));
+        }
+    }
+}

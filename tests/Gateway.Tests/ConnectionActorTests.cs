@@ -1,0 +1,100 @@
+using System.Text;
+using System.Text.Json;
+using Akka.Actor;
+using CallCluster.Contracts.Commands;
+using CallCluster.Gateway.Connection;
+using CallCluster.Gateway.Protocol;
+using Xunit.Abstractions;
+
+namespace CallCluster.Gateway.Tests;
+
+/// <summary>The connection actor alone, with probes as the region and the outbound stream: exact ordering.</summary>
+public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit("akka.loglevel = INFO", output)
+{
+    private static readonly RequestParser Parser = new(new MethodRegistry(GatewaySettings.DefaultEnabledMethods));
+
+    private static InboundFrame Frame(string json) => Parser.Parse(Encoding.UTF8.GetBytes(json));
+
+    private static string End(string id, string cmdId) =>
+        $$$"""{"jsonrpc":"2.0","id":{{{id}}},"method":"CallEnd","params":{"callid":"x","cmd_id":"{{{cmdId}}}"}}""";
+
+    private JsonElement Out(Akka.TestKit.TestProbe outbound)
+    {
+        using var doc = JsonDocument.Parse(outbound.ExpectMsg<byte[]>());
+        return doc.RootElement.Clone();
+    }
+
+    private static int Seq(JsonElement n) => n.GetProperty("params").GetProperty("seq").GetInt32();
+
+    [Fact]
+    public void Held_notifications_follow_the_reply_in_seq_order_without_duplicates()
+    {
+        var region = CreateTestProbe();
+        var outbound = CreateTestProbe();
+        var actor = Sys.ActorOf(ConnectionActor.Props(region.Ref, outbound.Ref, GatewaySettings.Default));
+
+        actor.Tell(Frame(End("1", "c1")));
+        var start = region.ExpectMsg<StartCommand>();
+        Assert.Equal("c1", start.CmdId);
+        Assert.Equal("x", start.Params["callid"]);
+        Assert.Equal(actor, start.Subscriber);
+
+        actor.Tell(CommandNotification.Event("c1", 2, EventCodes.CallEnd));
+        actor.Tell(CommandNotification.Event("c1", 1, EventCodes.CallEnd));
+        actor.Tell(CommandNotification.Event("c1", 1, EventCodes.CallEnd));
+        actor.Tell(new CommandAccepted("c1", false));
+
+        Assert.Equal("c1", Out(outbound).GetProperty("result").GetProperty("cmd_id").GetString());
+        Assert.Equal(1, Seq(Out(outbound)));
+        Assert.Equal(2, Seq(Out(outbound)));
+        actor.Tell(CommandNotification.Event("c1", 2, EventCodes.CallEnd));
+        actor.Tell(CommandNotification.EndedOk("c1", 3));
+        actor.Tell(CommandNotification.EndedOk("c1", 3));
+        Assert.Equal(3, Seq(Out(outbound)));
+
+        // After Ended the connection forgets c1: a late notification is dropped; the next frame is the fence's reply.
+        actor.Tell(CommandNotification.Event("c1", 4, EventCodes.CallEnd));
+        actor.Tell(Frame(End("2", "c2")));
+        region.ExpectMsg<StartCommand>();
+        actor.Tell(new CommandRejected("c2", ErrorCodes.CallBusy, "busy", null));
+        Assert.Equal(ErrorCodes.CallBusy, Out(outbound).GetProperty("error").GetProperty("code").GetInt32());
+    }
+
+    [Fact]
+    public void Batch_reply_is_written_before_notifications_of_any_of_its_commands()
+    {
+        var region = CreateTestProbe();
+        var outbound = CreateTestProbe();
+        var actor = Sys.ActorOf(ConnectionActor.Props(region.Ref, outbound.Ref, GatewaySettings.Default));
+
+        actor.Tell(Frame($"[{End("1", "a")},{End("2", "b")}]"));
+        region.ExpectMsg<StartCommand>();
+        region.ExpectMsg<StartCommand>();
+        actor.Tell(new CommandAccepted("a", false));
+        actor.Tell(CommandNotification.Event("a", 1, EventCodes.CallEnd));
+        actor.Tell(new CommandAccepted("b", false));
+
+        var batch = Out(outbound);
+        Assert.Equal(JsonValueKind.Array, batch.ValueKind);
+        Assert.Equal(2, batch.GetArrayLength());
+        var n = Out(outbound);
+        Assert.Equal("a", n.GetProperty("params").GetProperty("cmd_id").GetString());
+    }
+
+    [Fact]
+    public void Stopping_unsubscribes_every_followed_command()
+    {
+        var region = CreateTestProbe();
+        var outbound = CreateTestProbe();
+        var actor = Sys.ActorOf(ConnectionActor.Props(region.Ref, outbound.Ref, GatewaySettings.Default));
+        actor.Tell(Frame(End("1", "u1")));
+        region.ExpectMsg<StartCommand>();
+        actor.Tell(new CommandAccepted("u1", false));
+        Out(outbound);
+        actor.Tell(new ConnectionClosed("test"));
+        Assert.Equal("u1", region.ExpectMsg<UnsubscribeCommand>().CmdId);
+
+        // Late messages to the stopped actor are dead letters, not crashes.
+        actor.Tell(CommandNotification.EndedOk("u1", 2));
+    }
+}

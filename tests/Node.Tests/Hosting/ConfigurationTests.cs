@@ -1,0 +1,127 @@
+using CallCluster.Hosting;
+
+namespace CallCluster.Node.Tests.Hosting;
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class EnvironmentCollection
+{
+    public const string Name = "process environment";
+}
+
+/// <summary>HOCON layering: shipped defaults, --config files on top, ${?VAR} environment overrides.</summary>
+[Collection(EnvironmentCollection.Name)]
+public sealed class ConfigurationTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("callcluster-config-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Embedded_defaults_serve_the_call_api_on_5059_with_the_simulator_and_sqlite()
+    {
+        var config = ConfigLoader.Load(NodeHost.DefaultLayers(), []);
+
+        Assert.Equal(5059, config.GetInt("callcluster.gateway.port"));
+        Assert.Equal("/call-api", config.GetString("callcluster.gateway.path"));
+        Assert.Equal("", config.GetString("callcluster.mi.address"));
+        Assert.Equal("sqlite", config.GetString("callcluster.persistence.provider"));
+        Assert.Equal(["call-node", "gateway"], ConfigLoader.CommaList(config, "callcluster.roles"));
+        Assert.Equal(65536, config.GetInt("callcluster.gateway.max-frame-bytes"));
+    }
+
+    [Fact]
+    public void Later_config_files_override_earlier_layers()
+    {
+        var first = Write("first.conf", "callcluster.gateway.port = 6001\ncallcluster.mi.sockets = 7");
+        var second = Write("second.conf", "callcluster.gateway.port = 6002");
+
+        var config = ConfigLoader.Load(NodeHost.DefaultLayers(), [first, second]);
+
+        Assert.Equal(6002, config.GetInt("callcluster.gateway.port"));
+        Assert.Equal(7, config.GetInt("callcluster.mi.sockets"));
+        Assert.Equal("/call-api", config.GetString("callcluster.gateway.path"));
+    }
+
+    [Fact]
+    public void A_missing_config_file_is_reported_by_name()
+    {
+        var missing = Path.Combine(_dir, "nope.conf");
+        var error = Assert.Throws<FileNotFoundException>(() => ConfigLoader.Load(["base.conf"], [missing]));
+        Assert.Contains("nope.conf", error.Message);
+    }
+
+    [Theory]
+    [InlineData("CALLCLUSTER_MI", "10.1.2.3:8080", "callcluster.mi.address", "node.conf")]
+    [InlineData("CALLCLUSTER_EVI_PORT", "9999", "callcluster.evi.port", "node.conf")]
+    [InlineData("CALLCLUSTER_EVI_ADVERTISE", "udp:evi.svc:9999", "callcluster.evi.advertise", "node.conf")]
+    [InlineData("CALLCLUSTER_WS_PORT", "7070", "callcluster.gateway.port", "gateway.conf")]
+    [InlineData("CALLCLUSTER_DB", "/tmp/x.db", "callcluster.persistence.sqlite-file", "persistence-sqlite.conf")]
+    [InlineData("CALLCLUSTER_ROLES", "gateway", "callcluster.roles", "base.conf")]
+    [InlineData("CALLCLUSTER_SEEDS", "akka.tcp://callcluster@a:1", "callcluster.seeds", "base.conf")]
+    [InlineData("CALLCLUSTER_AKKA_PORT", "4053", "akka.remote.dot-netty.tcp.port", "base.conf")]
+    [InlineData("CALLCLUSTER_AKKA_HOST", "0.0.0.0", "akka.remote.dot-netty.tcp.hostname", "base.conf")]
+    [InlineData("CALLCLUSTER_PG", "Host=db;Username=u", "callcluster.persistence.postgres-connection-string", "persistence-postgres.conf")]
+    public void Environment_variables_override_the_shipped_defaults(string variable, string value, string path, string file)
+    {
+        var shipped = Path.Combine(ConfigLoader.HoconDirectory, file);
+        Environment.SetEnvironmentVariable(variable, value);
+        try
+        {
+            Assert.Equal(value, ConfigLoader.ParseFile(shipped).GetString(path));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+
+        Assert.NotEqual(value, ConfigLoader.ParseFile(shipped).GetString(path, ""));
+    }
+
+    [Fact]
+    public void Command_line_takes_repeated_config_files_in_order()
+    {
+        var options = CommandLineOptions.Parse(["--config", "a.conf", "--mi-port", "8080", "--config", "b.conf", "--verbose"]);
+
+        Assert.Equal(["a.conf", "b.conf"], options.ConfigFiles);
+        Assert.Equal("8080", options.Flags["mi-port"]);
+        Assert.Equal("true", options.Flags["verbose"]);
+        Assert.Throws<ArgumentException>(() => CommandLineOptions.Parse(["--config"]));
+        Assert.Throws<ArgumentException>(() => CommandLineOptions.Parse(["stray"]));
+    }
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+}
+
+/// <summary>The ${?VAR} pre-pass that stands in for the environment lookup Akka's HOCON parser lacks.</summary>
+public sealed class HoconEnvironmentTests
+{
+    private static readonly Dictionary<string, string> Env = new() { ["SET_PORT"] = "7070", ["TRICKY"] = "a\"b\\c" };
+
+    private static Akka.Configuration.Config Parse(string hocon) =>
+        Akka.Configuration.ConfigurationFactory.ParseString(HoconEnvironment.Apply(hocon, name => Env.GetValueOrDefault(name)));
+
+    [Fact]
+    public void A_set_variable_overrides_the_default_above_it()
+    {
+        Assert.Equal(7070, Parse("a { port = 5059\n  port = ${?SET_PORT}\n}").GetInt("a.port"));
+    }
+
+    [Fact]
+    public void An_unset_variable_keeps_the_default()
+    {
+        var config = Parse("a {\n  port = 5059\n  port = ${?UNSET_PORT}  # comment\n  host = \"x\"\n}");
+        Assert.Equal(5059, config.GetInt("a.port"));
+        Assert.Equal("x", config.GetString("a.host"));
+    }
+
+    [Fact]
+    public void Values_are_quoted_so_special_characters_survive()
+    {
+        Assert.Equal("a\"b\\c", Parse("v = ${?TRICKY}").GetString("v"));
+    }
+}

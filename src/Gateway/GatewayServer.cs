@@ -46,7 +46,11 @@ public sealed class GatewayServer : IAsyncDisposable
         var parser = new RequestParser(new MethodRegistry(settings.EnabledMethods));
 
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://{UrlHost(settings.Host)}:{settings.Port}");
+        // Kestrel cannot pick a dynamic port for "localhost" (two addresses); use the IPv4 loopback then.
+        var bindHost = settings.Port == 0 && settings.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            ? "127.0.0.1"
+            : settings.Host;
+        builder.WebHost.UseUrls($"http://{UrlHost(bindHost)}:{settings.Port}");
         // The process owns signals and shutdown (Akka CoordinatedShutdown), not this embedded host.
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = StopTimeout);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Akka.Configuration;
 
@@ -37,22 +38,33 @@ public sealed record SimulatorOptions
         var c = config.HasPath("callcluster.simulator") ? config.GetConfig("callcluster.simulator") : config;
         var d = new SimulatorOptions();
         if (c is null || c.IsEmpty) return d;
-        var bind = c.GetString("bind-address", null);
+        var bind = Raw(c, "bind-address");
         return d with
         {
-            BindAddress = string.IsNullOrWhiteSpace(bind) ? d.BindAddress : IPAddress.Parse(bind),
-            MiPort = c.GetInt("mi-port", d.MiPort),
-            AnswerDelay = c.GetTimeSpan("answer-delay", d.AnswerDelay),
-            SlowAnswerDelay = c.GetTimeSpan("slow-answer-delay", d.SlowAnswerDelay),
-            TransactionTimeout = c.GetTimeSpan("transaction-timeout", d.TransactionTimeout),
-            Compat3x = c.GetBoolean("compat-3x", d.Compat3x),
-            InDialogDelay = c.GetTimeSpan("in-dialog-delay", d.InDialogDelay),
-            EndedDialogRetention = c.GetTimeSpan("ended-dialog-retention", d.EndedDialogRetention),
-            FaultDropShare = c.GetDouble("fault-drop-share", d.FaultDropShare),
-            FaultReorderShare = c.GetDouble("fault-reorder-share", d.FaultReorderShare),
-            FaultSeed = c.GetInt("fault-seed", d.FaultSeed),
-            EventSocketPool = c.GetInt("event-socket-pool", d.EventSocketPool),
-            SipPort = c.GetInt("sip-port", d.SipPort),
+            BindAddress = bind is null ? d.BindAddress : IPAddress.Parse(bind),
+            MiPort = Raw(c, "mi-port") is { } port ? int.Parse(port, CultureInfo.InvariantCulture) : d.MiPort,
+            AnswerDelay = Raw(c, "answer-delay") is null ? d.AnswerDelay : c.GetTimeSpan("answer-delay"),
+            SlowAnswerDelay = Raw(c, "slow-answer-delay") is null ? d.SlowAnswerDelay : c.GetTimeSpan("slow-answer-delay"),
+            TransactionTimeout = Raw(c, "transaction-timeout") is null ? d.TransactionTimeout : c.GetTimeSpan("transaction-timeout"),
+            Compat3x = Raw(c, "compat-3x") is null ? d.Compat3x : c.GetBoolean("compat-3x"),
+            InDialogDelay = Raw(c, "in-dialog-delay") is null ? d.InDialogDelay : c.GetTimeSpan("in-dialog-delay"),
+            EndedDialogRetention = Raw(c, "ended-dialog-retention") is null ? d.EndedDialogRetention : c.GetTimeSpan("ended-dialog-retention"),
+            FaultDropShare = Raw(c, "fault-drop-share") is { } drop ? double.Parse(drop, CultureInfo.InvariantCulture) : d.FaultDropShare,
+            FaultReorderShare = Raw(c, "fault-reorder-share") is { } re ? double.Parse(re, CultureInfo.InvariantCulture) : d.FaultReorderShare,
+            FaultSeed = Raw(c, "fault-seed") is { } seed ? int.Parse(seed, CultureInfo.InvariantCulture) : d.FaultSeed,
+            EventSocketPool = Raw(c, "event-socket-pool") is { } pool ? int.Parse(pool, CultureInfo.InvariantCulture) : d.EventSocketPool,
+            SipPort = Raw(c, "sip-port") is { } sip ? int.Parse(sip, CultureInfo.InvariantCulture) : d.SipPort,
         };
+    }
+
+    /// <summary>
+    /// The key's text, or null when absent or empty. Akka.NET's HOCON turns an unset optional substitution (x = ${?VAR})
+    /// into an empty value instead of keeping the earlier one, so empty means "not configured" here.
+    /// </summary>
+    private static string? Raw(Config c, string key)
+    {
+        if (!c.HasPath(key)) return null;
+        var s = c.GetString(key);
+        return string.IsNullOrWhiteSpace(s) ? null : s.Trim();
     }
 }

@@ -78,7 +78,8 @@ public sealed class FakeCommandRegion : ReceiveActor
                 case "big":
                     sub.Tell(new CommandAccepted(s.CmdId, false));
                     var destination = "sip:" + new string('x', 8000) + "@example.com";
-                    for (var seq = 1; seq <= 4000; seq++)
+                    // ~48 MB: more than loopback socket buffers can absorb, so the server's sends must block.
+                    for (var seq = 1; seq <= 6000; seq++)
                     {
                         sub.Tell(CommandNotification.Event(s.CmdId, seq, EventCodes.TransferProgress, callid, destination: destination));
                     }

@@ -294,7 +294,7 @@ public sealed class GatewayWebSocketTests(ITestOutputHelper output) : Akka.TestK
         var frames = 0;
         while (await slow.ReceiveTextAsync(Long) is not null)
         {
-            Assert.True(++frames < 5000, "no close frame");
+            Assert.True(++frames < 7000, "no close frame");
         }
 
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, slow.CloseResult!.CloseStatus);

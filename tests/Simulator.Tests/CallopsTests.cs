@@ -127,7 +127,8 @@ public sealed class CallopsTests : IAsyncLifetime
         var before = new List<ReceivedEvent>();
         var fail = await _h.Events.WaitForAsync(e => e.Method == "E_CALL_TRANSFER", before: before);
         Assert.Equal(("fail", status, "callee"), (fail.P("state"), fail.P("status"), fail.P("leg")));
-        Assert.Equal($"sip:{persona}x@127.0.0.1;osid={aId}", fail.P("destination"));
+        // osid stays only when callops reports a local timeout (captures d20 vs d25).
+        Assert.Equal(status.StartsWith("408") ? $"sip:{persona}x@127.0.0.1;osid={aId}" : $"sip:{persona}x@127.0.0.1", fail.P("destination"));
         var end = before.Last();
         Assert.Equal((start.P("transfer_callid"), "5"), (end.P("callid"), end.P("new_state")));
         Assert.Equal(toTagNull, end.Params["to_tag"] is null);

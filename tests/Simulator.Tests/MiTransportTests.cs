@@ -123,6 +123,15 @@ public sealed class MiTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Bare_local_names_resolve_when_unique_and_are_ambiguous_otherwise()
+    {
+        var r = await _h.Mi.RawAsync("{\"jsonrpc\":\"2.0\",\"method\":\"list\",\"id\":5}");
+        Assert.Equal("{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32001,\"message\":\"Method ambiguous\",\"data\":\"supported names: evi:list, dialog:list\"},\"id\":5}", r);
+        var end = await _h.Mi.CallAsync("end_dlg", new { dialog_id = "none" });
+        Assert.Equal(404, (int)end["error"]!["code"]!);
+    }
+
+    [Fact]
     public async Task Sustains_many_requests_per_second()
     {
         // Windowed pipelining (64 in flight) so the client's own socket buffer is not what limits the run.

@@ -19,10 +19,13 @@ public static class PersistenceSetup
         };
 
         var quoted = "\"" + connectionString.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        // The plugin's own reference configuration (plugin class names, table layout) is not loaded by Akka on
+        // its own: it goes underneath everything else.
         return ConfigurationFactory.ParseString(
                 $"akka.persistence.journal.sql.connection-string = {quoted}\n" +
                 $"akka.persistence.snapshot-store.sql.connection-string = {quoted}")
-            .WithFallback(config);
+            .WithFallback(config)
+            .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }
 
     public static string DescribeStore(Config config) =>

@@ -255,9 +255,10 @@ public sealed class DialogActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         switch (_spec.Origin)
         {
             case TransferOrigin t:
-                // callops keeps the osid parameter in the destination of a failed transfer (capture d20).
-                if (t.BCallId is not null) RaiseTransfer(t.BCallId, t.BLeg!, t, "fail", status, _spec.ToUri);
-                RaiseTransfer(t.ACallId, t.ALeg, t, "fail", status, _spec.ToUri);
+                // On a local timeout callops reports the R-URI it sent, osid included (capture d20); on a real reply, without (d25).
+                var dest = timeout || status.StartsWith("408", StringComparison.Ordinal) ? _spec.ToUri : SipUri.WithoutOsid(_spec.ToUri);
+                if (t.BCallId is not null) RaiseTransfer(t.BCallId, t.BLeg!, t, "fail", status, dest);
+                RaiseTransfer(t.ACallId, t.ALeg, t, "fail", status, dest);
                 break;
             case UacOrigin u:
                 if (timeout) _replier.Reply(u.Reply, UacResults.Timeout);
@@ -340,7 +341,7 @@ public sealed class DialogActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 
     private void Publish() => _proxy.Tell(new DialogSnapshot(
         _spec.Id, _state, _spec.CallId, _spec.FromUri, _spec.ToUri, _spec.FromTag, _spec.CallerContact, _calleeTag,
-        _state >= 3 || _calleeTag is not null ? (_state >= 3 ? _spec.CalleeContact : "") : "",
+        _timeStart > 0 ? _spec.CalleeContact : "", // a phone that never answered left no contact (capture d25)
         _callerCseq, _calleeCseq,
         _spec.CallerSdp, _calleeSdp, _timeStart, _createdTicks, _endedTicks, Self));
 }

@@ -27,6 +27,8 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
     // callops marks a dialog on any transfer attempt and never clears it: later attempts get 491.
     private readonly HashSet<long> _transferTried = [];
     private long _deferred;
+    // Actor names stay unique even if a purged dialog's id comes back while its actor is still stopping.
+    private long _spawned;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -326,7 +328,7 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
 
     private void StartDialog(DialogSpec spec)
     {
-        var actor = Context.ActorOf(DialogActor.Props(spec, _options, _bus, Self, _replier, _proxyHostPort), "dlg-" + spec.Id.DbId.ToString(CultureInfo.InvariantCulture));
+        var actor = Context.ActorOf(DialogActor.Props(spec, _options, _bus, Self, _replier, _proxyHostPort), "dlg-" + spec.Id.DbId.ToString(CultureInfo.InvariantCulture) + "-" + (++_spawned).ToString(CultureInfo.InvariantCulture));
         var key = spec.Id.DbId;
         // Placeholder until the actor publishes its first snapshot (it does so in PreStart).
         _dialogs[key] = new DialogSnapshot(spec.Id, 1, spec.CallId, spec.FromUri, spec.ToUri, spec.FromTag, spec.CallerContact, null, "",

@@ -63,6 +63,16 @@ public static class MiCommands
         return map.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// 4.0 also resolves a bare local name (the part after ':') when exactly one module has it; otherwise -32001 "Method ambiguous".
+    /// Returns the 4.0 names sharing the local name (empty in 3.x mode).
+    /// </summary>
+    public static string[] ByLocalName(IEnumerable<MiCommand> commands, string name) =>
+        name.Contains(':', StringComparison.Ordinal)
+            ? []
+            : commands.Where(c => c.Alias40 is not null && c.Alias40[(c.Alias40.IndexOf(':') + 1)..] == name)
+                .Select(c => c.Alias40!).Distinct().ToArray();
+
     /// <summary>method, ruri, headers plus any subset of next_hop, socket, body: 8 recipes.</summary>
     private static string[][] UacRecipes()
     {

@@ -27,6 +27,7 @@ public sealed class MiServer : IDisposable
     private readonly Socket _socket;
     private readonly MiReplier _replier;
     private readonly FrozenDictionary<string, MiCommand> _commands;
+    private readonly bool _compat3x;
     private readonly IActorRef _bus;
     private readonly IActorRef _proxy;
     private readonly ILoggingAdapter _log;
@@ -38,6 +39,7 @@ public sealed class MiServer : IDisposable
         _socket = socket;
         _replier = replier;
         _commands = MiCommands.Build(compat3x);
+        _compat3x = compat3x;
         _bus = bus;
         _proxy = proxy;
         _log = log;
@@ -108,8 +110,18 @@ public sealed class MiServer : IDisposable
         }
         if (!_commands.TryGetValue(req.Method!, out var cmd))
         {
-            _replier.Reply(target, MiResult.MethodNotFound);
-            return;
+            var local = _compat3x ? [] : MiCommands.ByLocalName(_commands.Values, req.Method!);
+            if (local.Length > 1)
+            {
+                _replier.Reply(target, MiResult.Error(-32001, "Method ambiguous", "supported names: " + string.Join(", ", local)));
+                return;
+            }
+            if (local.Length == 0)
+            {
+                _replier.Reply(target, MiResult.MethodNotFound);
+                return;
+            }
+            cmd = _commands[local[0]];
         }
         var error = RecipeMatcher.Match(cmd, req, out var args);
         if (error is not null)

@@ -24,8 +24,9 @@ public sealed class EmbeddedNode : IAsyncDisposable
     public static async Task<EmbeddedNode> StartAsync(string overrides = "")
     {
         var dir = Directory.CreateTempSubdirectory("callcluster-e2e-").FullName;
+        var logLevel = Environment.GetEnvironmentVariable("CALLCLUSTER_TEST_LOGLEVEL") ?? "WARNING";
         var testLayer = ConfigurationFactory.ParseString($$"""
-            akka.loglevel = WARNING
+            akka.loglevel = {{logLevel}}
             callcluster.gateway.port = 0
             callcluster.evi.port = 0
             callcluster.persistence.sqlite-file = "{{Path.Combine(dir, "callcluster.db").Replace("\\", "/")}}"

@@ -182,6 +182,22 @@ public sealed class MiPoolTests : TestKit
     }
 
     [Fact]
+    public async Task Malformed_replies_are_counted_and_do_not_disturb_pending_requests()
+    {
+        var pool = Pool();
+        pool.Tell(new MiCall("version", [], "v"), TestActor);
+        var request = await _server.NextAsync();
+        _server.Send("garbage", request.From);
+        _server.Send("{\"jsonrpc\":\"2.0\",\"result\":\"OK\"}", request.From); // no id
+        _server.Send("{\"jsonrpc\":\"2.0\",\"result\":", request.From); // truncated
+        _server.Reply(request, "{\"Server\":\"OpenSIPS (4.0.1 (x86_64/linux))\"}");
+        var ok = await ExpectMsgAsync<MiSuccess>();
+        Assert.Equal("OpenSIPS (4.0.1 (x86_64/linux))", ok.Result.GetProperty("Server").GetString());
+        await AwaitAssertAsync(async () =>
+            Assert.Equal(3, (await pool.Ask<MiStats>(GetMiStats.Instance, TimeSpan.FromSeconds(1))).Malformed), TimeSpan.FromSeconds(2));
+    }
+
+    [Fact]
     public async Task Over_the_in_flight_cap_calls_are_refused_immediately()
     {
         var pool = Pool(sockets: 2, maxInFlight: 3);

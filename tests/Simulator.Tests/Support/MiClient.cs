@@ -62,6 +62,14 @@ public sealed class MiClient : IDisposable
 
     public async Task<JsonObject> WaitReplyAsync(int id, TimeSpan timeout)
     {
+        var raw = await WaitAsync(d => d.StartsWith('{') && JsonNode.Parse(d) is JsonObject o && o["id"] is JsonValue v && v.TryGetValue<int>(out var got) && got == id, timeout)
+            ?? throw new TimeoutException($"no MI reply with id {id}");
+        return (JsonObject)JsonNode.Parse(raw)!;
+    }
+
+    /// <summary>First datagram (pending ones first) matching the predicate; others stay pending. Null on timeout.</summary>
+    public async Task<string?> WaitAsync(Func<string, bool> match, TimeSpan timeout)
+    {
         var deadline = DateTime.UtcNow + timeout;
         var skipped = new List<string>();
         try
@@ -72,7 +80,7 @@ public sealed class MiClient : IDisposable
                 if (left <= TimeSpan.Zero) break;
                 var d = _pending.Count > 0 ? Pop() : await ReceiveAsync(left);
                 if (d is null) break;
-                if (d.StartsWith('{') && JsonNode.Parse(d) is JsonObject o && o["id"] is JsonValue v && v.TryGetValue<int>(out var got) && got == id) return o;
+                if (match(d)) return d;
                 skipped.Add(d);
             }
         }
@@ -80,7 +88,7 @@ public sealed class MiClient : IDisposable
         {
             _pending.InsertRange(0, skipped);
         }
-        throw new TimeoutException($"no MI reply with id {id}");
+        return null;
     }
 
     private string Pop()

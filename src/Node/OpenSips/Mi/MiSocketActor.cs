@@ -18,6 +18,7 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
     private readonly MiRequestWriter _writer = new();
     private readonly MiSocketCompleted _completed;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly RateLimitedLog _malformedLog;
     private readonly CancellationTokenSource _stop = new();
     private Socket? _socket;
     private int _nextId;
@@ -32,6 +33,7 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
         _settings = settings;
         _nextId = settings.FirstRequestId is >= 1 ? settings.FirstRequestId : 1;
         _completed = new MiSocketCompleted(index);
+        _malformedLog = new RateLimitedLog(_log, TimeSpan.FromSeconds(1));
         Receive<MiCall>(Send);
         Receive<MiDatagram>(d => OnDatagram(d.Bytes));
         Receive<MiSweep>(_ => Sweep());
@@ -113,7 +115,7 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
         {
             case MiReplyKind.Malformed:
                 _malformed++;
-                _log.Warning("MI socket {0}: malformed reply ({1}), {2} bytes", _index, reply.Message, bytes.Length);
+                _malformedLog.Warning("Malformed MI reply ({0} bytes): {1}", bytes.Length, reply.Message);
                 return;
             case MiReplyKind.PlainText:
                 OnPlainText(reply);

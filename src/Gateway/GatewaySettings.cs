@@ -16,9 +16,12 @@ public sealed record GatewaySettings(
 {
     public const string ConfigPath = "callcluster.gateway";
 
-    /// <summary>Methods accepted until the other commands are built (see the issue tracker).</summary>
-    public static readonly IReadOnlySet<string> DefaultEnabledMethods =
-        new[] { CommandMethods.CallEnd, CommandMethods.CommandGet, CommandMethods.CommandSubscribe }.ToFrozenSet(StringComparer.Ordinal);
+    /// <summary>Every command and query the call nodes implement (CallList and CallGet are validated but not served yet).</summary>
+    public static readonly IReadOnlySet<string> DefaultEnabledMethods = new[]
+    {
+        CommandMethods.CallStart, CommandMethods.CallBlindTransfer, CommandMethods.CallAttendedTransfer, CommandMethods.CallHold,
+        CommandMethods.CallUnHold, CommandMethods.CallEnd, CommandMethods.CommandGet, CommandMethods.CommandSubscribe,
+    }.ToFrozenSet(StringComparer.Ordinal);
 
     public static GatewaySettings Default { get; } = new(
         "127.0.0.1", 5059, "/call-api", 64 * 1024, 1000, 1024, TimeSpan.FromSeconds(10), DefaultEnabledMethods);

@@ -82,9 +82,9 @@ public sealed class NodeHost
             if (hostsCalls)
             {
                 system.Log.Info("Journal and snapshots in {0}", PersistenceSetup.DescribeStore(config));
-                (simulator, var miTarget) = await ResolveMiTargetAsync(system, ct).ConfigureAwait(false);
+                (simulator, var miTarget, var nextHop) = await ResolveMiTargetAsync(system, ct).ConfigureAwait(false);
                 miPool = system.ActorOf(MiPool.Props(MiSettings.FromConfig(system.Settings.Config, miTarget)), "mi-pool");
-                var regions = await StartRegionsAsync(system, miPool).ConfigureAwait(false);
+                var regions = await StartRegionsAsync(system, miPool, nextHop).ConfigureAwait(false);
                 commandRegion = regions.Command;
                 evi = await EviListener.Start(system, EviSettings.FromConfig(system.Settings.Config), regions.Dialog)
                     .ConfigureAwait(false);
@@ -117,8 +117,10 @@ public sealed class NodeHost
         }
     }
 
-    /// <summary>The configured OpenSIPS, or else a simulator started inside this ActorSystem.</summary>
-    private static async Task<(OpenSipsSimulator? Simulator, IPEndPoint Target)> ResolveMiTargetAsync(
+    /// <summary>The configured OpenSIPS, or else a simulator started inside this ActorSystem; and the default next hop
+    /// of click-to-dial INVITEs, which must loop through the proxy itself: the simulator's SIP address, or OpenSIPS's
+    /// MI host on the standard SIP port (override: callcluster.commands.call-start.next-hop).</summary>
+    private static async Task<(OpenSipsSimulator? Simulator, IPEndPoint Target, string NextHop)> ResolveMiTargetAsync(
         ActorSystem system, CancellationToken ct)
     {
         var config = system.Settings.Config;
@@ -127,23 +129,31 @@ public sealed class NodeHost
         {
             var settings = MiSettings.FromConfig(config);
             system.Log.Info("OpenSIPS MI at {0}", settings.Target);
-            return (null, settings.Target);
+            return (null, settings.Target, $"sip:{settings.Target.Address}:5060");
         }
 
-        var simulator = await OpenSipsSimulator.StartAsync(SimulatorOptions.FromConfig(config), system, ct).ConfigureAwait(false);
+        var options = SimulatorOptions.FromConfig(config);
+        var simulator = await OpenSipsSimulator.StartAsync(options, system, ct).ConfigureAwait(false);
         system.Log.Warning(
             "No OpenSIPS MI address configured (callcluster.mi.address / CALLCLUSTER_MI): sandbox mode, using the built-in " +
             "OpenSIPS simulator at {0}", simulator.MiEndPoint);
-        return (simulator, simulator.MiEndPoint);
+        return (simulator, simulator.MiEndPoint, $"sip:{options.BindAddress}:{options.SipPort}");
     }
 
-    private static async Task<(IActorRef Command, IActorRef Dialog)> StartRegionsAsync(ActorSystem system, IActorRef miPool)
+    private static async Task<(IActorRef Command, IActorRef Dialog)> StartRegionsAsync(ActorSystem system, IActorRef miPool,
+        string defaultNextHop)
     {
         var config = system.Settings.Config;
         var sharding = ClusterSharding.Get(system);
         var shards = ShardingSetup.NumberOfShards(system);
         var settings = ClusterShardingSettings.Create(system).WithRole(ShardRegions.CallNodeRole);
         var commandSettings = CommandSettings.FromConfig(config);
+        if (string.IsNullOrEmpty(commandSettings.NextHop))
+        {
+            commandSettings = commandSettings with { NextHop = defaultNextHop };
+        }
+
+        system.Log.Info("Click-to-dial INVITEs loop through {0}", commandSettings.NextHop);
         var dialogSettings = DialogSettings.FromConfig(config);
 
         // Each region's entities need the other region; they are looked up when an entity is created,

@@ -28,6 +28,11 @@ public sealed record SimulatorOptions
     public int EventSocketPool { get; init; } = 4;
     /// <summary>The proxy's virtual SIP port (nothing listens on it; it appears in Via, Record-Route and bind addresses).</summary>
     public int SipPort { get; init; } = 5060;
+    /// <summary>
+    /// The proxy script answers provisional refer-NOTIFYs itself (capture e_notify_variant_ack1xx), so the transferee keeps its
+    /// refer subscription and its final NOTIFY reaches callops: E_CALL_TRANSFER "notify". Off like the real default script.
+    /// </summary>
+    public bool Ack1xxReferNotify { get; init; } = false;
 
     public bool FaultsEnabled => FaultDropShare > 0 || FaultReorderShare > 0;
 
@@ -54,8 +59,17 @@ public sealed record SimulatorOptions
             FaultSeed = Raw(c, "fault-seed") is { } seed ? int.Parse(seed, CultureInfo.InvariantCulture) : d.FaultSeed,
             EventSocketPool = Raw(c, "event-socket-pool") is { } pool ? int.Parse(pool, CultureInfo.InvariantCulture) : d.EventSocketPool,
             SipPort = Raw(c, "sip-port") is { } sip ? int.Parse(sip, CultureInfo.InvariantCulture) : d.SipPort,
+            Ack1xxReferNotify = Raw(c, "ack-1xx-refer-notify") is { } ack ? Switch(ack, "ack-1xx-refer-notify") : d.Ack1xxReferNotify,
         };
     }
+
+    /// <summary>HOCON switch text: on/off (also true/false, yes/no).</summary>
+    private static bool Switch(string text, string key) => text.ToLowerInvariant() switch
+    {
+        "on" or "true" or "yes" => true,
+        "off" or "false" or "no" => false,
+        _ => throw new FormatException($"callcluster.simulator.{key} must be on or off, not '{text}'"),
+    };
 
     /// <summary>
     /// The key's text, or null when absent or empty. Akka.NET's HOCON turns an unset optional substitution (x = ${?VAR})

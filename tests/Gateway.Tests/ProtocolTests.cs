@@ -83,8 +83,9 @@ public sealed class ProtocolTests
     [Fact]
     public void Known_but_disabled_method_says_it_is_not_available()
     {
-        var e = Error(Req("CallStart", """{"caller":"sip:a@b","callee":"sip:c@d"}"""), ErrorCodes.MethodNotFound, Defaults);
-        Assert.Equal("CallStart is not available on this server", e.Error.Data);
+        var e = Error(Req("CallList", "{}"), ErrorCodes.MethodNotFound, Defaults);
+        Assert.Equal("CallList is not available on this server", e.Error.Data);
+        Assert.IsType<RpcCommand>(One(Req("CallStart", """{"caller":"sip:a@b","callee":"sip:c@d"}"""), Defaults));
         Assert.IsType<RpcCommand>(One(Req("CallEnd", """{"callid":"x"}"""), Defaults));
         Assert.IsType<RpcGet>(One(Req("CommandGet", """{"cmd_id":"x"}"""), Defaults));
         Assert.IsType<RpcSubscribe>(One(Req("CommandSubscribe", """{"cmd_id":"x"}"""), Defaults));

@@ -21,4 +21,16 @@ public sealed class ConformanceTests(ITestOutputHelper output)
         foreach (var l in replayer.Log) output.WriteLine(l);
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
+
+    /// <summary>The proxy script answers early refer-NOTIFYs itself (ack-1xx-refer-notify on): "notify" events appear after ok.</summary>
+    [Fact]
+    public async Task Replays_notify_variant_with_ack_1xx_refer_notify_on()
+    {
+        await using var h = await SimHarness.StartAsync(SimHarness.Fast with { Ack1xxReferNotify = true });
+        var replayer = new CaptureReplayer(h);
+        var failures = await replayer.RunAsync("e_notify_variant_ack1xx");
+        foreach (var l in replayer.Log) output.WriteLine(l);
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.Equal(2, replayer.Log.Count(l => l.Contains("\"state\":\"notify\"", StringComparison.Ordinal)));
+    }
 }

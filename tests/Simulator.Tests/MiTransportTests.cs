@@ -132,25 +132,24 @@ public sealed class MiTransportTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Sustains_many_requests_per_second()
+    public async Task Pipelined_requests_each_get_exactly_their_own_reply()
     {
-        // Windowed pipelining (64 in flight) so the client's own socket buffer is not what limits the run.
-        const int windows = 160, window = 64;
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        var received = 0;
+        // Correctness under pipelining (64 in flight, windowed so the client's socket buffer is not overrun); speed figures
+        // belong to bench/SimulatorBench, not to a test.
+        const int windows = 40, window = 64;
+        var seen = new HashSet<int>();
         for (var w = 0; w < windows; w++)
         {
             for (var i = 0; i < window; i++) _h.Mi.SendRaw("{\"jsonrpc\":\"2.0\",\"method\":\"version\",\"id\":" + (w * window + i) + "}");
             for (var i = 0; i < window; i++)
             {
-                if (await _h.Mi.ReceiveAsync(TimeSpan.FromSeconds(5)) is null) break;
-                received++;
+                var reply = await _h.Mi.ReceiveAsync(TimeSpan.FromSeconds(5));
+                Assert.NotNull(reply);
+                var id = (int)JsonNode.Parse(reply)!["id"]!;
+                Assert.True(seen.Add(id), $"duplicate reply for id {id}");
+                Assert.Equal("{\"jsonrpc\":\"2.0\",\"result\":" + Version + ",\"id\":" + id + "}", reply);
             }
         }
-        sw.Stop();
-        Assert.Equal(windows * window, received);
-        var rate = received / sw.Elapsed.TotalSeconds;
-        // The product goal is 20k/s on 2 cores; the bound here is loose because tests run in parallel.
-        Assert.True(rate > 3000, $"only {rate:F0} requests/s");
+        Assert.Equal(Enumerable.Range(0, windows * window), seen.Order());
     }
 }

@@ -18,6 +18,10 @@ public sealed record AttachCommand(string CallId, string CmdId, DialogOperation 
 /// <summary>The command is done with this dialog.</summary>
 public sealed record DetachCommand(string CallId, string CmdId) : IDialogMessage;
 
+/// <summary>A hold or unhold command succeeded: the leg's hold state as the command meant it. (Raw E_CALL_HOLD
+/// events cannot tell: a 4.0 hold of one leg re-INVITEs both, the other one to recvonly.)</summary>
+public sealed record RecordHoldState(string CallId, string Leg, bool Held) : IDialogMessage;
+
 /// <summary>CallGet: answered with <see cref="DialogView"/>.</summary>
 public sealed record GetDialog(string CallId) : IDialogMessage;
 

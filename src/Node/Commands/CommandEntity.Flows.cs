@@ -5,12 +5,28 @@ namespace CallCluster.Node.Commands;
 /// <summary>Which methods this node runs, and where each flow starts.</summary>
 public sealed partial class CommandEntity
 {
-    private static bool IsImplemented(string method) => method is CommandMethods.CallEnd;
+    private static bool IsImplemented(string method) => method is CommandMethods.CallStart or CommandMethods.CallBlindTransfer
+        or CommandMethods.CallAttendedTransfer or CommandMethods.CallHold or CommandMethods.CallUnHold or CommandMethods.CallEnd;
 
     private void RunFlow(bool resumed)
     {
         switch (_started!.Method)
         {
+            case CommandMethods.CallStart:
+                StartCallStart(resumed);
+                break;
+            case CommandMethods.CallBlindTransfer:
+                StartBlindTransfer();
+                break;
+            case CommandMethods.CallAttendedTransfer:
+                StartAttendedTransfer();
+                break;
+            case CommandMethods.CallHold:
+                StartHold("hold");
+                break;
+            case CommandMethods.CallUnHold:
+                StartUnhold();
+                break;
             case CommandMethods.CallEnd:
                 StartCallEnd(resumed);
                 break;

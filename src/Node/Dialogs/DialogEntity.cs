@@ -74,7 +74,8 @@ public sealed class DialogEntity : ReceivePersistentActor
     {
         Command<DialogStateChanged>(OnStateChanged);
         Command<CallTransferEvent>(ForwardToCommands);
-        Command<CallHoldEvent>(OnHoldEvent);
+        Command<CallHoldEvent>(ForwardToCommands);
+        Command<RecordHoldState>(OnRecordHoldState);
         Command<AttachCommand>(OnAttach);
         Command<DetachCommand>(OnDetach);
         Command<GetDialog>(_ => Sender.Tell(_state.ToView()));
@@ -113,19 +114,11 @@ public sealed class DialogEntity : ReceivePersistentActor
         }
     }
 
-    /// <summary>Hold state per leg follows the proxy's final word (a 2xx to the re-INVITE), as OpenSIPS 4.0 does.</summary>
-    private void OnHoldEvent(CallHoldEvent e)
+    private void OnRecordHoldState(RecordHoldState record)
     {
-        ForwardToCommands(e);
-        if (e.State != "ok" || e.Leg is not ("caller" or "callee"))
+        if (record.Leg is ("caller" or "callee") && _state.IsHeld(record.Leg) != record.Held)
         {
-            return;
-        }
-
-        var held = e.Action == "hold";
-        if (_state.IsHeld(e.Leg) != held)
-        {
-            Persist(new DialogHoldRecorded(e.Leg, held), recorded => _state = _state.Apply(recorded));
+            Persist(new DialogHoldRecorded(record.Leg, record.Held), recorded => _state = _state.Apply(recorded));
         }
     }
 

@@ -21,6 +21,7 @@ public sealed record DialogSnapshot(
     long TimeStart,
     long CreatedTicks,
     long EndedTicks,
+    int Transactions,
     IActorRef Actor);
 
 /// <summary>What made the dialog, which decides who hears about its outcome.</summary>
@@ -29,8 +30,8 @@ public abstract record DialogOrigin;
 public sealed record PhoneOrigin(IActorRef? Waiter) : DialogOrigin;
 /// <summary>A t_uac_dlg INVITE looped through the proxy: the MI reply goes out on the final response.</summary>
 public sealed record UacOrigin(MiReplyTarget Reply, string CSeq, string FromValue, string ToValue) : DialogOrigin;
-/// <summary>The transferee's new INVITE after a REFER: raises E_CALL_TRANSFER for A (and for B when attended).</summary>
-public sealed record TransferOrigin(string ACallId, string ALeg, string Destination, bool Blind, string? BCallId, string? BLeg, IActorRef? BActor) : DialogOrigin;
+/// <summary>The transferee's new INVITE after a REFER: raises E_CALL_TRANSFER for A (and for B when attended). AActor gets the refer NOTIFY.</summary>
+public sealed record TransferOrigin(string ACallId, string ALeg, string Destination, bool Blind, string? BCallId, string? BLeg, IActorRef? BActor, IActorRef AActor) : DialogOrigin;
 
 /// <summary>Everything a new dialog actor needs. CalleePersona decides what the called phone does.</summary>
 public sealed record DialogSpec(
@@ -58,3 +59,8 @@ public sealed record PhoneHangup(MiReplyTarget? Reply);
 public sealed record HoldCommand(bool Hold, string Leg, MiReplyTarget Reply);
 /// <summary>A t_uac_dlg BYE that loops through the proxy on this dialog.</summary>
 public sealed record UacBye(MiReplyTarget Reply, string Message);
+/// <summary>
+/// The transferee's final refer NOTIFY (sipfrag status line, e.g. "200 OK"), sent in dialog A. Only with ack-1xx-refer-notify on:
+/// otherwise callops answered the early "100 Trying" NOTIFY 480 and the phone dropped the refer subscription.
+/// </summary>
+public sealed record ReferNotify(string TransferCallId, string Sipfrag);

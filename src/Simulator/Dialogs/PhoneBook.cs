@@ -12,6 +12,8 @@ public sealed class PhoneBook
     private readonly Dictionary<string, Phone> _phones = new(StringComparer.OrdinalIgnoreCase);
     private int _nextPort = 5071;
 
+    public int Count => _phones.Count;
+
     public string ContactOf(SipUri uri) => Get(uri).Contact;
 
     public Persona PersonaOf(SipUri uri)

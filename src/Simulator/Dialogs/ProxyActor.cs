@@ -20,6 +20,7 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
     private readonly string _proxyHostPort;
     private readonly string _bindAddr;
     private readonly PhoneBook _phones = new();
+    private readonly DialogJsonCache _json;
     // Creation order = dlg_list order; the Call-ID index keeps the "first dialog in the bucket" semantics.
     private readonly Dictionary<long, DialogSnapshot> _dialogs = [];
     private readonly List<long> _order = [];
@@ -27,6 +28,8 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
     // callops marks a dialog on any transfer attempt and never clears it: later attempts get 491.
     private readonly HashSet<long> _transferTried = [];
     private long _deferred;
+    // t_uac_dlg replies scheduled but not yet sent (open transactions for sim_stats).
+    private int _pendingReplies;
     // Actor names stay unique even if a purged dialog's id comes back while its actor is still stopping.
     private long _spawned;
 
@@ -40,11 +43,16 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
         _proxyIp = options.BindAddress.ToString();
         _proxyHostPort = $"{_proxyIp}:{options.SipPort}";
         _bindAddr = $"udp:{_proxyHostPort}";
+        _json = new DialogJsonCache(_bindAddr);
 
         Receive<DialogSnapshot>(OnSnapshot);
         Receive<ProxyCommand>(OnCommand);
         Receive<PlaceCall>(OnPlaceCall);
-        Receive<DeferredReply>(d => _replier.Reply(d.Reply, d.Result));
+        Receive<DeferredReply>(d =>
+        {
+            _pendingReplies--;
+            _replier.Reply(d.Reply, d.Result);
+        });
         Receive<Purge>(_ => PurgeEnded());
     }
 
@@ -56,7 +64,9 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
 
     private void OnSnapshot(DialogSnapshot s)
     {
-        if (_dialogs.ContainsKey(s.Id.DbId)) _dialogs[s.Id.DbId] = s;
+        if (!_dialogs.ContainsKey(s.Id.DbId)) return;
+        _dialogs[s.Id.DbId] = s;
+        _json.Invalidate(s.Id.DbId);
     }
 
     private void OnCommand(ProxyCommand c)
@@ -73,6 +83,7 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
             MiCommands.SimHangup => SimHangup(c),
             MiCommands.SimPersona => SimPersona(c.Args),
             MiCommands.SimPhones => MiResult.Ok(_phones.Writer()),
+            MiCommands.SimStats => Stats(),
             _ => MiResult.MethodNotFound,
         };
         // null: the reply is sent later (async command or forwarded to a dialog actor).
@@ -90,29 +101,33 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
             var fromTag = args.Str("from_tag");
             var first = FindFirst(callId, fromTag);
             if (first is null || first.State == 5) return MiResult.Error(404, "No such dialog");
+            var one = _json.Get(first);
             return MiResult.Ok(w =>
             {
                 w.WriteStartObject();
                 w.WritePropertyName("Dialog");
-                DialogJson.Write(w, first, _bindAddr);
+                w.WriteRawValue(one, skipInputValidation: true);
                 w.WriteEndObject();
             });
         }
-        var all = _order.Select(k => _dialogs[k]).ToArray();
+        // Rendered now (cached per snapshot): the reply writer runs later, on bytes that cannot change any more.
         if (args.Has("index"))
         {
             if (!args.TryGet("index", out var iv) || !iv.TryGetInt(out var index)) return MiResult.InvalidParams("Bad type for parameter 'index'");
             if (!args.TryGet("counter", out var cv) || !cv.TryGetInt(out var counter)) return MiResult.InvalidParams("Bad type for parameter 'counter'");
             if (index < 0 || counter < 0) return MiResult.InvalidParams("Negative index or counter");
-            var page = all.Skip(index).Take(counter).ToArray();
+            var count = _order.Count;
+            var page = _order.Skip(index).Take(counter).Select(k => _json.Get(_dialogs[k])).ToArray();
             return MiResult.Ok(w =>
             {
                 w.WriteStartObject();
-                w.WriteNumber("count", all.Length);
+                w.WriteNumber("count", count);
                 WriteDialogs(w, page);
                 w.WriteEndObject();
             });
         }
+        var all = new byte[_order.Count][];
+        for (var i = 0; i < all.Length; i++) all[i] = _json.Get(_dialogs[_order[i]]);
         return MiResult.Ok(w =>
         {
             w.WriteStartObject();
@@ -121,10 +136,10 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
         });
     }
 
-    private void WriteDialogs(System.Text.Json.Utf8JsonWriter w, DialogSnapshot[] list)
+    private static void WriteDialogs(System.Text.Json.Utf8JsonWriter w, byte[][] list)
     {
         w.WriteStartArray("Dialogs");
-        foreach (var d in list) DialogJson.Write(w, d, _bindAddr);
+        foreach (var d in list) w.WriteRawValue(d, skipInputValidation: true);
         w.WriteEndArray();
     }
 
@@ -182,7 +197,7 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
             leg == "caller" ? dialogA.FromUri : SipUri.Parse(dialogA.ToUri)?.Aor ?? dialogA.ToUri,
             toUri, SipIds.PhoneToken(), transfereeContact,
             SipIds.PhoneSdp(transferee.Host, transfereeContact.Length), _phones.ContactOf(destUri), _phones.PersonaOf(destUri), true,
-            new TransferOrigin(dialogA.CallId, leg!, attended ? destUri.Aor : destination, !attended, dialogB?.CallId, bLeg, dialogB?.Actor));
+            new TransferOrigin(dialogA.CallId, leg!, attended ? destUri.Aor : destination, !attended, dialogB?.CallId, bLeg, dialogB?.Actor, dialogA.Actor));
         StartDialog(spec);
         return null;
     }
@@ -255,6 +270,7 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
         {
             result = UacResults.Final("200 OK", SipMessages.Reply(_proxyHostPort, null, r.ToValue, toTag, r.FromValue, ftag, cid, r.CSeq, SipMessages.PhoneServer, null, null));
         }
+        _pendingReplies++;
         Timers.StartSingleTimer("uac-" + (++_deferred).ToString(CultureInfo.InvariantCulture), new DeferredReply(c.Reply, result), delay);
         return null;
     }
@@ -324,6 +340,19 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
         return MiResult.OkString;
     }
 
+    private MiResult Stats()
+    {
+        PurgeEnded();
+        int live = 0, ended = 0, tx = _pendingReplies;
+        foreach (var d in _dialogs.Values)
+        {
+            if (d.State == 5) ended++; else live++;
+            tx += d.Transactions;
+        }
+        var stats = new SimStats(live, ended, tx, _phones.Count, Context.GetChildren().Count(), _transferTried.Count);
+        return MiResult.Ok(stats.Write);
+    }
+
     // ---------------- table ----------------
 
     private void StartDialog(DialogSpec spec)
@@ -332,7 +361,7 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
         var key = spec.Id.DbId;
         // Placeholder until the actor publishes its first snapshot (it does so in PreStart).
         _dialogs[key] = new DialogSnapshot(spec.Id, 1, spec.CallId, spec.FromUri, spec.ToUri, spec.FromTag, spec.CallerContact, null, "",
-            "0", "0", spec.CallerSdp, null, 0, Environment.TickCount64, 0, actor);
+            "0", "0", spec.CallerSdp, null, 0, Environment.TickCount64, 0, 1, actor);
         _order.Add(key);
         if (!_byCallId.TryGetValue(spec.CallId, out var list)) _byCallId[spec.CallId] = list = [];
         list.Add(key);
@@ -385,6 +414,7 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
             var d = _dialogs[k];
             if (d.State != 5 || d.EndedTicks > cutoff) return false;
             _dialogs.Remove(k);
+            _json.Invalidate(k);
             _transferTried.Remove(k);
             if (_byCallId.TryGetValue(d.CallId, out var l))
             {

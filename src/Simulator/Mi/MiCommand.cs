@@ -25,6 +25,7 @@ public static class MiCommands
     public const string SimHangup = "sim_hangup";
     public const string SimPersona = "sim_persona";
     public const string SimPhones = "sim_phones";
+    public const string SimStats = "sim_stats";
 
     public static FrozenDictionary<string, MiCommand> Build(bool compat3x)
     {
@@ -52,6 +53,7 @@ public static class MiCommands
             new(SimHangup, null, MiTarget.Proxy, [["callid"]]),
             new(SimPersona, null, MiTarget.Proxy, [["uri", "persona"]]),
             new(SimPhones, null, MiTarget.Proxy, [[]]),
+            new(SimStats, null, MiTarget.Proxy, [[]]),
         };
         var map = new Dictionary<string, MiCommand>(StringComparer.Ordinal);
         foreach (var c in list)

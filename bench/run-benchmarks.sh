@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Runs the CallCluster load scenarios against the embedded product on this machine and prints the figures.
+#
+#   bench/run-benchmarks.sh            # all scenarios
+#   BENCH_SCALE=0.2 bench/run-benchmarks.sh   # shorter (counts and durations scaled)
+#
+# Steps (each bounded in time): build Release (Node + LoadGen) → start `dotnet run -c Release --project src/Node`
+# with a temp SQLite file and free WebSocket / simulator-MI ports → wait until the WebSocket accepts a command →
+# run the scenarios with src/LoadGen → stop the product with SIGINT (CoordinatedShutdown), wait, SIGKILL if it hangs.
+# A trap cleans up (product stopped, temp dir removed) on any exit. See bench/README.md for the figures.
+set -euo pipefail
+set -m # background jobs get their own process group and do not ignore SIGINT
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+SCALE=${BENCH_SCALE:-1}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/callcluster-bench.XXXXXX")
+NODE_LOG="$WORK/node.log"
+RESULTS="$WORK/results.jsonl"
+NODE_PID=""
+KEEP_WORK=0
+
+log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+stop_node() {
+    [[ -n "$NODE_PID" ]] || return 0
+    if kill -0 "$NODE_PID" 2>/dev/null; then
+        log "stopping the product (SIGINT to process group $NODE_PID)"
+        kill -INT -- "-$NODE_PID" 2>/dev/null || true
+        for _ in $(seq 1 60); do
+            kill -0 "$NODE_PID" 2>/dev/null || break
+            sleep 0.5
+        done
+        if kill -0 "$NODE_PID" 2>/dev/null; then
+            log "product still running after 30 s: SIGKILL"
+            kill -KILL -- "-$NODE_PID" 2>/dev/null || true
+        fi
+    fi
+    wait "$NODE_PID" 2>/dev/null || true
+    NODE_PID=""
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    stop_node
+    if [[ $rc -ne 0 || $KEEP_WORK -eq 1 ]]; then
+        log "exit $rc; product log and results kept in $WORK"
+        [[ -f "$NODE_LOG" ]] && { echo "--- last lines of the product log ---" >&2; tail -n 30 "$NODE_LOG" >&2 || true; }
+    else
+        rm -rf "$WORK"
+    fi
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_udp_tcp_port() {
+    python3 - <<'EOF'
+import socket
+for _ in range(50):
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM); t.bind(("127.0.0.1", 0)); port = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", port)); print(port); break
+    except OSError:
+        pass
+    finally:
+        u.close(); t.close()
+EOF
+}
+
+scaled() { python3 -c "import sys; print(max(1, int(round(float(sys.argv[1]) * float(sys.argv[2])))))" "$1" "$SCALE"; }
+
+# ---------------------------------------------------------------- 1. build
+log "building Release (src/Node, src/LoadGen)"
+timeout 600 dotnet build -c Release -nologo -v q src/Node/Node.csproj >"$WORK/build-node.log" 2>&1 \
+    || { cat "$WORK/build-node.log" >&2; log "build of src/Node failed"; exit 1; }
+timeout 300 dotnet build -c Release -nologo -v q src/LoadGen/LoadGen.csproj >"$WORK/build-loadgen.log" 2>&1 \
+    || { cat "$WORK/build-loadgen.log" >&2; log "build of src/LoadGen failed"; exit 1; }
+LOADGEN=(dotnet "$ROOT/src/LoadGen/bin/Release/net10.0/CallCluster.LoadGen.dll")
+
+# ---------------------------------------------------------------- 2. start the product
+WS_PORT=$(free_udp_tcp_port)
+MI_PORT=$(free_udp_tcp_port)
+while [[ "$MI_PORT" == "$WS_PORT" ]]; do MI_PORT=$(free_udp_tcp_port); done
+URL="ws://127.0.0.1:$WS_PORT/call-api"
+log "starting the product: WebSocket $URL, simulator MI 127.0.0.1:$MI_PORT, journal $WORK/bench.db"
+env -u CALLCLUSTER_MI -u CALLCLUSTER_PG -u CALLCLUSTER_SEEDS -u CALLCLUSTER_ROLES \
+    CALLCLUSTER_DB="$WORK/bench.db" CALLCLUSTER_WS_PORT="$WS_PORT" CALLCLUSTER_SIM_MI_PORT="$MI_PORT" \
+    CALLCLUSTER_WS_HOST=127.0.0.1 \
+    dotnet run -c Release --no-build --project src/Node >"$NODE_LOG" 2>&1 </dev/null &
+NODE_PID=$!
+
+# ---------------------------------------------------------------- 3. wait until the WebSocket accepts a command
+deadline=$((SECONDS + 120))
+until (exec 3<>"/dev/tcp/127.0.0.1/$WS_PORT") 2>/dev/null; do
+    kill -0 "$NODE_PID" 2>/dev/null || { log "the product exited during start-up"; exit 1; }
+    (( SECONDS < deadline )) || { log "WebSocket port $WS_PORT not listening after 120 s"; exit 1; }
+    sleep 0.5
+done
+log "port $WS_PORT is listening; probing with one CallEnd"
+deadline=$((SECONDS + 60))
+while :; do
+    probe=$(timeout 30 "${LOADGEN[@]}" --url "$URL" --count 1 --mix end=1 --grace 10 --json-only 2>/dev/null || true)
+    if [[ -n "$probe" ]] && [[ $(jq -r '.commands.accepted' <<<"$probe") -ge 1 ]]; then break; fi
+    (( SECONDS < deadline )) || { log "no command accepted within 60 s; last probe: $probe"; exit 1; }
+    sleep 1
+done
+log "the product accepts commands"
+
+# ---------------------------------------------------------------- 4. scenarios
+# name | loadgen arguments (the URL and --json-only are added)
+SCENARIOS=(
+    "callend_1conn_seq|--connections 1 --in-flight 1 --count $(scaled 1000) --warmup 2 --mix end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 120"
+    "callend_16conn|--connections 16 --in-flight 16 --count $(scaled 20000) --warmup 2 --mix end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 120"
+    "callstart_16conn|--connections 16 --in-flight 16 --duration $(scaled 10) --warmup 2 --mix start=1 --max-seconds 120"
+)
+
+printf '\n%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s  %s\n' scenario cmds/s acc_p50 acc_p95 acc_p99 acc_max flow_p50 flow_p99 sent errors never wrong "errors_by_kind" >"$WORK/table.txt"
+for entry in "${SCENARIOS[@]}"; do
+    name=${entry%%|*}
+    args=${entry#*|}
+    log "scenario $name: loadgen --url $URL $args"
+    # shellcheck disable=SC2086  # args is a word list on purpose
+    rc=0
+    out=$(timeout 400 "${LOADGEN[@]}" --url "$URL" $args --json-only) || rc=$?
+    if [[ $rc -ne 0 || -z "$out" ]]; then
+        log "scenario $name: load generator failed (exit $rc)"
+        KEEP_WORK=1
+        continue
+    fi
+    echo "$out" >>"$RESULTS"
+    printf '%s %s\n' "$name" "$out"
+    jq -r --arg n "$name" '[$n, .commands_per_s, .accept_latency_ms.p50, .accept_latency_ms.p95, .accept_latency_ms.p99,
+            .accept_latency_ms.max, .flow_latency_ms.p50, .flow_latency_ms.p99, .commands.sent, .errors_total,
+            .never_ended, .wrong_pairing, (.errors_by_kind | to_entries | map("\(.key)=\(.value)") | join(","))]
+          | @tsv' <<<"$out" \
+        | awk -F'\t' '{ printf "%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s  %s\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13 }' \
+        >>"$WORK/table.txt"
+done
+
+echo
+echo "latencies in ms; cmds/s = measured commands completed per second; never = never_ended; wrong = wrong_pairing"
+cat "$WORK/table.txt"
+echo
+
+# ---------------------------------------------------------------- 5. stop (the trap does it too)
+stop_node
+if grep -qiE 'unhandled exception|fatal' "$NODE_LOG"; then
+    log "the product log mentions unhandled/fatal errors: see $NODE_LOG"
+    KEEP_WORK=1
+fi

@@ -1,0 +1,304 @@
+using System.Net;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using CallCluster.Hosting.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CallCluster.Hosting.Admin;
+
+/// <summary>The admin endpoint of a CallCluster process: callctl's palettes (<c>/admin/v1</c>), the Kubernetes
+/// probes (<c>/healthz/live</c>, <c>/healthz/ready</c>) and Prometheus <c>/metrics</c>, on Kestrel at
+/// <c>callcluster.admin.host:port</c> (127.0.0.1:9110 by default). It stops by itself in CoordinatedShutdown's
+/// last phase, so probes and <c>callctl</c> keep working while the node leaves the cluster.</summary>
+public sealed class AdminServer : IAsyncDisposable
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(3);
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stopping;
+    private readonly ActorSystem _system;
+    private readonly Func<HealthReport>? _readiness;
+    private readonly Dictionary<string, IAdminPalette> _palettes;
+    private int _disposed;
+
+    private AdminServer(WebApplication app, CancellationTokenSource stopping, ActorSystem system,
+        Dictionary<string, IAdminPalette> palettes, Func<HealthReport>? readiness)
+    {
+        _app = app;
+        _stopping = stopping;
+        _system = system;
+        _palettes = palettes;
+        _readiness = readiness;
+    }
+
+    /// <summary>The address actually bound (the real port when the configured one is 0).</summary>
+    public IPEndPoint Endpoint { get; private set; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>Every palette served: the built-in <c>cluster</c> and <c>sharding</c>, then the extra ones.</summary>
+    public IReadOnlyCollection<IAdminPalette> Palettes => _palettes.Values;
+
+    /// <summary>Starts the endpoint and the cluster metrics collector.</summary>
+    /// <param name="extraPalettes">Process-specific palettes (the node's <c>calls</c>, <c>commands</c>, <c>proxy</c>);
+    /// names must be unique and not <c>cluster</c>/<c>sharding</c>.</param>
+    /// <param name="readiness">The process's own readiness (e.g. OpenSIPS connector healthy); <c>/healthz/ready</c>
+    /// is 200 only when this member is Up and this reports healthy. Null: member Up is enough.</param>
+    public static async Task<AdminServer> StartAsync(ActorSystem system, AdminSettings settings,
+        IReadOnlyList<IAdminPalette>? extraPalettes = null, Func<HealthReport>? readiness = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        var palettes = new Dictionary<string, IAdminPalette>(StringComparer.Ordinal);
+        foreach (var palette in new IAdminPalette[] { new ClusterPalette(system), new ShardingPalette(system, settings.AskTimeout) }
+                     .Concat(extraPalettes ?? []))
+        {
+            if (!palettes.TryAdd(palette.Name, palette))
+            {
+                throw new ArgumentException($"two admin palettes are named '{palette.Name}'", nameof(extraPalettes));
+            }
+        }
+
+        CallClusterMetrics.StartClusterCollector(system, settings.MetricsRefresh);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        var host = settings.Port == 0 && settings.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            ? "127.0.0.1"
+            : settings.Host;
+        builder.WebHost.UseUrls($"http://{UrlHost(host)}:{settings.Port}");
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = StopTimeout);
+        var app = builder.Build();
+        var stopping = new CancellationTokenSource();
+        var server = new AdminServer(app, stopping, system, palettes, readiness);
+
+        app.MapGet(AdminProtocol.LivePath, server.LiveAsync);
+        app.MapGet(AdminProtocol.ReadyPath, server.ReadyAsync);
+        app.MapGet(AdminProtocol.MetricsPath, MetricsAsync);
+        app.MapGet(AdminProtocol.ApiPath, server.ListAsync);
+        app.MapPost(AdminProtocol.ApiPath + "/{palette}/{verb}", server.RunAsync);
+
+        try
+        {
+            await app.StartAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            stopping.Dispose();
+            throw;
+        }
+
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        server.Endpoint = new IPEndPoint(
+            IPAddress.TryParse(host, out var ip) ? ip : IPAddress.Loopback, address.Port);
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "admin-endpoint-stop",
+            async () =>
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+                return Akka.Done.Instance;
+            });
+        system.Log.Info("Admin endpoint (callctl, /healthz, /metrics) on http://{0}", server.Endpoint);
+        return server;
+    }
+
+    /// <summary>What <c>/healthz/ready</c> answers: this member is Up, and the readiness callback is healthy.</summary>
+    public HealthReport CheckReadiness()
+    {
+        var self = Cluster.Get(_system).SelfMember;
+        if (self.Status != MemberStatus.Up)
+        {
+            return HealthReport.Unhealthy($"member {self.Address} is {self.Status}, not Up");
+        }
+
+        if (_readiness is null)
+        {
+            return HealthReport.Ok($"member {self.Address} is Up");
+        }
+
+        try
+        {
+            return _readiness();
+        }
+        catch (Exception e)
+        {
+            return HealthReport.Unhealthy("readiness check failed: " + e.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        using (var cts = new CancellationTokenSource(StopTimeout))
+        {
+            try
+            {
+                await _app.StopAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Open streams (cluster tail) are aborted by Kestrel.
+            }
+        }
+
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private Task LiveAsync(HttpContext context) =>
+        WriteJsonAsync(context, StatusCodes.Status200OK, new Dictionary<string, string>
+        {
+            ["status"] = "live",
+            ["address"] = Cluster.Get(_system).SelfAddress.ToString(),
+        });
+
+    private Task ReadyAsync(HttpContext context)
+    {
+        var report = CheckReadiness();
+        return WriteJsonAsync(context, report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable,
+            new Dictionary<string, string>
+            {
+                ["status"] = report.Healthy ? "ready" : "not-ready",
+                ["detail"] = report.Description,
+            });
+    }
+
+    private static async Task MetricsAsync(HttpContext context)
+    {
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await Prometheus.Metrics.DefaultRegistry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted)
+            .ConfigureAwait(false);
+    }
+
+    private async Task ListAsync(HttpContext context)
+    {
+        IReadOnlyList<AdminPaletteInfo> list = _palettes.Values
+            .Select(p => new AdminPaletteInfo(p.Name, p.Description, p.Verbs.Select(v => v.ToInfo()).ToList()))
+            .ToList();
+        context.Response.ContentType = AdminProtocol.JsonContentType;
+        await JsonSerializer.SerializeAsync(context.Response.Body, list, AdminJsonContext.Default.IReadOnlyListAdminPaletteInfo,
+            context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(HttpContext context, string palette, string verb)
+    {
+        AdminRequest? request;
+        try
+        {
+            request = context.Request.ContentLength is 0
+                ? new AdminRequest([])
+                : await JsonSerializer.DeserializeAsync(context.Request.Body, AdminJsonContext.Default.AdminRequest,
+                    context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            await WriteResultAsync(context, AdminResult.Usage("malformed request body: " + e.Message)).ConfigureAwait(false);
+            return;
+        }
+
+        var args = request?.Args ?? [];
+        if (!_palettes.TryGetValue(palette, out var target))
+        {
+            await WriteResultAsync(context, AdminResult.Usage(
+                $"unknown palette '{palette}' (known: {string.Join(", ", _palettes.Keys.Order(StringComparer.Ordinal))})")).ConfigureAwait(false);
+            return;
+        }
+
+        var definition = target.Verbs.FirstOrDefault(v => v.Name == verb);
+        if (definition is null)
+        {
+            await WriteResultAsync(context, AdminResult.Usage(
+                $"unknown verb '{palette} {verb}' (known: {string.Join(", ", target.Verbs.Select(v => v.Name))})")).ConfigureAwait(false);
+            return;
+        }
+
+        if (args.Count < definition.MinArgs || args.Count > definition.MaxArgs)
+        {
+            await WriteResultAsync(context, AdminResult.Usage($"usage: {palette} {verb} {definition.Usage}".TrimEnd()))
+                .ConfigureAwait(false);
+            return;
+        }
+
+        var command = new AdminCommand(palette, verb, args);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+        if (definition.Streaming)
+        {
+            await StreamAsync(context, target, command, linked.Token).ConfigureAwait(false);
+            return;
+        }
+
+        AdminResult result;
+        try
+        {
+            result = await target.ExecuteAsync(command, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !linked.IsCancellationRequested)
+        {
+            result = AdminResult.Failed($"{palette} {verb} failed: {e.GetType().Name}: {e.Message}");
+        }
+
+        await WriteResultAsync(context, result).ConfigureAwait(false);
+    }
+
+    private static async Task StreamAsync(HttpContext context, IAdminPalette palette, AdminCommand command, CancellationToken ct)
+    {
+        context.Response.ContentType = AdminProtocol.NdjsonContentType;
+        var body = context.Response.Body;
+        try
+        {
+            await context.Response.StartAsync(ct).ConfigureAwait(false);
+            await foreach (var item in palette.StreamAsync(command, ct).ConfigureAwait(false))
+            {
+                await JsonSerializer.SerializeAsync(body, item, AdminJsonContext.Default.AdminResult, ct).ConfigureAwait(false);
+                await body.WriteAsync("\n"u8.ToArray(), ct).ConfigureAwait(false);
+                await body.FlushAsync(ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client disconnected (Ctrl-C) or the server is stopping: the normal end of a stream.
+        }
+    }
+
+    private static async Task WriteResultAsync(HttpContext context, AdminResult result)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = AdminProtocol.JsonContentType;
+        await JsonSerializer.SerializeAsync(context.Response.Body, result, AdminJsonContext.Default.AdminResult,
+            context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, int status, Dictionary<string, string> body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = AdminProtocol.JsonContentType;
+        await JsonSerializer.SerializeAsync(context.Response.Body, body, AdminJsonContext.Default.DictionaryStringString,
+            context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static string UrlHost(string host) =>
+        IPAddress.TryParse(host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{host}]"
+            : host;
+
+    /// <summary>Starts and stops with the caller; does not listen to Ctrl+C or SIGTERM.</summary>
+    private sealed class EmbeddedHostLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,53 @@
+using Akka.Configuration;
+
+namespace CallCluster.Hosting.Admin;
+
+/// <summary><c>callcluster.admin</c>: where the admin endpoint (callctl, /healthz, /metrics) listens. Loopback by
+/// default: only <c>kubectl exec</c>/local operators reach it; Kubernetes probes need <c>host = "0.0.0.0"</c>.</summary>
+/// <param name="Port">0 = any free port (tests).</param>
+/// <param name="MetricsRefresh">How often shard and entity gauges are refreshed from the local regions.</param>
+public sealed record AdminSettings(bool Enabled, string Host, int Port, TimeSpan AskTimeout, TimeSpan MetricsRefresh)
+{
+    public static AdminSettings Default { get; } =
+        new(true, AdminProtocol.DefaultHost, AdminProtocol.DefaultPort, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15));
+
+    /// <summary>Reads <c>callcluster.admin</c>; where the section lacks a key, CALLCLUSTER_ADMIN_PORT /
+    /// CALLCLUSTER_ADMIN_HOST and then the defaults (127.0.0.1:9110) apply.</summary>
+    public static AdminSettings FromConfig(Config config, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var envPort = environment(AdminProtocol.PortVariable);
+        var port = config.HasPath("callcluster.admin.port")
+            ? config.GetInt("callcluster.admin.port")
+            : int.TryParse(envPort, out var p) ? p : AdminProtocol.DefaultPort;
+        var host = config.HasPath("callcluster.admin.host")
+            ? config.GetString("callcluster.admin.host")
+            : environment(AdminProtocol.HostVariable) is { Length: > 0 } h ? h : AdminProtocol.DefaultHost;
+        var settings = new AdminSettings(
+            config.GetBoolean("callcluster.admin.enabled", true),
+            host,
+            port,
+            config.GetTimeSpan("callcluster.admin.ask-timeout", Default.AskTimeout),
+            config.GetTimeSpan("callcluster.admin.metrics-refresh", Default.MetricsRefresh));
+        settings.Validate();
+        return settings;
+    }
+
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535)
+        {
+            throw new ArgumentException($"callcluster.admin.port must be 0..65535, was {Port}");
+        }
+
+        if (string.IsNullOrWhiteSpace(Host))
+        {
+            throw new ArgumentException("callcluster.admin.host must not be empty");
+        }
+
+        if (AskTimeout <= TimeSpan.Zero || MetricsRefresh <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("callcluster.admin.ask-timeout and metrics-refresh must be positive");
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using CallCluster.Contracts.Commands;
+using CallCluster.Contracts.Dialogs;
+
+namespace CallCluster.Node.Commands;
+
+/// <summary>CallAttendedTransfer {callid_a, leg_a, callid_b, leg_b, destination?}: RFC 5359 §2.5 attended transfer.
+/// The party on leg_a of call A gets a REFER whose Refer-To replaces call B (callops recipe B, or C with an explicit
+/// destination). OpenSIPS reports the transfer for A and for B; either counts. TRANSFER_ACCEPT, CALL_START, then
+/// call A is ended (B is replaced by the new call) and Ended ok.</summary>
+public sealed partial class CommandEntity
+{
+    private void StartAttendedTransfer()
+    {
+        var callA = Param("callid_a");
+        var callB = Param("callid_b");
+        BecomeAttaching(callA, DialogOperation.Transfer, dialogA =>
+        {
+            if (!_steps.ContainsKey(TransferSentStep) && RefuseUnlessConfirmed(dialogA))
+            {
+                return;
+            }
+
+            BecomeAttaching(callB, DialogOperation.Transfer, dialogB =>
+            {
+                if (!_steps.ContainsKey(TransferSentStep) && RefuseUnlessConfirmed(dialogB))
+                {
+                    return;
+                }
+
+                List<KeyValuePair<string, object>> parameters =
+                [
+                    new("callid", callA), new("leg", Param("leg_a")),
+                    new("transfer_callid", callB), new("transfer_leg", Param("leg_b")),
+                ];
+                var destination = Param("destination");
+                if (destination.Length > 0)
+                {
+                    parameters.Add(new("destination", destination));
+                }
+
+                RunTransfer(new TransferPlan(
+                    callA,
+                    parameters,
+                    new HashSet<string>(StringComparer.Ordinal) { callA, callB },
+                    _ => EndDialogThen(dialogA.DialogId ?? callA, EndOk),
+                    EndFailed));
+            });
+        });
+    }
+}

@@ -1,0 +1,29 @@
+using CallCluster.Contracts.Commands;
+using CallCluster.Contracts.Dialogs;
+
+namespace CallCluster.Node.Commands;
+
+/// <summary>CallBlindTransfer {callid, leg, destination}: RFC 5359 §2.4 blind transfer. The party on <c>leg</c>
+/// gets a REFER to <c>destination</c> (callops recipe A). TRANSFER_ACCEPT, CALL_START (the new call), then the
+/// transferred call is ended (the transferor is done) and Ended ok. Failures leave the original call up.</summary>
+public sealed partial class CommandEntity
+{
+    private void StartBlindTransfer()
+    {
+        var callId = Param("callid");
+        BecomeAttaching(callId, DialogOperation.Transfer, dialog =>
+        {
+            if (!_steps.ContainsKey(TransferSentStep) && RefuseUnlessConfirmed(dialog))
+            {
+                return;
+            }
+
+            RunTransfer(new TransferPlan(
+                callId,
+                [new("callid", callId), new("leg", Param("leg")), new("destination", Param("destination"))],
+                new HashSet<string>(StringComparer.Ordinal) { callId },
+                _ => EndDialogThen(dialog.DialogId ?? callId, EndOk),
+                EndFailed));
+        });
+    }
+}

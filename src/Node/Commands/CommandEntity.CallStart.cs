@@ -1,0 +1,222 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Event;
+using CallCluster.Contracts.Commands;
+using CallCluster.Contracts.Dialogs;
+using CallCluster.Node.OpenSips;
+
+namespace CallCluster.Node.Commands;
+
+/// <summary>CallStart {caller, callee}: click-to-dial as RFC 5359 §2.x "3pcc via REFER".
+/// 1. <c>t_uac_dlg</c> INVITE to the caller, looped through OpenSIPS (next_hop) so the proxy creates a dialog: the
+///    placeholder call, with its own Call-ID (never the cmd_id). 2xx → CALL_ANSWER (leg caller).
+/// 2. Once the proxy reports the placeholder confirmed (state 4: the ACK went out), <c>call_transfer</c> its callee
+///    leg (the caller's phone) to the callee: TRANSFER_ACCEPT, CALL_START (the caller's phone dials), CALL_ANSWER
+///    (callee answered, leg callee).
+/// 3. <c>dlg_end_dlg</c> the placeholder, Ended ok. Any failure ends the placeholder too and ends failed.
+/// States: Attaching → AwaitingCallerAnswer → AwaitingConfirmed → transfer phase → CleaningUp.</summary>
+public sealed partial class CommandEntity
+{
+    private const string PlaceholderStep = "placeholder-callid";
+    private const string InviteSentStep = "invite-sent";
+    private const string InviteTag = "invite";
+    private const string ConfirmTimer = "confirm";
+    private const string ConfirmCheckTag = "confirm-check";
+    private const string InviteCheckTag = "invite-check";
+
+    private sealed record ConfirmTimeout;
+
+    private void StartCallStart(bool resumed)
+    {
+        if (!_steps.TryGetValue(PlaceholderStep, out var placeholder) || placeholder is null)
+        {
+            RecordStep(PlaceholderStep, "cc-" + Guid.NewGuid().ToString("N"), () => StartCallStart(resumed));
+            return;
+        }
+
+        BecomeAttaching(placeholder, DialogOperation.Observe, dialog =>
+        {
+            if (EmittedCount(EventCodes.CallAnswer) > 0)
+            {
+                AwaitConfirmedThenTransfer(placeholder, dialog.State);
+            }
+            else if (_steps.ContainsKey(InviteSentStep))
+            {
+                // Resumed after the INVITE left: its MI reply went to the previous incarnation; the dialog's
+                // state events (or dlg_list when they do not come) tell what happened.
+                AwaitCallerAnswer(placeholder, dialog.State, resumed: true);
+            }
+            else
+            {
+                RecordStep(InviteSentStep, null, () => SendClickToDialInvite(placeholder));
+            }
+        });
+    }
+
+    private void SendClickToDialInvite(string placeholder)
+    {
+        var caller = Param("caller");
+        var callee = Param("callee");
+        // Header lines end in CRLF; no Content-Length (OpenSIPS refuses it, §3.1).
+        var headers = $"From: <{caller}>\r\nTo: <{callee}>\r\nContact: <{_settings.UacContact}>\r\n" +
+                      $"Content-Type: application/sdp\r\nCSeq: 1 INVITE\r\nCall-ID: {placeholder}\r\n";
+        List<KeyValuePair<string, object>> parameters =
+        [
+            new("method", "INVITE"),
+            new("ruri", caller),
+            new("headers", headers),
+            new("body", PlaceholderSdp),
+        ];
+        if (!string.IsNullOrEmpty(_settings.NextHop))
+        {
+            parameters.Add(new("next_hop", _settings.NextHop));
+        }
+
+        _miPool.Tell(new MiCall("t_uac_dlg", parameters, Tag: InviteTag));
+        AwaitCallerAnswer(placeholder, 0, resumed: false);
+    }
+
+    private void AwaitCallerAnswer(string placeholder, int knownState, bool resumed)
+    {
+        if (knownState == 4)
+        {
+            CallerAnswered(placeholder, "200 OK", confirmed: true);
+            return;
+        }
+
+        if (resumed)
+        {
+            _miPool.Tell(new MiCall("dlg_list", [new("callid", placeholder)], Tag: InviteCheckTag));
+            Timers.StartSingleTimer(ConfirmTimer, new ConfirmTimeout(), _settings.TransferAnswerTimeout);
+        }
+
+        var confirmed = false;
+        Become(() =>
+        {
+            CommonHandlers();
+            Command<MiSuccess>(r => Equals(r.Tag, InviteTag), r =>
+            {
+                var status = r.Result.ValueKind == JsonValueKind.Object && r.Result.TryGetProperty("Status", out var s)
+                    ? s.GetString() ?? ""
+                    : "";
+                if (status.StartsWith('2'))
+                {
+                    CallerAnswered(placeholder, status, confirmed);
+                }
+                else
+                {
+                    EndFailed(ErrorCodes.ServerError, "the caller did not answer: " + (status.Length > 0 ? status : "no status"));
+                }
+            });
+            Command<MiFailure>(r => Equals(r.Tag, InviteTag), f =>
+                EndFailed(ErrorCodes.ServerError, $"the SIP proxy refused the INVITE to the caller: {f.Code} {f.Message}"));
+            Command<MiTimeout>(t => Equals(t.Tag, InviteTag), t => EndDialogThen(placeholder, () =>
+                EndFailed(ErrorCodes.ProxyUnavailable, $"the SIP proxy did not answer t_uac_dlg within {t.After.TotalSeconds:0.#}s")));
+            Command<MiOverloaded>(r => Equals(r.Tag, InviteTag), _ =>
+                EndFailed(ErrorCodes.Overloaded, "too many requests in flight to the SIP proxy"));
+            Command<DialogEventNotice>(n => n.Event is DialogStateChanged d && d.CallId == placeholder, n =>
+            {
+                var state = ((DialogStateChanged)n.Event).NewState;
+                confirmed |= state == 4;
+                if (resumed && state == 4)
+                {
+                    CallerAnswered(placeholder, "200 OK", confirmed: true);
+                }
+                else if (resumed && state == DialogStateDeleted)
+                {
+                    EndFailed(ErrorCodes.ServerError, "the caller did not answer");
+                }
+            });
+            Command<DialogEventNotice>(_ => { });
+            Command<MiSuccess>(r => Equals(r.Tag, InviteCheckTag), r =>
+            {
+                var state = DlgListState(r);
+                if (state == 4)
+                {
+                    CallerAnswered(placeholder, "200 OK", confirmed: true);
+                }
+                else if (state == DialogStateDeleted)
+                {
+                    EndFailed(ErrorCodes.ServerError, "the caller did not answer");
+                }
+            });
+            Command<MiFailure>(r => Equals(r.Tag, InviteCheckTag) && r.Code == 404, _ =>
+                EndFailed(ErrorCodes.ServerError, "the caller did not answer"));
+            Command<ConfirmTimeout>(_ => EndDialogThen(placeholder, () =>
+                EndFailed(ErrorCodes.ProxyUnavailable, "the caller's answer was not reported after the restart")));
+            Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+        });
+    }
+
+    private void CallerAnswered(string placeholder, string status, bool confirmed)
+    {
+        Timers.Cancel(ConfirmTimer);
+        EmitEvent(EventCodes.CallAnswer, callId: placeholder, leg: "caller", sipStatus: status);
+        AwaitConfirmedThenTransfer(placeholder, confirmed ? 4 : 0);
+    }
+
+    /// <summary>The REFER must follow the ACK, which tm sends before the MI reply but which still has to loop
+    /// through the proxy: wait for the dialog's state 4 rather than sleeping (the original's 500 ms).</summary>
+    private void AwaitConfirmedThenTransfer(string placeholder, int knownState)
+    {
+        if (knownState == 4 || _steps.ContainsKey(TransferSentStep))
+        {
+            TransferCallerToCallee(placeholder);
+            return;
+        }
+
+        Timers.StartSingleTimer(ConfirmTimer, new ConfirmTimeout(), _settings.ConfirmTimeout);
+        Become(() =>
+        {
+            CommonHandlers();
+            Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: 4 } d && d.CallId == placeholder, _ =>
+            {
+                Timers.Cancel(ConfirmTimer);
+                TransferCallerToCallee(placeholder);
+            });
+            Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: DialogStateDeleted } d && d.CallId == placeholder, _ =>
+            {
+                Timers.Cancel(ConfirmTimer);
+                EndFailed(ErrorCodes.ServerError, "the caller hung up before the callee was called");
+            });
+            Command<DialogEventNotice>(_ => { });
+            Command<ConfirmTimeout>(_ => _miPool.Tell(new MiCall("dlg_list", [new("callid", placeholder)], Tag: ConfirmCheckTag)));
+            Command<MiSuccess>(r => Equals(r.Tag, ConfirmCheckTag), r =>
+            {
+                var state = DlgListState(r);
+                if (state == 4)
+                {
+                    TransferCallerToCallee(placeholder);
+                }
+                else
+                {
+                    EndDialogThen(placeholder, () => EndFailed(ErrorCodes.ProxyUnavailable,
+                        $"the caller's call was not confirmed within {_settings.ConfirmTimeout.TotalSeconds:0.#}s (state {state})"));
+                }
+            });
+            Command<MiOutcome>(r => Equals(r.Tag, ConfirmCheckTag), o => EndDialogThen(placeholder, () =>
+                EndFailed(ErrorCodes.ProxyUnavailable, "the caller's call was not confirmed: " + Describe(o))));
+            Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+        });
+    }
+
+    private void TransferCallerToCallee(string placeholder)
+    {
+        var callee = Param("callee");
+        // In the placeholder dialog the caller's phone is the *callee* leg: OpenSIPS's UAC is the caller (§3.1).
+        RunTransfer(new TransferPlan(
+            placeholder,
+            [new("callid", placeholder), new("leg", "callee"), new("destination", callee)],
+            new HashSet<string>(StringComparer.Ordinal) { placeholder },
+            ok =>
+            {
+                EmitEvent(EventCodes.CallAnswer, callId: ok.TransferCallId, leg: "callee", sipStatus: NullIfEmpty(ok.Status));
+                EndDialogThen(placeholder, EndOk);
+            },
+            (code, message) => EndDialogThen(placeholder, () => EndFailed(code, message))));
+    }
+
+    /// <summary>An SDP offer with no media address: the phones renegotiate with each other after the transfer.</summary>
+    private const string PlaceholderSdp =
+        "v=0\r\no=callcluster 0 0 IN IP4 0.0.0.0\r\ns=callcluster\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+}

@@ -1,0 +1,150 @@
+using Akka.Actor;
+using Akka.Event;
+using CallCluster.Contracts.Commands;
+using CallCluster.Contracts.Dialogs;
+using CallCluster.Node.OpenSips;
+
+namespace CallCluster.Node.Commands;
+
+/// <summary>The transfer phase shared by CallStart, CallBlindTransfer and CallAttendedTransfer: send
+/// <c>call_transfer</c> once, then follow E_CALL_TRANSFER (opensips-protocol.md §3.2, §4.1).
+/// "Accepted" only means the REFER was handed to tm; <c>start</c> comes when the transferee's new INVITE reaches
+/// the proxy, <c>ok</c>/<c>fail</c> with its final answer. A rejected or ignored REFER raises nothing, hence the
+/// start watchdog. Events arrive in any order (start after ok, start before the MI reply) and duplicated: the
+/// notifications already emitted are the memory, so each is sent once and in protocol order.</summary>
+public sealed partial class CommandEntity
+{
+    private const string TransferSentStep = "transfer-sent";
+    private const string TransferTag = "transfer";
+    private const string TransferStartTimer = "transfer-start";
+    private const string TransferAnswerTimer = "transfer-answer";
+
+    private sealed record TransferStartTimeout;
+
+    private sealed record TransferAnswerTimeout;
+
+    /// <param name="transferredCallId">Dialog A, the one whose leg gets the REFER.</param>
+    /// <param name="eventCallIds">Call-IDs whose E_CALL_TRANSFER events count (attended: A and B both report).</param>
+    private sealed record TransferPlan(
+        string TransferredCallId,
+        IReadOnlyList<KeyValuePair<string, object>> Params,
+        IReadOnlySet<string> EventCallIds,
+        Action<CallTransferEvent> OnOk,
+        Action<int, string> OnFailed);
+
+    private void RunTransfer(TransferPlan plan)
+    {
+        if (_steps.ContainsKey(TransferSentStep))
+        {
+            // Resumed: call_transfer is not idempotent (a second one gets 491), so only listen.
+            FollowTransfer(plan);
+            return;
+        }
+
+        RecordStep(TransferSentStep, plan.TransferredCallId, () =>
+        {
+            _miPool.Tell(new MiCall("call_transfer", plan.Params, Tag: TransferTag));
+            FollowTransfer(plan);
+        });
+    }
+
+    private void FollowTransfer(TransferPlan plan)
+    {
+        if (EmittedCount(EventCodes.CallStart) == 0)
+        {
+            Timers.StartSingleTimer(TransferStartTimer, new TransferStartTimeout(), _settings.TransferStartTimeout);
+        }
+        else
+        {
+            Timers.StartSingleTimer(TransferAnswerTimer, new TransferAnswerTimeout(), _settings.TransferAnswerTimeout);
+        }
+
+        void Fail(int code, string message)
+        {
+            Timers.Cancel(TransferStartTimer);
+            Timers.Cancel(TransferAnswerTimer);
+            plan.OnFailed(code, message);
+        }
+
+        Become(() =>
+        {
+            CommonHandlers();
+            Command<MiSuccess>(r => Equals(r.Tag, TransferTag), _ => EnsureTransferAccepted());
+            Command<MiFailure>(r => Equals(r.Tag, TransferTag), f => Fail(TransferErrorCode(f),
+                $"the SIP proxy refused the transfer: {f.Code} {f.Message}"));
+            Command<MiTimeout>(t => Equals(t.Tag, TransferTag), t => Fail(ErrorCodes.ProxyUnavailable,
+                $"the SIP proxy did not answer call_transfer within {t.After.TotalSeconds:0.#}s"));
+            Command<MiOverloaded>(r => Equals(r.Tag, TransferTag), _ => Fail(ErrorCodes.Overloaded, "too many requests in flight to the SIP proxy"));
+            Command<DialogEventNotice>(n => n.Event is CallTransferEvent t && plan.EventCallIds.Contains(t.CallId), n =>
+            {
+                var e = (CallTransferEvent)n.Event;
+                switch (e.State)
+                {
+                    case "start":
+                        EnsureTransferStarted(e);
+                        break;
+                    case "notify":
+                        EmitEvent(EventCodes.TransferProgress, callId: e.TransferCallId, sipStatus: e.Status);
+                        break;
+                    case "ok":
+                        EnsureTransferStarted(e);
+                        Timers.Cancel(TransferAnswerTimer);
+                        plan.OnOk(e);
+                        break;
+                    case "fail":
+                        EnsureTransferStarted(e);
+                        Fail(ErrorCodes.ServerError, "the transfer target did not take the call: " + FinalStatus(e.Status));
+                        break;
+                    default:
+                        _log.Warning("Command {0}: unknown E_CALL_TRANSFER state '{1}' ignored", CmdId, e.State);
+                        break;
+                }
+            });
+            Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: DialogStateDeleted } d
+                                            && d.CallId == plan.TransferredCallId && EmittedCount(EventCodes.CallStart) == 0,
+                _ => Fail(ErrorCodes.CallUnknown, $"call {plan.TransferredCallId} ended before the transfer started"));
+            Command<DialogEventNotice>(_ => { });
+            Command<TransferStartTimeout>(_ => Fail(ErrorCodes.ServerError,
+                $"no transferred call started within {_settings.TransferStartTimeout.TotalSeconds:0.#}s: " +
+                "the phone rejected or ignored the REFER"));
+            Command<TransferAnswerTimeout>(_ => Fail(ErrorCodes.ProxyUnavailable,
+                $"the transfer target's answer was not reported within {_settings.TransferAnswerTimeout.TotalSeconds:0.#}s"));
+            Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+        });
+    }
+
+    /// <summary>TRANSFER_ACCEPT once, even when a <c>start</c> overtook the MI reply.</summary>
+    private void EnsureTransferAccepted()
+    {
+        if (EmittedCount(EventCodes.TransferAccept) == 0)
+        {
+            EmitEvent(EventCodes.TransferAccept);
+        }
+    }
+
+    /// <summary>CALL_START once. The blind <c>start</c> carries the new Call-ID in <c>leg</c> (an OpenSIPS bug), so
+    /// the new call is read from <c>transfer_callid</c> only.</summary>
+    private void EnsureTransferStarted(CallTransferEvent e)
+    {
+        EnsureTransferAccepted();
+        if (EmittedCount(EventCodes.CallStart) > 0)
+        {
+            return;
+        }
+
+        Timers.Cancel(TransferStartTimer);
+        Timers.StartSingleTimer(TransferAnswerTimer, new TransferAnswerTimeout(), _settings.TransferAnswerTimeout);
+        EmitEvent(EventCodes.CallStart, callId: e.TransferCallId, destination: NullIfEmpty(e.Destination));
+    }
+
+    private static int TransferErrorCode(MiFailure failure) => failure.Code switch
+    {
+        404 => ErrorCodes.CallUnknown,
+        491 => ErrorCodes.CallBusy, // any earlier transfer attempt on the dialog blocks later ones
+        _ => ErrorCodes.ServerError,
+    };
+
+    private static string FinalStatus(string? sipStatus) => string.IsNullOrEmpty(sipStatus) ? "no final answer reported" : sipStatus;
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

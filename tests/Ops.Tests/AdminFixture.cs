@@ -1,0 +1,44 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using CallCluster.Hosting.Admin;
+using CallCluster.Ops.Tests.Support;
+
+namespace CallCluster.Ops.Tests;
+
+/// <summary>One cluster for the admin endpoint tests (starting one costs a few seconds on two cores). Tests must
+/// not make it leave or go down: those have their own cluster (<see cref="ClusterLeaveTests"/>).</summary>
+public sealed class AdminFixture : IAsyncLifetime
+{
+    private volatile HealthReport _readiness = HealthReport.Ok("connector ok");
+
+    public ActorSystem System { get; private set; } = null!;
+
+    public AdminServer Admin { get; private set; } = null!;
+
+    public IPEndPoint Endpoint => Admin.Endpoint;
+
+    public IReadOnlyList<string> EntityIds { get; } = ["alpha", "bravo", "charlie", "delta"];
+
+    public HealthReport Readiness
+    {
+        get => _readiness;
+        set => _readiness = value;
+    }
+
+    public async Task InitializeAsync()
+    {
+        (System, Admin) = await TestCluster.StartAsync([new TestPalette()], () => Readiness);
+        var region = ClusterSharding.Get(System).ShardRegion(TestCluster.EntityType);
+        foreach (var id in EntityIds)
+        {
+            Assert.Equal(id, await region.Ask<string>(new Ping(id), TimeSpan.FromSeconds(10)));
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Admin.DisposeAsync();
+        await System.Terminate();
+    }
+}

@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CallCluster.Ops.Tests.Support;
+
+/// <summary>A scripted Call API gateway on a free loopback port, speaking the client protocol: the reply first, then
+/// notifications (with one of another command's in between, which callctl must ignore).</summary>
+public sealed class FakeGateway : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private FakeGateway(WebApplication app) => _app = app;
+
+    public ConcurrentQueue<JsonObject> Requests { get; } = new();
+
+    public Uri Url { get; private set; } = null!;
+
+    public static async Task<FakeGateway> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var gateway = new FakeGateway(app);
+        app.UseWebSockets();
+        app.Map("/call-api", async context =>
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[64 * 1024];
+            var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+            var request = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, received.Count))!.AsObject();
+            gateway.Requests.Enqueue(request);
+            foreach (var frame in Script(request))
+            {
+                await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, context.RequestAborted);
+            }
+
+            try
+            {
+                await socket.ReceiveAsync(buffer, context.RequestAborted); // until the client closes
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+            }
+            catch (WebSocketException)
+            {
+            }
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        gateway.Url = new Uri($"ws://127.0.0.1:{new Uri(address).Port}/call-api");
+        return gateway;
+    }
+
+    private static IEnumerable<string> Script(JsonObject request)
+    {
+        var id = request["id"]!.ToJsonString();
+        var method = request["method"]!.GetValue<string>();
+        var callid = request["params"]?["callid"]?.GetValue<string>();
+        if (method == "CallStart")
+        {
+            yield return $$$"""{"jsonrpc":"2.0","id":{{{id}}},"error":{"code":-32601,"message":"Method not found","data":"not available on this server"}}""";
+            yield break;
+        }
+
+        yield return $$$"""{"jsonrpc":"2.0","id":{{{id}}},"result":{"cmd_id":"cmd-1","status":"Started"}}""";
+        yield return """{"jsonrpc":"2.0","method":"Event","params":{"cmd_id":"other","seq":1,"data":"CALL_HOLD"}}""";
+        if (callid == "unknown")
+        {
+            yield return """{"jsonrpc":"2.0","method":"Ended","params":{"cmd_id":"cmd-1","seq":1,"status":"failed","error":{"code":-32001,"message":"unknown call"}}}""";
+            yield break;
+        }
+
+        yield return $$$"""{"jsonrpc":"2.0","method":"Event","params":{"cmd_id":"cmd-1","seq":1,"data":"CALL_END","callid":"{{{callid}}}"}}""";
+        yield return """{"jsonrpc":"2.0","method":"Ended","params":{"cmd_id":"cmd-1","seq":2,"status":"ok"}}""";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

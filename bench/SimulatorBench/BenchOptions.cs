@@ -17,11 +17,13 @@ public sealed record BenchOptions
     public Mix Mix { get; init; } = Mix.Version;
     public int Dialogs { get; init; } = 10;            // calls set up before a dlg_list run, so the list is not empty
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
+    // Long enough for tiered JIT to settle: with 1 s the measured window still spent a fifth of its CPU in the JIT.
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+    public bool AllocProfile { get; init; }
 
     public const string Usage = """
         usage: SimulatorBench [--mi HOST:PORT] [--requests N] [--duration SECONDS] [--in-flight N] [--clients N]
-                              [--mix version|dlg_list|click-to-dial] [--dialogs N] [--warmup SECONDS]
+                              [--mix version|dlg_list|click-to-dial] [--dialogs N] [--warmup SECONDS] [--alloc-profile]
           --mi          target a running simulator (or OpenSIPS); default: start the simulator in-process
           --requests    stop after this many MI requests (default 200000)
           --duration    stop after this many seconds (default 10)
@@ -29,7 +31,8 @@ public sealed record BenchOptions
           --clients     client UDP sockets (default 4)
           --mix         version | dlg_list | click-to-dial (t_uac_dlg, call_transfer, 2x dlg_end_dlg per flow)
           --dialogs     calls placed before a dlg_list run (default 10)
-          --warmup      seconds of unmeasured load first (default 1)
+          --warmup      seconds of unmeasured load first, so tiered JIT has settled (default 5)
+          --alloc-profile  print the types that allocate most (sampled GC AllocationTick events)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -46,6 +49,7 @@ public sealed record BenchOptions
                 "--in-flight" => o with { InFlight = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--clients" => o with { Clients = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--dialogs" => o with { Dialogs = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--alloc-profile" => o with { AllocProfile = true },
                 "--warmup" => o with { Warmup = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 "--mix" => o with
                 {

@@ -52,6 +52,7 @@ public static class Program
             if (o.Warmup > TimeSpan.Zero) await work.RunAsync(o.Warmup, long.MaxValue);
             await SettleAsync(events);
 
+            using var allocations = o.AllocProfile ? new AllocationProfile() : null;
             var events0 = events.Count;
             var gc0 = GcFigures.Now();
             var started = System.Diagnostics.Stopwatch.StartNew();
@@ -71,6 +72,7 @@ public static class Program
             if (File.Exists("/proc/loadavg")) Console.WriteLine("loadavg    " + (await File.ReadAllTextAsync("/proc/loadavg")).Trim() + $" on {Environment.ProcessorCount} cores");
             Console.WriteLine($"gc         {gc.AllocatedBytes / Math.Max(1, s.Requests)} bytes allocated per request (whole process, client included), " +
                 $"collections gen0 {gc.Gen0} gen1 {gc.Gen1} gen2 {gc.Gen2}, pause {gc.Pause.TotalMilliseconds:F0} ms ({100 * gc.Pause.TotalSeconds / seconds:F1}%)");
+            allocations?.Print(25);
             if (sim is not null) Console.WriteLine("sim_stats  " + await ControlAsync(clients[0], "sim_stats", null));
             Console.WriteLine(JsonSerializer.Serialize(s, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
             foreach (var e in Events) await ControlAsync(clients[0], "event_subscribe", w => { w.WriteString("event", e); w.WriteString("socket", events.SocketText); w.WriteNumber("expire", 0); });

@@ -26,7 +26,9 @@ COPY --from=build /out/callctl /opt/callctl
 # callctl through the shared runtime (no apphost lookup of DOTNET_ROOT needed).
 RUN printf '#!/bin/sh\nexec dotnet /opt/callctl/callctl.dll "$@"\n' > /usr/local/bin/callctl \
  && chmod 0755 /usr/local/bin/callctl
-ENV DOTNET_gcServer=0 \
+# The aspnet image presets ASPNETCORE_HTTP_PORTS=8080; CallCluster binds its own ports from HOCON.
+ENV ASPNETCORE_HTTP_PORTS="" \
+    DOTNET_gcServer=0 \
     CALLCLUSTER_ADMIN_PORT=9110
 EXPOSE 5059 4053 9110
 # The aspnet image's unprivileged user.

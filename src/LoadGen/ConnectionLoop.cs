@@ -60,8 +60,13 @@ public sealed class ConnectionLoop
     public ConnectionTracker Tracker { get; }
     public ConnectionStats Stats => Tracker.Stats;
 
-    public ConnectionLoop(int index, string runId, LoadGenOptions options, RunControl control, Queue<string> calls, bool syntheticCalls, Progress? progress)
+    private int _warmupCallsLeft;
+
+    private enum Fill { Open, Paused, Stopped }
+
+    public ConnectionLoop(int index, string runId, LoadGenOptions options, RunControl control, Queue<string> calls, bool syntheticCalls, Progress? progress, int warmupCalls = int.MaxValue)
     {
+        _warmupCallsLeft = warmupCalls;
         _options = options;
         _control = control;
         _calls = calls;
@@ -95,8 +100,19 @@ public sealed class ConnectionLoop
             {
                 if (issuing)
                 {
-                    issuing = await FillAsync(ws, ct);
-                    if (!issuing) cts.CancelAfter(grace);
+                    var fill = await FillAsync(ws, ct);
+                    if (fill == Fill.Stopped)
+                    {
+                        issuing = false;
+                        cts.CancelAfter(grace);
+                    }
+                    else if (fill == Fill.Paused && Tracker.LiveCount == 0)
+                    {
+                        // warm-up share of calls used up: idle until the measured part starts
+                        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _control.MeasureStartTicks);
+                        if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
+                        continue;
+                    }
                 }
                 if (Tracker.LiveCount == 0)
                 {
@@ -131,6 +147,11 @@ public sealed class ConnectionLoop
         {
             Tracker.Error("transport_frame_too_large");
         }
+        catch (InvalidOperationException)
+        {
+            // e.g. the socket was aborted between two operations: report it, never lose the summary
+            Tracker.Error("transport_invalid_state");
+        }
         finally
         {
             Tracker.Finish();
@@ -138,17 +159,27 @@ public sealed class ConnectionLoop
         await CloseQuietlyAsync(ws);
     }
 
-    /// <summary>Starts operations while slots are free; returns false once this connection may start no more.</summary>
-    private async ValueTask<bool> FillAsync(ClientWebSocket ws, CancellationToken ct)
+    /// <summary>Starts operations while slots are free; Stopped once this connection may start no more, Paused when
+    /// warm-up may not take more calls.</summary>
+    private async ValueTask<Fill> FillAsync(ClientWebSocket ws, CancellationToken ct)
     {
         while (_free.Count > 0)
         {
             long now = Stopwatch.GetTimestamp();
-            if (!_control.TryClaim(now, out bool measured)) return false;
+            if (!_control.TryClaim(now, out bool measured)) return Fill.Stopped;
             if (!TryPickKind(out var kind))
             {
                 _control.GiveBack(measured);
-                return false;
+                return Fill.Stopped;
+            }
+            if (!measured && kind != OpKind.Start && !_syntheticCalls)
+            {
+                if (_warmupCallsLeft <= 0)
+                {
+                    _schedulePos = _schedulePos == 0 ? _schedule.Length - 1 : _schedulePos - 1; // retry this kind later
+                    return Fill.Paused;
+                }
+                _warmupCallsLeft--;
             }
             int slot = _free.Pop();
             _kind[slot] = kind;
@@ -160,7 +191,7 @@ public sealed class ConnectionLoop
             Stats.OpsStarted++;
             await SendStepAsync(ws, slot, now, ct);
         }
-        return true;
+        return Fill.Open;
     }
 
     private bool TryPickKind(out OpKind kind)

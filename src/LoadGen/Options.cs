@@ -32,6 +32,8 @@ public sealed record LoadGenOptions
     public IPEndPoint? Mi { get; init; }
     public int? Calls { get; init; }
     public int MiConcurrency { get; init; } = 128;
+    /// <summary>Seconds to wait after pre-creating calls before timing starts (the server digests their events); null = automatic.</summary>
+    public double? SettleSeconds { get; init; }
     public bool JsonOnly { get; init; }
     public bool AllowRemote { get; init; }
     /// <summary>When set, requests carry no cmd_id and the server generates one (reply/cmd_id cross-checks are then weaker).</summary>
@@ -54,6 +56,7 @@ public sealed record LoadGenOptions
                                  without it, end/hold/transfer use synthetic (unknown) Call-IDs
           --calls N              calls to pre-create (default: what --count needs, or 20000 for --duration)
           --mi-concurrency N     sim_call requests in flight during set-up (default 128)
+          --settle SECONDS       pause after pre-creating calls, before timing (default 1 + calls/1000, max 30)
           --server-cmd-ids       do not send cmd_id; let the server generate it
           --allow-remote         allow a non-loopback --url / --mi
           --json-only            print only the final JSON line
@@ -111,6 +114,7 @@ public sealed record LoadGenOptions
                         break;
                     case "--mi": miText = Next(); break;
                     case "--calls": o = o with { Calls = ParseInt(a, Next(), 0, MaxCalls) }; break;
+                    case "--settle": o = o with { SettleSeconds = ParseSeconds(a, Next(), 0, 600) }; break;
                     case "--mi-concurrency": o = o with { MiConcurrency = ParseInt(a, Next(), 1, 4096) }; break;
                     case "--server-cmd-ids": o = o with { ServerCmdIds = true }; break;
                     case "--allow-remote": o = o with { AllowRemote = true }; break;

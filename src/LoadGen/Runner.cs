@@ -18,6 +18,7 @@ public sealed class SetupInfo
     public int MiTimeouts;
     public string? MiFirstError;
     public double SetupSeconds;
+    public double SettleSeconds;
     public int ConnectFailures;
     public string? ConnectFirstError;
     public int CallsHungUp;
@@ -49,11 +50,18 @@ public sealed class Runner
             int consuming = mix.Weight(OpKind.End) + mix.Weight(OpKind.Transfer);
             n = (long)Math.Ceiling((double)count * consuming / mix.TotalWeight);
             if (mix.Weight(OpKind.Hold) > 0) n += (long)o.Connections * o.InFlight;
-            if (o.WarmupSeconds > 0) n += (long)(o.WarmupSeconds * 2000);
+            n += WarmupCalls(o);
         }
         else n = 20_000;
         return (int)Math.Min(n, LoadGenOptions.MaxCalls);
     }
+
+    /// <summary>Calls the warm-up may consume in all (each connection gets an equal share; when its share is used
+    /// up, the connection pauses until the measured part starts): 4 per in-flight slot, at least 100.</summary>
+    public static int WarmupCalls(LoadGenOptions o) =>
+        o.WarmupSeconds > 0 && o.Mix.NeedsCalls ? (int)Math.Min(20_000, Math.Max(100L, 4L * o.Connections * o.InFlight)) : 0;
+
+    public static double AutoSettleSeconds(int callsCreated) => callsCreated == 0 ? 0 : Math.Min(30, 1 + callsCreated / 1000.0);
 
     public async Task<RunResult> RunAsync(CancellationToken external)
     {
@@ -108,6 +116,12 @@ public sealed class Runner
             }
         }
         setup.SetupSeconds = Stopwatch.GetElapsedTime(setupStart).TotalSeconds;
+        if (setup.CallsCreated > 0)
+        {
+            setup.SettleSeconds = _o.SettleSeconds ?? AutoSettleSeconds(setup.CallsCreated);
+            Log($"settling {setup.SettleSeconds:F1} s (the server digests the new calls' events)");
+            await Task.Delay(TimeSpan.FromSeconds(setup.SettleSeconds), external);
+        }
 
         // 2. Connections, all opened before timing starts.
         var progress = new Progress();
@@ -152,7 +166,8 @@ public sealed class Runner
         for (int i = 0; i < _o.Connections; i++)
         {
             if (sockets[i] is not { } ws) continue;
-            var loop = new ConnectionLoop(i, runId, _o, _control, pools[i], synthetic, progress);
+            int warmupShare = WarmupCalls(_o) / _o.Connections + (i < WarmupCalls(_o) % _o.Connections ? 1 : 0);
+            var loop = new ConnectionLoop(i, runId, _o, _control, pools[i], synthetic, progress, warmupShare);
             loops.Add(loop);
             tasks.Add(Task.Run(() => loop.RunAsync(ws, hard.Token)));
         }

@@ -61,6 +61,7 @@ public static class Summary
             w.WriteNumber("mi_timeouts", setup.MiTimeouts);
             if (setup.MiFirstError is not null) w.WriteString("mi_first_error", setup.MiFirstError);
             w.WriteNumber("setup_s", Round(setup.SetupSeconds, 3));
+            w.WriteNumber("settle_s", Round(setup.SettleSeconds, 3));
             w.WriteNumber("connect_failures", setup.ConnectFailures);
             if (setup.ConnectFirstError is not null) w.WriteString("connect_first_error", setup.ConnectFirstError);
             w.WriteNumber("calls_hung_up_after", setup.CallsHungUp);

@@ -12,6 +12,7 @@ namespace CallCluster.Ops.Tests;
 
 /// <summary>Every built-in verb over real HTTP through the real callctl code, its pbm and JSON output and exit codes,
 /// the probes and /metrics, against a real one-node cluster.</summary>
+[Collection(ClusterCollection.Name)]
 public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<AdminFixture>
 {
     private string Self => Cluster.Get(fixture.System).SelfAddress.ToString();
@@ -120,12 +121,13 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
     }
 
     [Fact]
-    public async Task Sharding_regions_lists_the_local_regions_with_their_shards_and_entities()
+    public async Task Sharding_regions_lists_the_local_regions_and_proxies_with_their_shards_and_entities()
     {
         var result = await Ctl("sharding", "regions");
-        AssertPbm(result, 1);
+        AssertPbm(result, 2);
         var expectedShards = fixture.EntityIds.Select(id => ShardingPalette.ShardIdOf(id, 100)).Distinct().Count();
-        Assert.Equal($"{TestCluster.EntityType} | {expectedShards} | {fixture.EntityIds.Count}", result.Lines[0]);
+        Assert.Equal($"{ShardRegions.Dialog} | proxy | 0 | 0", result.Lines[0]);
+        Assert.Equal($"{TestCluster.EntityType} | region | {expectedShards} | {fixture.EntityIds.Count}", result.Lines[1]);
     }
 
     [Fact]
@@ -246,6 +248,24 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
     }
 
     [Fact]
+    public void The_built_callctl_binary_has_the_same_output_and_exit_codes()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "callctl.dll");
+        Assert.True(File.Exists(dll), dll);
+
+        var show = Repo.Run("dotnet", dll, "--endpoint", $"127.0.0.1:{fixture.Endpoint.Port}", "cluster", "show")!.Value;
+        Assert.True(show.Exit == 0, show.Stderr);
+        Assert.EndsWith("Count: 1", show.Stdout.TrimEnd());
+        Assert.StartsWith($"{Self} | Up | ", show.Stdout);
+
+        var usage = Repo.Run("dotnet", dll, "cluster")!.Value;
+        Assert.Equal(2, usage.Exit);
+        var help = Repo.Run("dotnet", dll, "--help")!.Value;
+        Assert.Equal(0, help.Exit);
+        Assert.StartsWith("usage: callctl", help.Stdout);
+    }
+
+    [Fact]
     public async Task Health_endpoints_report_live_and_ready_from_member_status_and_the_callback()
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{fixture.Endpoint.Port}") };
@@ -287,35 +307,39 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
         CallClusterMetrics.WebSocketClosed();
 
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{fixture.Endpoint.Port}") };
-        string text = "";
+        string[] expected =
+        [
+            "callcluster_commands_total{method=\"CallEnd\",outcome=\"ok\"}",
+            "callcluster_command_duration_seconds_bucket{method=\"CallEnd\",outcome=\"ok\",le=\"0.25\"}",
+            "callcluster_mi_timeouts_total{method=\"dlg_list\"}",
+            "callcluster_evi_events_routed_total{event=\"E_DLG_STATE_CHANGED\"}",
+            "callcluster_cluster_members{status=\"up\"} 1",
+            "callcluster_cluster_self_up 1",
+            "callcluster_cluster_is_leader 1",
+            $"callcluster_entities{{type=\"{TestCluster.EntityType}\"}} {fixture.EntityIds.Count}",
+        ];
+        string text;
         var deadline = DateTime.UtcNow.AddSeconds(15);
-        do
+        while (true)
         {
             var response = await http.GetAsync(AdminProtocol.MetricsPath);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.StartsWith("text/plain", response.Content.Headers.ContentType!.ToString());
             text = await response.Content.ReadAsStringAsync();
-            if (text.Contains($"callcluster_entities{{type=\"{TestCluster.EntityType}\"}} {fixture.EntityIds.Count}"))
+            if (expected.All(text.Contains) || DateTime.UtcNow > deadline)
             {
                 break;
             }
 
+            // The gauges are refreshed by the collector (every second here).
             await Task.Delay(200);
         }
-        while (DateTime.UtcNow < deadline);
 
         foreach (var name in CallClusterMetrics.Names)
         {
             Assert.Contains($"# TYPE {name} ", text);
         }
 
-        Assert.Contains("callcluster_commands_total{method=\"CallEnd\",outcome=\"ok\"}", text);
-        Assert.Contains("callcluster_command_duration_seconds_bucket{method=\"CallEnd\",outcome=\"ok\",le=\"0.25\"}", text);
-        Assert.Contains("callcluster_mi_timeouts_total{method=\"dlg_list\"}", text);
-        Assert.Contains("callcluster_evi_events_routed_total{event=\"E_DLG_STATE_CHANGED\"}", text);
-        Assert.Contains("callcluster_cluster_members{status=\"up\"} 1", text);
-        Assert.Contains("callcluster_cluster_self_up 1", text);
-        Assert.Contains("callcluster_cluster_is_leader 1", text);
-        Assert.Contains($"callcluster_entities{{type=\"{TestCluster.EntityType}\"}} {fixture.EntityIds.Count}", text);
+        Assert.All(expected, line => Assert.Contains(line, text));
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using CallCluster.Contracts.Sharding;
 using CallCluster.Hosting.Admin;
 using CallCluster.Ops.Tests.Support;
 
@@ -29,6 +30,8 @@ public sealed class AdminFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         (System, Admin) = await TestCluster.StartAsync([new TestPalette()], () => Readiness);
+        // As on a gateway: a proxy of CallCluster's dialog type (no region of it runs in this test cluster).
+        await ClusterSharding.Get(System).StartProxyAsync(ShardRegions.Dialog, ShardRegions.CallNodeRole, new DialogMessageExtractor(100));
         var region = ClusterSharding.Get(System).ShardRegion(TestCluster.EntityType);
         foreach (var id in EntityIds)
         {

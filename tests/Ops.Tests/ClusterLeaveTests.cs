@@ -6,6 +6,7 @@ namespace CallCluster.Ops.Tests;
 
 /// <summary><c>callctl cluster leave</c> (the pods' preStop hook) makes the node leave: its membership goes
 /// Leaving → Exiting → Removed, and CoordinatedShutdown then stops the ActorSystem.</summary>
+[Collection(ClusterCollection.Name)]
 public sealed class ClusterLeaveTests() : Akka.TestKit.Xunit2.TestKit("akka.loglevel = WARNING")
 {
     [Fact]
@@ -31,6 +32,26 @@ public sealed class ClusterLeaveTests() : Akka.TestKit.Xunit2.TestKit("akka.logl
             probe.FishForMessage(m => m is ClusterEvent.MemberLeft, TimeSpan.FromSeconds(15));
             probe.FishForMessage(m => m is ClusterEvent.MemberExited or ClusterEvent.MemberRemoved, TimeSpan.FromSeconds(15));
             Assert.Equal(cluster.SelfAddress, await removed.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+            await system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            await admin.DisposeAsync();
+            await system.Terminate();
+        }
+    }
+
+    [Fact]
+    public async Task Cluster_down_of_a_member_marks_it_Down_and_it_shuts_down()
+    {
+        var (system, admin) = await TestCluster.StartAsync();
+        try
+        {
+            var self = Cluster.Get(system).SelfAddress;
+            var result = await TestCluster.CtlAsync(admin.Endpoint, "cluster", "down", self.ToString());
+            Assert.True(result.Exit == 0, result.ToString());
+            Assert.Equal([$"{self} marked Down", self.ToString(), "Count: 1"], result.Lines);
+            // run-coordinated-shutdown-when-down (base.conf): a downed member stops its ActorSystem.
             await system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(60));
         }
         finally

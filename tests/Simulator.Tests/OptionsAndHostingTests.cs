@@ -33,6 +33,24 @@ public sealed class OptionsAndHostingTests
         Assert.Equal(new SimulatorOptions(), SimulatorOptions.FromConfig(ConfigurationFactory.Empty));
     }
 
+    [Theory]
+    [InlineData("on", true)]
+    [InlineData("off", false)]
+    [InlineData("true", true)]
+    public void Ack_1xx_refer_notify_is_an_on_off_switch(string value, bool expected)
+    {
+        var cfg = ConfigurationFactory.ParseString($"callcluster.simulator.ack-1xx-refer-notify = {value}");
+        Assert.Equal(expected, SimulatorOptions.FromConfig(cfg).Ack1xxReferNotify);
+    }
+
+    [Fact]
+    public void Ack_1xx_refer_notify_rejects_other_values() =>
+        Assert.Throws<FormatException>(() => SimulatorOptions.FromConfig(ConfigurationFactory.ParseString("callcluster.simulator.ack-1xx-refer-notify = maybe")));
+
+    [Fact]
+    public void Ended_dialog_retention_can_be_zero() =>
+        Assert.Equal(TimeSpan.Zero, SimulatorOptions.FromConfig(ConfigurationFactory.ParseString("callcluster.simulator.ended-dialog-retention = 0s")).EndedDialogRetention);
+
     [Fact]
     public void Unset_env_override_keeps_the_default()
     {

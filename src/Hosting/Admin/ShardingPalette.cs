@@ -1,6 +1,7 @@
 using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using CallCluster.Contracts.Sharding;
 
 namespace CallCluster.Hosting.Admin;
 
@@ -9,7 +10,7 @@ namespace CallCluster.Hosting.Admin;
 /// hash extractor and <c>callcluster.sharding.number-of-shards</c> as the regions).</summary>
 public sealed class ShardingPalette(ActorSystem system, TimeSpan askTimeout) : IAdminPalette
 {
-    public static readonly IReadOnlyList<string> RegionColumns = ["type", "shards", "entities"];
+    public static readonly IReadOnlyList<string> RegionColumns = ["type", "kind", "shards", "entities"];
     public static readonly IReadOnlyList<string> RegionStatsColumns = ["shard", "entities"];
     public static readonly IReadOnlyList<string> ClusterStatsColumns = ["address", "shards", "entities"];
     public static readonly IReadOnlyList<string> LocateColumns = ["type", "entity", "shard", "address"];
@@ -20,7 +21,7 @@ public sealed class ShardingPalette(ActorSystem system, TimeSpan askTimeout) : I
 
     public IReadOnlyList<AdminVerb> Verbs { get; } =
     [
-        new("regions", "", "the shard regions in this process: type | shards | entities (here)"),
+        new("regions", "", "the shard regions and proxies in this process: type | region/proxy | shards | entities (here)"),
         new("region-stats", "<type>", "shards of this process's region: shard | entities", 1, 1),
         new("cluster-stats", "<type>", "every region of the type in the cluster: address | shards | entities", 1, 1),
         new("locate", "<type> <id>", "the shard of an entity id and the member hosting it", 2, 2),
@@ -86,16 +87,44 @@ public sealed class ShardingPalette(ActorSystem system, TimeSpan askTimeout) : I
 
     private async Task<AdminResult> RegionsAsync(CancellationToken ct)
     {
-        var sharding = ClusterSharding.Get(system);
         var rows = new List<IReadOnlyList<string>>();
-        foreach (var type in sharding.ShardTypeNames.Order(StringComparer.Ordinal))
+        foreach (var (type, region, kind) in LocalRegions())
         {
-            var state = await sharding.ShardRegion(type)
-                .Ask<CurrentShardRegionState>(GetShardRegionState.Instance, askTimeout, ct).ConfigureAwait(false);
-            rows.Add([type, Num(state.Shards.Count), Num(state.Shards.Sum(s => s.EntityIds.Count))]);
+            var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, askTimeout, ct).ConfigureAwait(false);
+            rows.Add([type, kind, Num(state.Shards.Count), Num(state.Shards.Sum(s => s.EntityIds.Count))]);
         }
 
         return AdminResult.Ok(RegionColumns, rows);
+    }
+
+    /// <summary>The regions started here, and the proxies of CallCluster's own types (Akka lists only regions).</summary>
+    private IEnumerable<(string Type, IActorRef Region, string Kind)> LocalRegions()
+    {
+        var sharding = ClusterSharding.Get(system);
+        var regions = sharding.ShardTypeNames;
+        foreach (var type in regions.Union([ShardRegions.Command, ShardRegions.Dialog]).Order(StringComparer.Ordinal))
+        {
+            if (regions.Contains(type))
+            {
+                yield return (type, sharding.ShardRegion(type), "region");
+            }
+            else if (TryProxy(type) is { } proxy)
+            {
+                yield return (type, proxy, "proxy");
+            }
+        }
+    }
+
+    private IActorRef? TryProxy(string type)
+    {
+        try
+        {
+            return ClusterSharding.Get(system).ShardRegion(type); // falls back to the proxies
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     private Task<ClusterShardingStats> ClusterStatsAsync(IActorRef region, CancellationToken ct) =>
@@ -103,16 +132,14 @@ public sealed class ShardingPalette(ActorSystem system, TimeSpan askTimeout) : I
 
     private bool TryRegion(string type, out IActorRef region, out string error)
     {
-        region = ActorRefs.Nobody;
         error = "";
-        var sharding = ClusterSharding.Get(system);
-        if (!sharding.ShardTypeNames.Contains(type))
+        region = TryProxy(type) ?? ActorRefs.Nobody;
+        if (region.IsNobody())
         {
-            error = $"no shard region or proxy of type '{type}' in this process (known: {string.Join(", ", sharding.ShardTypeNames.Order(StringComparer.Ordinal))})";
+            error = $"no shard region or proxy of type '{type}' in this process (known: {string.Join(", ", LocalRegions().Select(r => r.Type))})";
             return false;
         }
 
-        region = sharding.ShardRegion(type);
         return true;
     }
 

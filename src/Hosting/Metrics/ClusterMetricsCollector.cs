@@ -25,7 +25,12 @@ internal sealed class ClusterMetricsCollector : ReceiveActor, IWithTimers
         _refresh = refresh;
         Receive<ClusterEvent.IClusterDomainEvent>(_ => CallClusterMetrics.UpdateMembers(_cluster.State, _cluster.SelfMember));
         Receive<ClusterEvent.CurrentClusterState>(_ => CallClusterMetrics.UpdateMembers(_cluster.State, _cluster.SelfMember));
-        Receive<Refresh>(_ => RefreshRegions());
+        Receive<Refresh>(_ =>
+        {
+            // Also on the timer: gauges are process-wide, so they are re-asserted from this node's current view.
+            CallClusterMetrics.UpdateMembers(_cluster.State, _cluster.SelfMember);
+            RefreshRegions();
+        });
         Receive<RegionState>(s =>
         {
             CallClusterMetrics.Shards.WithLabels(s.Type).Set(s.Shards);

@@ -13,20 +13,10 @@ public sealed partial class CommandEntity
     {
         var callA = Param("callid_a");
         var callB = Param("callid_b");
-        BecomeAttaching(callA, DialogOperation.Transfer, dialogA =>
-        {
-            if (!_steps.ContainsKey(TransferSentStep) && RefuseUnlessConfirmed(dialogA))
+        var resumed = _steps.ContainsKey(TransferSentStep);
+        BecomeAttaching(callA, DialogOperation.Transfer, dialogA => RequireConfirmedUnless(resumed, dialogA, () =>
+            BecomeAttaching(callB, DialogOperation.Transfer, dialogB => RequireConfirmedUnless(resumed, dialogB, () =>
             {
-                return;
-            }
-
-            BecomeAttaching(callB, DialogOperation.Transfer, dialogB =>
-            {
-                if (!_steps.ContainsKey(TransferSentStep) && RefuseUnlessConfirmed(dialogB))
-                {
-                    return;
-                }
-
                 List<KeyValuePair<string, object>> parameters =
                 [
                     new("callid", callA), new("leg", Param("leg_a")),
@@ -44,7 +34,19 @@ public sealed partial class CommandEntity
                     new HashSet<string>(StringComparer.Ordinal) { callA, callB },
                     _ => EndDialogThen(dialogA.DialogId ?? callA, EndOk),
                     EndFailed));
-            });
-        });
+            }))));
+    }
+
+    /// <summary>A resumed transfer already passed the check before it sent call_transfer.</summary>
+    private void RequireConfirmedUnless(bool resumed, DialogView dialog, Action proceed)
+    {
+        if (resumed)
+        {
+            proceed();
+        }
+        else
+        {
+            RequireConfirmed(dialog, proceed);
+        }
     }
 }

@@ -13,17 +13,20 @@ public sealed partial class CommandEntity
         var callId = Param("callid");
         BecomeAttaching(callId, DialogOperation.Transfer, dialog =>
         {
-            if (!_steps.ContainsKey(TransferSentStep) && RefuseUnlessConfirmed(dialog))
-            {
-                return;
-            }
-
-            RunTransfer(new TransferPlan(
+            var plan = new TransferPlan(
                 callId,
                 [new("callid", callId), new("leg", Param("leg")), new("destination", Param("destination"))],
                 new HashSet<string>(StringComparer.Ordinal) { callId },
                 _ => EndDialogThen(dialog.DialogId ?? callId, EndOk),
-                EndFailed));
+                EndFailed);
+            if (_steps.ContainsKey(TransferSentStep))
+            {
+                RunTransfer(plan);
+            }
+            else
+            {
+                RequireConfirmed(dialog, () => RunTransfer(plan));
+            }
         });
     }
 }

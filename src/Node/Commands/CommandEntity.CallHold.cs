@@ -32,35 +32,35 @@ public sealed partial class CommandEntity
         BecomeAttaching(callId, DialogOperation.Hold, dialog =>
         {
             var resumed = _steps.ContainsKey(HoldSentStep);
-            if (!resumed && RefuseUnlessConfirmed(dialog))
+            RequireConfirmedUnless(resumed, dialog, () => SendHold(callId, requestedLeg, action, dialog, resumed));
+        });
+    }
+
+    private void SendHold(string callId, string requestedLeg, string action, DialogView dialog, bool resumed)
+    {
+        var holding = action == "hold";
+        var legs = requestedLeg.Length > 0 ? [requestedLeg] : new[] { "caller", "callee" };
+        var affected = new HashSet<string>(
+            legs.Where(leg => dialog.State == 0 || (leg == "caller" ? dialog.CallerHeld : dialog.CalleeHeld) != holding),
+            StringComparer.Ordinal);
+        // The legs that change: asked for and not already in the target state (a stale view: all asked for).
+        var target = new HoldTarget(callId, action, affected.Count > 0 ? affected.ToHashSet(StringComparer.Ordinal) : legs.ToHashSet(StringComparer.Ordinal));
+        if (resumed)
+        {
+            FollowHold(target, affected, miAnswered: true);
+            return;
+        }
+
+        RecordStep(HoldSentStep, null, () =>
+        {
+            List<KeyValuePair<string, object>> parameters = [new("callid", callId)];
+            if (requestedLeg.Length > 0)
             {
-                return;
+                parameters.Add(new("leg", requestedLeg));
             }
 
-            var holding = action == "hold";
-            var legs = requestedLeg.Length > 0 ? [requestedLeg] : new[] { "caller", "callee" };
-            var affected = new HashSet<string>(
-                legs.Where(leg => dialog.State == 0 || (leg == "caller" ? dialog.CallerHeld : dialog.CalleeHeld) != holding),
-                StringComparer.Ordinal);
-            // The legs that change: asked for and not already in the target state (a stale view: all asked for).
-            var target = new HoldTarget(callId, action, affected.Count > 0 ? affected.ToHashSet(StringComparer.Ordinal) : legs.ToHashSet(StringComparer.Ordinal));
-            if (resumed)
-            {
-                FollowHold(target, affected, miAnswered: true);
-                return;
-            }
-
-            RecordStep(HoldSentStep, null, () =>
-            {
-                List<KeyValuePair<string, object>> parameters = [new("callid", callId)];
-                if (requestedLeg.Length > 0)
-                {
-                    parameters.Add(new("leg", requestedLeg));
-                }
-
-                _miPool.Tell(new MiCall(holding ? "call_hold" : "call_unhold", parameters, Tag: HoldTag));
-                FollowHold(target, affected, miAnswered: false);
-            });
+            _miPool.Tell(new MiCall(holding ? "call_hold" : "call_unhold", parameters, Tag: HoldTag));
+            FollowHold(target, affected, miAnswered: false);
         });
     }
 

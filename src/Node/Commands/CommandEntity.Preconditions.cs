@@ -1,25 +1,59 @@
+using Akka.Actor;
+using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
+using CallCluster.Node.OpenSips;
 
 namespace CallCluster.Node.Commands;
 
-/// <summary>What the dialog entity already knows can refuse a command before OpenSIPS is asked.</summary>
+/// <summary>Transfer and hold need an answered call (callops sends in-dialog requests; §3.2, §3.3). What the dialog
+/// entity knows decides, except that a "not answered yet" view may only mean the 3→4 event was lost: then the
+/// proxy is asked (<c>dlg_list</c>) before refusing. State 0 means this cluster has heard nothing of the call yet
+/// (e.g. it started before the node): the proxy decides.</summary>
 public sealed partial class CommandEntity
 {
-    /// <summary>Transfer and hold need an answered call (callops sends in-dialog requests; §3.2, §3.3). State 0
-    /// means this cluster has heard nothing of the call yet (e.g. it started before the node): the proxy decides.</summary>
-    private bool RefuseUnlessConfirmed(DialogView dialog)
+    private const string StateCheckTag = "state-check";
+
+    private void RequireConfirmed(DialogView dialog, Action proceed)
     {
         switch (dialog.State)
         {
             case DialogStateDeleted:
                 EndFailed(ErrorCodes.CallUnknown, $"call {dialog.CallId} has already ended");
-                return true;
+                return;
             case > 0 and < 4:
-                EndFailed(ErrorCodes.CallBusy, $"call {dialog.CallId} is not answered yet (dialog state {dialog.State})");
-                return true;
+                VerifyConfirmedWithProxy(dialog.CallId, proceed);
+                return;
             default:
-                return false;
+                proceed();
+                return;
         }
+    }
+
+    private void VerifyConfirmedWithProxy(string callId, Action proceed)
+    {
+        _miPool.Tell(new MiCall("dlg_list", [new("callid", callId)], Tag: StateCheckTag));
+        Become(() =>
+        {
+            CommonHandlers();
+            Command<MiSuccess>(r => Equals(r.Tag, StateCheckTag), r =>
+            {
+                var state = DlgListState(r);
+                if (state == 4)
+                {
+                    proceed();
+                }
+                else
+                {
+                    EndFailed(ErrorCodes.CallBusy, $"call {callId} is not answered yet (dialog state {state})");
+                }
+            });
+            Command<MiFailure>(r => Equals(r.Tag, StateCheckTag) && r.Code == 404, _ =>
+                EndFailed(ErrorCodes.CallUnknown, $"call {callId} is unknown to the SIP proxy or already ended"));
+            Command<MiOutcome>(r => Equals(r.Tag, StateCheckTag), o =>
+                EndFailed(ErrorCodes.ProxyUnavailable, "the SIP proxy did not say whether the call is answered: " + Describe(o)));
+            Command<DialogEventNotice>(_ => Stash.Stash());
+            Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+        });
     }
 }

@@ -18,6 +18,7 @@ public sealed partial class CommandEntity
     private const string TransferTag = "transfer";
     private const string TransferStartTimer = "transfer-start";
     private const string TransferAnswerTimer = "transfer-answer";
+    private const string NewCallCheckTag = "new-call-check";
 
     private sealed record TransferStartTimeout;
 
@@ -36,8 +37,10 @@ public sealed partial class CommandEntity
     {
         if (_steps.ContainsKey(TransferSentStep))
         {
-            // Resumed: call_transfer is not idempotent (a second one gets 491), so only listen.
+            // Resumed: call_transfer is not idempotent (a second one gets 491), so only listen; and if the new
+            // call had started, its final answer may have been reported while no node listened: ask the proxy.
             FollowTransfer(plan);
+            CheckNewCall();
             return;
         }
 
@@ -107,11 +110,49 @@ public sealed partial class CommandEntity
             Command<TransferStartTimeout>(_ => Fail(ErrorCodes.ServerError,
                 $"no transferred call started within {_settings.TransferStartTimeout.TotalSeconds:0.#}s: " +
                 "the phone rejected or ignored the REFER"));
-            Command<TransferAnswerTimeout>(_ => Fail(ErrorCodes.ProxyUnavailable,
-                $"the transfer target's answer was not reported within {_settings.TransferAnswerTimeout.TotalSeconds:0.#}s"));
+            Command<TransferAnswerTimeout>(_ =>
+            {
+                if (!CheckNewCall())
+                {
+                    Fail(ErrorCodes.ProxyUnavailable, "the transfer target's answer was not reported");
+                }
+            });
+            // The new call confirmed (state 4) means the target answered: the ok event was lost.
+            Command<MiSuccess>(r => Equals(r.Tag, NewCallCheckTag), r =>
+            {
+                var state = DlgListState(r);
+                if (state == 4)
+                {
+                    Timers.Cancel(TransferAnswerTimer);
+                    plan.OnOk(new CallTransferEvent(plan.TransferredCallId, null, NewCallId(), null, "ok", null));
+                }
+                else if (!Timers.IsTimerActive(TransferAnswerTimer))
+                {
+                    Fail(ErrorCodes.ProxyUnavailable,
+                        $"the transfer target's answer was not reported within {_settings.TransferAnswerTimeout.TotalSeconds:0.#}s (new call in state {state})");
+                }
+            });
+            Command<MiOutcome>(r => Equals(r.Tag, NewCallCheckTag) && !Timers.IsTimerActive(TransferAnswerTimer), o =>
+                Fail(ErrorCodes.ProxyUnavailable, "the transfer target's answer was not reported: " + Describe(o)));
             Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
         });
     }
+
+    /// <summary>Asks the proxy for the state of the transferred-to call, when one was started; false when none was.</summary>
+    private bool CheckNewCall()
+    {
+        var newCall = NewCallId();
+        if (newCall is null)
+        {
+            return false;
+        }
+
+        _miPool.Tell(new MiCall("dlg_list", [new("callid", newCall)], Tag: NewCallCheckTag));
+        return true;
+    }
+
+    private string? NewCallId() =>
+        _notifications.LastOrDefault(n => n.Kind == NotificationKind.Event && n.Data == EventCodes.CallStart)?.CallId;
 
     /// <summary>TRANSFER_ACCEPT once, even when a <c>start</c> overtook the MI reply.</summary>
     private void EnsureTransferAccepted()

@@ -9,7 +9,7 @@ namespace CallCluster.Simulator.Dialogs;
 /// States (Become): Trying (1 unconfirmed / 2 early) → AnsweredNoAck (3) → Confirmed (4) → Ended (5).
 /// Every transition raises E_DLG_STATE_CHANGED and publishes a snapshot to the proxy for dlg_list.
 /// </summary>
-public sealed class DialogActor : ReceiveActor, IWithTimers, IWithUnboundedStash
+public sealed class DialogActor : ActorBase, IWithTimers, IWithUnboundedStash
 {
     private sealed record Ring;
     private sealed record Answer;
@@ -57,7 +57,6 @@ public sealed class DialogActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         _calleeCseq = _spec.Origin is UacOrigin ? Random.Shared.Next(1, 65000).ToString(System.Globalization.CultureInfo.InvariantCulture) : "0";
         _idText = spec.Id.ToString();
         _dbIdText = spec.Id.DbIdText;
-        Become(Trying);
     }
 
     /// <summary>
@@ -120,103 +119,140 @@ public sealed class DialogActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         else Self.Tell(new Ring());
     }
 
+    // Behaviours are plain methods (ActorBase.Become(Receive)) rather than ReceiveActor registrations: a ReceiveActor
+    // rebuilds its handler tables on every Become, which was about a quarter of all allocations in the click-to-dial benchmark.
+    protected override bool Receive(object message) => Trying(message);
+
     // ---- state 1/2: INVITE sent, maybe ringing ----
-    private void Trying()
+    private bool Trying(object message)
     {
-        Receive<Ring>(_ =>
+        switch (message)
         {
-            if (_state != 1) return;
-            _calleeTag ??= SipIds.PhoneToken();
-            ChangeState(2);
-        });
-        Receive<Answer>(_ =>
-        {
-            _calleeTag ??= SipIds.PhoneToken();
-            _calleeSdp = SipIds.PhoneSdp(SipUri.Parse(_spec.CalleeContact)?.Host ?? "127.0.0.1", _spec.CalleeContact.Length);
-            _timeStart = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            Timers.Cancel("tx");
-            ChangeState(3);
-            OnAnswered();
-            Become(AnsweredNoAck);
-            Self.Tell(new Ack());
-        });
-        Receive<Reject>(r => Fail(r.Status, timeout: false));
-        Receive<TxTimeout>(_ => Fail("408 Request Timeout", timeout: true));
-        Receive<EndDialog>(e =>
-        {
-            // Not answered yet: OpenSIPS CANCELs the INVITE.
-            _replier.Reply(e.Reply, MiResult.OkString);
-            Fail("487 Request Terminated", timeout: false);
-        });
-        Receive<PhoneHangup>(h =>
-        {
-            if (h.Reply is not null) _replier.Reply(h.Reply, MiResult.OkString);
-            Fail("487 Request Terminated", timeout: false);
-        });
-        Receive<HoldCommand>(h => _replier.Reply(h.Reply, MiResult.Error(410, "Dialog not ready")));
-        Receive<UacBye>(b => _replier.Reply(b.Reply, UacResults.Final("481 Call/Transaction Does Not Exist", null)));
+            case Ring:
+                if (_state != 1) return true;
+                _calleeTag ??= SipIds.PhoneToken();
+                ChangeState(2);
+                return true;
+            case Answer:
+                _calleeTag ??= SipIds.PhoneToken();
+                _calleeSdp = SipIds.PhoneSdp(SipUri.Parse(_spec.CalleeContact)?.Host ?? "127.0.0.1", _spec.CalleeContact.Length);
+                _timeStart = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+                Timers.Cancel("tx");
+                ChangeState(3);
+                OnAnswered();
+                Become(AnsweredNoAck);
+                Self.Tell(new Ack());
+                return true;
+            case Reject r:
+                Fail(r.Status, timeout: false);
+                return true;
+            case TxTimeout:
+                Fail("408 Request Timeout", timeout: true);
+                return true;
+            case EndDialog e:
+                // Not answered yet: OpenSIPS CANCELs the INVITE.
+                _replier.Reply(e.Reply, MiResult.OkString);
+                Fail("487 Request Terminated", timeout: false);
+                return true;
+            case PhoneHangup h:
+                if (h.Reply is not null) _replier.Reply(h.Reply, MiResult.OkString);
+                Fail("487 Request Terminated", timeout: false);
+                return true;
+            case HoldCommand h:
+                _replier.Reply(h.Reply, MiResult.Error(410, "Dialog not ready"));
+                return true;
+            case UacBye b:
+                _replier.Reply(b.Reply, UacResults.Final("481 Call/Transaction Does Not Exist", null));
+                return true;
+            default:
+                return false;
+        }
     }
 
     // ---- state 3: 2xx relayed, ACK on its way ----
-    private void AnsweredNoAck()
+    private bool AnsweredNoAck(object message)
     {
-        Receive<Ack>(_ =>
+        switch (message)
         {
-            ChangeState(4);
-            if (_spec.Origin is PhoneOrigin { Waiter: { } w }) w.Tell(new CallConfirmed(_spec.CallId));
-            // The transferee's final refer NOTIFY follows its ACK (capture e_notify_variant_ack1xx: notify after 3→4).
-            if (_spec.Origin is TransferOrigin t && _options.Ack1xxReferNotify) t.AActor.Tell(new ReferNotify(_spec.CallId, "200 OK"));
-            Become(Confirmed);
-        });
-        Receive<EndDialog>(e =>
-        {
-            _replier.Reply(e.Reply, MiResult.OkString);
-            End();
-        });
-        Receive<HoldCommand>(h => _replier.Reply(h.Reply, MiResult.Error(410, "Dialog not ready")));
-        Receive<PhoneHangup>(h => Stash.Stash());
-        Receive<UacBye>(_ => Stash.Stash());
+            case Ack:
+                ChangeState(4);
+                if (_spec.Origin is PhoneOrigin { Waiter: { } w }) w.Tell(new CallConfirmed(_spec.CallId));
+                // The transferee's final refer NOTIFY follows its ACK (capture e_notify_variant_ack1xx: notify after 3→4).
+                if (_spec.Origin is TransferOrigin t && _options.Ack1xxReferNotify) t.AActor.Tell(new ReferNotify(_spec.CallId, "200 OK"));
+                Become(Confirmed);
+                Stash.UnstashAll();
+                return true;
+            case EndDialog e:
+                _replier.Reply(e.Reply, MiResult.OkString);
+                End();
+                return true;
+            case HoldCommand h:
+                _replier.Reply(h.Reply, MiResult.Error(410, "Dialog not ready"));
+                return true;
+            case PhoneHangup or UacBye:
+                // A BYE cannot overtake the ACK: handled once confirmed.
+                Stash.Stash();
+                return true;
+            default:
+                return false;
+        }
     }
 
     // ---- state 4: confirmed ----
-    private void Confirmed()
+    private bool Confirmed(object message)
     {
-        Stash.UnstashAll();
-        Receive<EndDialog>(e =>
+        switch (message)
         {
-            _replier.Reply(e.Reply, MiResult.OkString);
-            End();
-        });
-        Receive<PhoneHangup>(h =>
-        {
-            if (h.Reply is not null) _replier.Reply(h.Reply, MiResult.OkString);
-            End();
-        });
-        Receive<UacBye>(b =>
-        {
-            _replier.Reply(b.Reply, UacResults.Final("200 OK", b.Message));
-            End();
-        });
-        Receive<HoldCommand>(OnHold);
-        Receive<ReferNotify>(n => _bus.Tell(TransferNotify(n)));
-        Receive<HoldDone>(d =>
-        {
-            _holdPending = false;
-            Publish();
-            // Both legs answer their re-INVITE; callops reports the callee first (captures c2, c4, c6, c7).
-            RaiseHold("callee", d.Hold, "ok");
-            RaiseHold("caller", d.Hold, "ok");
-        });
+            case EndDialog e:
+                _replier.Reply(e.Reply, MiResult.OkString);
+                End();
+                return true;
+            case PhoneHangup h:
+                if (h.Reply is not null) _replier.Reply(h.Reply, MiResult.OkString);
+                End();
+                return true;
+            case UacBye b:
+                _replier.Reply(b.Reply, UacResults.Final("200 OK", b.Message));
+                End();
+                return true;
+            case HoldCommand h:
+                OnHold(h);
+                return true;
+            case ReferNotify n:
+                _bus.Tell(TransferNotify(n));
+                return true;
+            case HoldDone d:
+                _holdPending = false;
+                Publish();
+                // Both legs answer their re-INVITE; callops reports the callee first (captures c2, c4, c6, c7).
+                RaiseHold("callee", d.Hold, "ok");
+                RaiseHold("caller", d.Hold, "ok");
+                return true;
+            default:
+                return false;
+        }
     }
 
     // ---- state 5: ended, kept for dlg_list until the proxy purges it ----
-    private void Ended()
+    private bool Ended(object message)
     {
-        Receive<EndDialog>(e => _replier.Reply(e.Reply, MiResult.Error(404, "Requested Dialog not found")));
-        Receive<HoldCommand>(h => _replier.Reply(h.Reply, MiResult.Error(404, "Dialog not found")));
-        Receive<PhoneHangup>(h => { if (h.Reply is not null) _replier.Reply(h.Reply, MiResult.Error(404, "Dialog not found")); });
-        Receive<UacBye>(b => _replier.Reply(b.Reply, UacResults.Final("481 Call/Transaction Does Not Exist", null)));
-        ReceiveAny(_ => { });
+        switch (message)
+        {
+            case EndDialog e:
+                _replier.Reply(e.Reply, MiResult.Error(404, "Requested Dialog not found"));
+                break;
+            case HoldCommand h:
+                _replier.Reply(h.Reply, MiResult.Error(404, "Dialog not found"));
+                break;
+            case PhoneHangup { Reply: { } r }:
+                _replier.Reply(r, MiResult.Error(404, "Dialog not found"));
+                break;
+            case UacBye b:
+                _replier.Reply(b.Reply, UacResults.Final("481 Call/Transaction Does Not Exist", null));
+                break;
+        }
+        // Anything else (late timers, a NOTIFY for a finished transfer) is dropped, as by an ended dialog.
+        return true;
     }
 
     public IStash Stash { get; set; } = null!;

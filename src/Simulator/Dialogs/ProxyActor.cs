@@ -67,6 +67,9 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
         if (!_dialogs.ContainsKey(s.Id.DbId)) return;
         _dialogs[s.Id.DbId] = s;
         _json.Invalidate(s.Id.DbId);
+        // Without retention an ended dialog goes at once: under load, ended actors waiting for the periodic purge would
+        // survive into older GC generations and make every collection expensive.
+        if (s.State == 5 && _options.EndedDialogRetention <= TimeSpan.Zero) Remove(s.Id.DbId, s);
     }
 
     private void OnCommand(ProxyCommand c)
@@ -409,21 +412,32 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
     private void PurgeEnded()
     {
         var cutoff = Environment.TickCount64 - (long)_options.EndedDialogRetention.TotalMilliseconds;
-        var removed = _order.RemoveAll(k =>
+        _order.RemoveAll(k =>
         {
             var d = _dialogs[k];
             if (d.State != 5 || d.EndedTicks > cutoff) return false;
-            _dialogs.Remove(k);
-            _json.Invalidate(k);
-            _transferTried.Remove(k);
-            if (_byCallId.TryGetValue(d.CallId, out var l))
-            {
-                l.Remove(k);
-                if (l.Count == 0) _byCallId.Remove(d.CallId);
-            }
-            Context.Stop(d.Actor);
+            Forget(k, d);
             return true;
         });
-        _ = removed;
+    }
+
+    private void Remove(long key, DialogSnapshot d)
+    {
+        _order.Remove(key);
+        Forget(key, d);
+    }
+
+    /// <summary>Drops an ended dialog from every index (not from _order) and stops its actor.</summary>
+    private void Forget(long key, DialogSnapshot d)
+    {
+        _dialogs.Remove(key);
+        _json.Invalidate(key);
+        _transferTried.Remove(key);
+        if (_byCallId.TryGetValue(d.CallId, out var l))
+        {
+            l.Remove(key);
+            if (l.Count == 0) _byCallId.Remove(d.CallId);
+        }
+        Context.Stop(d.Actor);
     }
 }

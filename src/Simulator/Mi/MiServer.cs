@@ -9,8 +9,9 @@ using CallCluster.Simulator.Evi;
 namespace CallCluster.Simulator.Mi;
 
 /// <summary>
-/// mi_datagram: one UDP socket, one JSON-RPC request per datagram. The receive loop is an async task (never an actor thread);
-/// it does the stateless work (parsing, JSON-RPC checks, recipe matching, version) itself and Tells the actors the rest.
+/// mi_datagram: one UDP socket, one JSON-RPC request per datagram. The receive loop runs on its own thread (never an actor
+/// thread), like OpenSIPS's mi_datagram process; it does the stateless work (parsing, JSON-RPC checks, recipe matching,
+/// version) itself and Tells the actors the rest.
 /// </summary>
 public sealed class MiServer : IDisposable
 {
@@ -32,7 +33,7 @@ public sealed class MiServer : IDisposable
     private readonly IActorRef _proxy;
     private readonly ILoggingAdapter _log;
     private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
+    private Thread? _loop;
 
     public MiServer(Socket socket, MiReplier replier, bool compat3x, IActorRef bus, IActorRef proxy, ILoggingAdapter log)
     {
@@ -53,25 +54,34 @@ public sealed class MiServer : IDisposable
         return s;
     }
 
-    public void Start() => _loop = Task.Run(ReceiveLoop);
+    /// <summary>
+    /// A dedicated thread blocked in recvfrom: unlike an async receive it costs no thread-pool hop per datagram, which
+    /// mattered at tens of thousands of requests per second on two cores. Disposing the socket ends it.
+    /// </summary>
+    public void Start()
+    {
+        _loop = new Thread(ReceiveLoop) { IsBackground = true, Name = "mi_datagram" };
+        _loop.Start();
+    }
 
-    private async Task ReceiveLoop()
+    private void ReceiveLoop()
     {
         var buffer = new byte[BufferSize];
-        EndPoint any = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        var any = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!_stop.IsCancellationRequested)
         {
-            SocketReceiveFromResult r;
+            int n;
+            EndPoint remote = any;
             try
             {
-                r = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token).ConfigureAwait(false);
+                n = _socket.ReceiveFrom(buffer, SocketFlags.None, ref remote);
             }
-            catch (OperationCanceledException) { break; }
             catch (ObjectDisposedException) { break; }
+            catch (SocketException) when (_stop.IsCancellationRequested) { break; }
             catch (SocketException) { continue; }
             try
             {
-                Handle(buffer.AsSpan(0, r.ReceivedBytes), r.RemoteEndPoint);
+                Handle(buffer.AsSpan(0, n), remote);
             }
             catch (Exception ex)
             {
@@ -152,8 +162,7 @@ public sealed class MiServer : IDisposable
     {
         _stop.Cancel();
         _socket.Dispose();
-        try { _loop?.Wait(TimeSpan.FromSeconds(2)); }
-        catch (AggregateException) { }
+        _loop?.Join(TimeSpan.FromSeconds(2));
         _stop.Dispose();
     }
 }

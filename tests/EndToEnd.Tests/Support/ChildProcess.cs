@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace CallCluster.EndToEnd.Tests.Support;
+
+/// <summary>A CallCluster executable from this test's output folder, run as a real separate process (so it can be
+/// killed for real), with its output kept for the failure message.</summary>
+public sealed class ChildProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string _readyText;
+
+    private ChildProcess(Process process, string readyText)
+    {
+        _process = process;
+        _readyText = readyText;
+    }
+
+    public string Output => string.Join("\n", _output.TakeLast(80));
+
+    /// <summary>Starts <c>dotnet CallCluster.{assembly}.dll args</c> and waits for <paramref name="readyText"/> in its output.</summary>
+    public static async Task<ChildProcess> StartAsync(string assembly, string args, IReadOnlyDictionary<string, string> environment,
+        string readyText, TimeSpan timeout)
+    {
+        // The child runs from this test's output folder, so it resolves packages with this folder's deps file (the
+        // referenced executable's own deps file describes its own build's versions, not what is here), and with the
+        // node's runtime config, whose ASP.NET shared framework supplies packages this folder does not copy.
+        var dir = AppContext.BaseDirectory;
+        var dll = Path.Combine(dir, "CallCluster." + assembly + ".dll");
+        var deps = Path.Combine(dir, "CallCluster.EndToEnd.Tests.deps.json");
+        var runtimeConfig = Path.Combine(dir, "CallCluster.Node.runtimeconfig.json");
+        var info = new ProcessStartInfo("dotnet", $"exec --depsfile \"{deps}\" --runtimeconfig \"{runtimeConfig}\" \"{dll}\" {args}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var child = new ChildProcess(process, readyText);
+        process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => child.OnLine(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await child._ready.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            await child.DisposeAsync();
+            throw new TimeoutException($"{assembly} did not print '{readyText}' within {timeout}:\n{child.Output}");
+        }
+
+        return child;
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no goodbyes, as when a node crashes.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await KillAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // never started
+        }
+
+        _process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _output.Enqueue(line);
+        while (_output.Count > 400 && _output.TryDequeue(out _))
+        {
+        }
+
+        if (line.Contains(_readyText, StringComparison.Ordinal))
+        {
+            _ready.TrySetResult();
+        }
+    }
+}

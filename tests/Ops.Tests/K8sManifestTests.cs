@@ -1,0 +1,387 @@
+using System.Text.RegularExpressions;
+using Akka.Actor;
+using Akka.Configuration;
+using CallCluster.Contracts.Sharding;
+using CallCluster.Hosting;
+using CallCluster.Hosting.Admin;
+using CallCluster.Ops.Tests.Support;
+using k8s;
+using k8s.Models;
+
+namespace CallCluster.Ops.Tests;
+
+/// <summary>Every overlay renders with <c>kubectl kustomize</c>; the output parses strictly into typed Kubernetes
+/// objects, and what the manifests set matches what the processes read and serve.</summary>
+public sealed partial class K8sManifestTests
+{
+    private const string NodeName = "callcluster-node";
+    private const string GatewayName = "callcluster-gateway";
+    private const string EviServiceName = "callcluster-evi";
+    private const string ConfigMount = "/etc/callcluster";
+
+    public static TheoryData<string> Overlays() => new() { "dev", "prod" };
+
+    private static readonly Dictionary<string, Rendered> Cache = new();
+
+    /// <summary>The CoordinatedShutdown budget of a cluster process: the phases run one after the other, each bounded
+    /// by its timeout, so their sum bounds the whole shutdown.</summary>
+    private static readonly Lazy<Task<TimeSpan>> ShutdownBudget = new(async () =>
+    {
+        var system = ClusterBootstrap.CreateSystem(TestCluster.Config());
+        try
+        {
+            var config = system.Settings.Config;
+            var defaultTimeout = config.GetTimeSpan("akka.coordinated-shutdown.default-phase-timeout");
+            return config.GetConfig("akka.coordinated-shutdown.phases").AsEnumerable()
+                .Select(phase => config.GetTimeSpan($"akka.coordinated-shutdown.phases.{phase.Key}.timeout", defaultTimeout))
+                .Aggregate(TimeSpan.Zero, (sum, timeout) => sum + timeout);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    });
+
+    private static Rendered Render(string overlay)
+    {
+        lock (Cache)
+        {
+            if (!Cache.TryGetValue(overlay, out var rendered))
+            {
+                var run = Repo.Run("kubectl", "kustomize", Repo.Path("k8s", "overlays", overlay))
+                          ?? throw new InvalidOperationException("kubectl vanished");
+                Assert.True(run.Exit == 0, $"kubectl kustomize k8s/overlays/{overlay} failed:\n{run.Stderr}");
+                // strict: an unknown field anywhere (a typo such as "publishNotReadyAdresses") fails the parse.
+                var objects = KubernetesYaml.LoadAllFromString(run.Stdout, strict: true);
+                rendered = new Rendered(overlay, objects);
+                Cache[overlay] = rendered;
+            }
+
+            return rendered;
+        }
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void Every_object_is_typed_and_in_the_overlay_namespace(string overlay)
+    {
+        var r = Render(overlay);
+        Assert.All(r.Objects, o => Assert.IsAssignableFrom<IKubernetesObject<V1ObjectMeta>>(o));
+        var ns = Assert.Single(r.Of<V1Namespace>()).Name();
+        Assert.Equal(overlay == "dev" ? "callcluster-dev" : "callcluster", ns);
+        Assert.All(r.Objects.OfType<IKubernetesObject<V1ObjectMeta>>().Where(o => o is not V1Namespace),
+            o => Assert.Equal(ns, o.Metadata.NamespaceProperty));
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void Replicas_match_the_overlay(string overlay)
+    {
+        var r = Render(overlay);
+        if (overlay == "dev")
+        {
+            Assert.Equal(1, r.Nodes.Spec.Replicas);
+            Assert.Equal(1, r.Gateways.Spec.Replicas);
+            var postgres = Assert.Single(r.Of<V1StatefulSet>(), s => s.Name() == "callcluster-postgres");
+            Assert.Contains(r.Of<V1Service>(), s => s.Name() == "callcluster-postgres" && s.Spec.Ports.Single().Port == 5432);
+            Assert.Equal(5432, postgres.Spec.Template.Spec.Containers.Single().Ports.Single().ContainerPort);
+        }
+        else
+        {
+            Assert.Equal(3, r.Nodes.Spec.Replicas);
+            Assert.True(r.Gateways.Spec.Replicas >= 2);
+            var hpa = Assert.Single(r.Of<V2HorizontalPodAutoscaler>());
+            Assert.Equal(GatewayName, hpa.Spec.ScaleTargetRef.Name);
+            Assert.True(hpa.Spec.MinReplicas >= 2);
+        }
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void Call_nodes_are_a_StatefulSet_behind_a_headless_service_that_publishes_not_ready_addresses(string overlay)
+    {
+        var r = Render(overlay);
+        var headless = Assert.Single(r.Of<V1Service>(), s => s.Name() == r.Nodes.Spec.ServiceName);
+        Assert.Equal("None", headless.Spec.ClusterIP);
+        Assert.True(headless.Spec.PublishNotReadyAddresses);
+        Assert.True(Selects(headless.Spec.Selector, r.Nodes.Spec.Template));
+        Assert.False(Selects(headless.Spec.Selector, r.Gateways.Spec.Template));
+        Assert.True(Selects(r.Nodes.Spec.Selector.MatchLabels, r.Nodes.Spec.Template));
+        Assert.True(Selects(r.Gateways.Spec.Selector.MatchLabels, r.Gateways.Spec.Template));
+        Assert.Equal(ShardRegions.CallNodeRole, Env(r.Node)["CALLCLUSTER_ROLES"]);
+        Assert.Equal(ShardRegions.GatewayRole, Env(r.Gateway)["CALLCLUSTER_ROLES"]);
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void Env_variable_names_are_the_ones_the_processes_read(string overlay)
+    {
+        var r = Render(overlay);
+        var read = VariablesTheProcessesRead(r);
+        foreach (var container in new[] { r.Node, r.Gateway })
+        {
+            var names = container.Env.Select(e => e.Name).ToList();
+            Assert.Equal(names.Count, names.Distinct().Count());
+            Assert.All(names.Where(n => n.StartsWith("CALLCLUSTER_", StringComparison.Ordinal)),
+                n => Assert.True(read.Contains(n), $"{container.Name} sets {n}, which no process reads ({string.Join(",", read.Order())})"));
+
+            // $(VAR) only expands when VAR is defined earlier in the same container.
+            for (var i = 0; i < container.Env.Count; i++)
+            {
+                foreach (Match m in DependentVar().Matches(container.Env[i].Value ?? ""))
+                {
+                    Assert.True(names.Take(i).Contains(m.Groups[1].Value),
+                        $"{container.Name}: {container.Env[i].Name} uses $({m.Groups[1].Value}) before it is defined");
+                }
+            }
+        }
+
+        string[] node = ["CALLCLUSTER_ROLES", "CALLCLUSTER_AKKA_HOST", "CALLCLUSTER_AKKA_PORT", "CALLCLUSTER_AKKA_PUBLIC_HOST",
+            "CALLCLUSTER_SEEDS", "CALLCLUSTER_EVI_PORT", "CALLCLUSTER_EVI_ADVERTISE", "CALLCLUSTER_ADMIN_PORT", "CALLCLUSTER_PG"];
+        string[] gateway = ["CALLCLUSTER_ROLES", "CALLCLUSTER_AKKA_HOST", "CALLCLUSTER_AKKA_PORT", "CALLCLUSTER_AKKA_PUBLIC_HOST",
+            "CALLCLUSTER_SEEDS", "CALLCLUSTER_WS_PORT", "CALLCLUSTER_WS_HOST", "CALLCLUSTER_ADMIN_PORT"];
+        Assert.All(node, n => Assert.Contains(n, r.Node.Env.Select(e => e.Name)));
+        Assert.All(gateway, n => Assert.Contains(n, r.Gateway.Env.Select(e => e.Name)));
+        Assert.Equal("0.0.0.0", Env(r.Node)["CALLCLUSTER_AKKA_HOST"]);
+        Assert.Equal("0.0.0.0", Env(r.Gateway)["CALLCLUSTER_AKKA_HOST"]);
+        Assert.Equal(overlay == "prod", Env(r.Node).ContainsKey("CALLCLUSTER_MI"));
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void Ports_agree_between_env_containers_and_services(string overlay)
+    {
+        var r = Render(overlay);
+        foreach (var container in new[] { r.Node, r.Gateway })
+        {
+            var env = Env(container);
+            Assert.Equal(int.Parse(env["CALLCLUSTER_AKKA_PORT"]), Port(container, "akka", "TCP"));
+            Assert.Equal(int.Parse(env["CALLCLUSTER_ADMIN_PORT"]), Port(container, "admin", "TCP"));
+        }
+
+        var headless = r.Of<V1Service>().Single(s => s.Name() == NodeName);
+        Assert.Equal(Port(r.Node, "akka", "TCP"), headless.Spec.Ports.Single(p => p.Name == "akka").Port);
+
+        // EVI: the node listens on CALLCLUSTER_EVI_PORT (UDP); the UDP Service forwards to it; OpenSIPS is told to
+        // send to that Service.
+        var nodeEnv = Env(r.Node);
+        Assert.Equal(int.Parse(nodeEnv["CALLCLUSTER_EVI_PORT"]), Port(r.Node, "evi", "UDP"));
+        var evi = r.Of<V1Service>().Single(s => s.Name() == EviServiceName);
+        var eviPort = evi.Spec.Ports.Single();
+        Assert.Equal("UDP", eviPort.Protocol);
+        Assert.Equal("evi", eviPort.TargetPort.Value);
+        Assert.True(Selects(evi.Spec.Selector, r.Nodes.Spec.Template));
+        Assert.Equal($"udp:{EviServiceName}.$(POD_NAMESPACE).svc.cluster.local:{eviPort.Port}", nodeEnv["CALLCLUSTER_EVI_ADVERTISE"]);
+
+        // The Call API: CALLCLUSTER_WS_PORT, the container's ws port and the Service on 5059.
+        var gatewayEnv = Env(r.Gateway);
+        Assert.Equal(5059, int.Parse(gatewayEnv["CALLCLUSTER_WS_PORT"]));
+        Assert.Equal(5059, Port(r.Gateway, "ws", "TCP"));
+        var service = r.Of<V1Service>().Single(s => s.Name() == GatewayName);
+        var ws = service.Spec.Ports.Single();
+        Assert.Equal(5059, ws.Port);
+        Assert.Equal("ws", ws.TargetPort.Value);
+        Assert.True(Selects(service.Spec.Selector, r.Gateways.Spec.Template));
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void Probes_hit_the_admin_endpoint_paths_and_the_admin_endpoint_listens_on_the_pod_address(string overlay)
+    {
+        var r = Render(overlay);
+        var hocon = r.Of<V1ConfigMap>().Single(c => c.Name().StartsWith("callcluster-hocon", StringComparison.Ordinal));
+        foreach (var (container, pod) in new[] { (r.Node, r.Nodes.Spec.Template.Spec), (r.Gateway, r.Gateways.Spec.Template.Spec) })
+        {
+            Assert.Equal(AdminProtocol.LivePath, container.LivenessProbe.HttpGet.Path);
+            Assert.Equal(AdminProtocol.ReadyPath, container.ReadinessProbe.HttpGet.Path);
+            Assert.Equal(AdminProtocol.LivePath, container.StartupProbe.HttpGet.Path);
+            Assert.All(new[] { container.LivenessProbe, container.ReadinessProbe, container.StartupProbe },
+                p => Assert.Equal("admin", p.HttpGet.Port.Value));
+
+            // The HOCON layer from the ConfigMap, mounted and passed with --config, read as the process reads it
+            // (with this container's environment) over the shipped base.conf: the admin endpoint binds 0.0.0.0 on
+            // the admin port the probes use.
+            var mount = container.VolumeMounts.Single(m => m.MountPath == ConfigMount);
+            Assert.Equal(hocon.Name(), pod.Volumes.Single(v => v.Name == mount.Name).ConfigMap.Name);
+            var configArg = container.Args.SkipWhile(a => a != "--config").Skip(1).First();
+            Assert.Equal($"{ConfigMount}/{hocon.Data.Keys.Single()}", configArg);
+            var env = Env(container);
+            Func<string, string?> lookup = name => env.GetValueOrDefault(name);
+            var config = ConfigurationFactory.ParseString(HoconEnvironment.Apply(hocon.Data.Values.Single(), lookup))
+                .WithFallback(ConfigLoader.ParseFile(Path.Combine(ConfigLoader.HoconDirectory, "base.conf")));
+            var admin = AdminSettings.FromConfig(config, lookup);
+            Assert.Equal("0.0.0.0", admin.Host);
+            Assert.Equal(Port(container, "admin", "TCP"), admin.Port);
+            Assert.Equal("0.0.0.0", config.GetString("callcluster.gateway.host"));
+            Assert.Equal("0.0.0.0", config.GetString("callcluster.evi.bind-host"));
+        }
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void Seeds_are_the_StatefulSet_pods_stable_DNS_names(string overlay)
+    {
+        var r = Render(overlay);
+        var ns = r.Of<V1Namespace>().Single().Name();
+        var serviceName = r.Nodes.Spec.ServiceName;
+        var akkaPort = Port(r.Node, "akka", "TCP");
+        var nodeSeeds = Env(r.Node)["CALLCLUSTER_SEEDS"];
+        Assert.Equal(nodeSeeds, Env(r.Gateway)["CALLCLUSTER_SEEDS"]);
+
+        var seeds = nodeSeeds.Replace("$(POD_NAMESPACE)", ns, StringComparison.Ordinal)
+            .Split(',', StringSplitOptions.TrimEntries).Select(Address.Parse).ToList();
+        Assert.Equal(Math.Min(r.Nodes.Spec.Replicas ?? 1, 3), seeds.Count);
+        for (var i = 0; i < seeds.Count; i++)
+        {
+            Assert.Equal("akka.tcp", seeds[i].Protocol);
+            Assert.Equal(ClusterBootstrap.SystemName, seeds[i].System);
+            Assert.Equal($"{r.Nodes.Name()}-{i}.{serviceName}.{ns}.svc.cluster.local", seeds[i].Host);
+            Assert.Equal(akkaPort, seeds[i].Port);
+        }
+
+        // Each node advertises exactly the name the seeds use for it; gateways (no stable name) their pod IP.
+        Assert.Equal($"$(POD_NAME).{serviceName}.$(POD_NAMESPACE).svc.cluster.local", Env(r.Node)["CALLCLUSTER_AKKA_PUBLIC_HOST"]);
+        Assert.Equal("metadata.name", r.Node.Env.Single(e => e.Name == "POD_NAME").ValueFrom.FieldRef.FieldPath);
+        Assert.Equal("metadata.namespace", r.Node.Env.Single(e => e.Name == "POD_NAMESPACE").ValueFrom.FieldRef.FieldPath);
+        Assert.Equal("$(POD_IP)", Env(r.Gateway)["CALLCLUSTER_AKKA_PUBLIC_HOST"]);
+        Assert.Equal("status.podIP", r.Gateway.Env.Single(e => e.Name == "POD_IP").ValueFrom.FieldRef.FieldPath);
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public async Task Grace_period_covers_the_coordinated_shutdown_budget_and_the_preStop_leave(string overlay)
+    {
+        var r = Render(overlay);
+        var budget = await ShutdownBudget.Value;
+        Assert.Equal(TimeSpan.FromSeconds(75), budget); // documented in the manifests and the report
+        var preStopBudget = TimeSpan.FromSeconds(30); // callctl's request timeout
+        foreach (var (container, pod) in new[] { (r.Node, r.Nodes.Spec.Template.Spec), (r.Gateway, r.Gateways.Spec.Template.Spec) })
+        {
+            Assert.True(pod.TerminationGracePeriodSeconds >= (budget + preStopBudget).TotalSeconds,
+                $"{container.Name}: terminationGracePeriodSeconds {pod.TerminationGracePeriodSeconds} < {budget} + {preStopBudget}");
+            Assert.Equal(["callctl", "cluster", "leave"], container.Lifecycle.PreStop.Exec.Command);
+            Assert.NotNull(container.Resources.Requests["cpu"]);
+            Assert.NotNull(container.Resources.Requests["memory"]);
+        }
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void The_PodDisruptionBudget_selects_the_call_nodes(string overlay)
+    {
+        var r = Render(overlay);
+        var pdb = Assert.Single(r.Of<V1PodDisruptionBudget>(), p => Selects(p.Spec.Selector.MatchLabels, r.Nodes.Spec.Template));
+        Assert.False(Selects(pdb.Spec.Selector.MatchLabels, r.Gateways.Spec.Template));
+        Assert.Equal(1, pdb.Spec.MaxUnavailable.Value is string s ? int.Parse(s) : Convert.ToInt32(pdb.Spec.MaxUnavailable.Value));
+        Assert.Contains(r.Of<V1PodDisruptionBudget>(), p => Selects(p.Spec.Selector.MatchLabels, r.Gateways.Spec.Template));
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void PostgreSQL_credentials_come_from_a_Secret(string overlay)
+    {
+        var r = Render(overlay);
+        var pg = r.Node.Env.Single(e => e.Name == "CALLCLUSTER_PG");
+        Assert.Null(pg.Value);
+        var secretRef = pg.ValueFrom.SecretKeyRef;
+        Assert.Equal("connection-string", secretRef.Key);
+        if (overlay == "dev")
+        {
+            var secret = Assert.Single(r.Of<V1Secret>(), s => s.Name() == secretRef.Name);
+            var connection = System.Text.Encoding.UTF8.GetString(secret.Data["connection-string"]);
+            Assert.Contains("Host=callcluster-postgres;", connection);
+            var postgres = r.Of<V1StatefulSet>().Single(s => s.Name() == "callcluster-postgres").Spec.Template.Spec.Containers.Single();
+            Assert.Equal(secretRef.Name, postgres.Env.Single(e => e.Name == "POSTGRES_PASSWORD").ValueFrom.SecretKeyRef.Name);
+        }
+        else
+        {
+            Assert.Equal("callcluster-postgres", secretRef.Name); // created by the operator (see the prod overlay)
+            Assert.Empty(r.Of<V1Secret>());
+        }
+    }
+
+    [Fact]
+    public void Dockerfiles_publish_the_processes_and_callctl()
+    {
+        foreach (var (file, dll, project) in new[]
+                 {
+                     ("node.Dockerfile", "CallCluster.Node.dll", "src/Node/Node.csproj"),
+                     ("gateway.Dockerfile", "CallCluster.Gateway.dll", "src/Gateway/Gateway.csproj"),
+                 })
+        {
+            var text = File.ReadAllText(Repo.Path("k8s", "docker", file));
+            Assert.Contains($"dotnet publish {project}", text);
+            Assert.Contains("dotnet publish src/Admin/Admin.csproj", text);
+            Assert.Contains($"ENTRYPOINT [\"dotnet\", \"/app/{dll}\"]", text);
+            Assert.Contains("/usr/local/bin/callctl", text);
+            Assert.Contains("FROM mcr.microsoft.com/dotnet/aspnet:10.0", text);
+            Assert.True(File.Exists(Repo.Path(project)), project);
+            Assert.True(File.Exists(Repo.Path("k8s", "docker", file + ".dockerignore")));
+        }
+    }
+
+    /// <summary>Environment variables a process reads: the <c>${?VAR}</c> substitutions of the shipped HOCON and of
+    /// the ConfigMap layer, and the admin endpoint's own fallbacks.</summary>
+    private static HashSet<string> VariablesTheProcessesRead(Rendered r)
+    {
+        var texts = Directory.GetFiles(ConfigLoader.HoconDirectory, "*.conf").Select(File.ReadAllText)
+            .Concat(r.Of<V1ConfigMap>().SelectMany(c => c.Data.Values));
+        var names = texts.SelectMany(t => OptionalSubstitution().Matches(t).Select(m => m.Groups[1].Value)).ToHashSet();
+        names.Add(AdminProtocol.PortVariable);
+        names.Add(AdminProtocol.HostVariable);
+        return names;
+    }
+
+    private static Dictionary<string, string> Env(V1Container c) =>
+        c.Env.Where(e => e.Value is not null).ToDictionary(e => e.Name, e => e.Value);
+
+    private static int Port(V1Container c, string name, string protocol)
+    {
+        var port = c.Ports.Single(p => p.Name == name);
+        Assert.Equal(protocol, port.Protocol ?? "TCP");
+        return port.ContainerPort;
+    }
+
+    private static bool Selects(IDictionary<string, string> selector, V1PodTemplateSpec pod) =>
+        selector.Count > 0 && selector.All(kv => pod.Metadata.Labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
+
+    [GeneratedRegex(@"\$\{\?([A-Za-z_][A-Za-z0-9_]*)\}")]
+    private static partial Regex OptionalSubstitution();
+
+    [GeneratedRegex(@"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")]
+    private static partial Regex DependentVar();
+
+    private sealed class Rendered(string overlay, IReadOnlyList<object> objects)
+    {
+        public string Overlay { get; } = overlay;
+
+        public IReadOnlyList<object> Objects { get; } = objects;
+
+        public IEnumerable<T> Of<T>() => Objects.OfType<T>();
+
+        public V1StatefulSet Nodes => Of<V1StatefulSet>().Single(s => s.Name() == NodeName);
+
+        public V1Deployment Gateways => Of<V1Deployment>().Single(d => d.Name() == GatewayName);
+
+        public V1Container Node => Nodes.Spec.Template.Spec.Containers.Single();
+
+        public V1Container Gateway => Gateways.Spec.Template.Spec.Containers.Single();
+    }
+}
+
+/// <summary>A theory that needs kubectl (with its built-in kustomize); skipped with the reason when it is missing.</summary>
+public sealed class KubectlTheoryAttribute : TheoryAttribute
+{
+    public KubectlTheoryAttribute()
+    {
+        if (!Kubectl.Available)
+        {
+            Skip = "kubectl is not installed: the Kubernetes manifests cannot be rendered here (install kubectl to run these)";
+        }
+    }
+}
+
+public static class Kubectl
+{
+    public static bool Available { get; } = Repo.Run("kubectl", "version", "--client") is { Exit: 0 };
+}

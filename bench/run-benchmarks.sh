@@ -115,6 +115,7 @@ SCENARIOS=(
     "callend_1conn_seq|--connections 1 --in-flight 1 --count $(scaled 1000) --warmup 2 --mix end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 90"
     "callend_16conn|--connections 16 --in-flight 4 --count $(scaled 5000) --warmup 2 --mix end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 90"
     "callstart_16conn|--connections 16 --in-flight 16 --duration $(scaled 10) --warmup 2 --grace 30 --mix start=1 --max-seconds 90"
+    "mixed_16conn|--connections 16 --in-flight 2 --count $(scaled 1000) --warmup 2 --grace 30 --mix hold=2,transfer=1,end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 90"
 )
 
 printf '\n%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s  %s\n' scenario cmds/s acc_p50 acc_p95 acc_p99 acc_max flow_p50 flow_p99 sent errors never wrong "errors_by_kind" >"$WORK/table.txt"

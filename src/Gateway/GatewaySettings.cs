@@ -16,6 +16,10 @@ public sealed record GatewaySettings(
 {
     public const string ConfigPath = "callcluster.gateway";
 
+    /// <summary>A command in flight that has been quiet this long is subscribed again (it may have moved to another
+    /// node after a failover, which does not know this connection).</summary>
+    public TimeSpan ResubscribeAfter { get; init; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Every command and query the call nodes implement (CallList and CallGet are validated but not served yet).</summary>
     public static readonly IReadOnlySet<string> DefaultEnabledMethods = new[]
     {
@@ -48,7 +52,10 @@ public sealed record GatewaySettings(
             c.GetInt("max-in-flight-per-connection", d.MaxInFlightPerConnection),
             c.GetInt("outbound-buffer", d.OutboundBufferSize),
             c.GetTimeSpan("ask-timeout", d.AskTimeout),
-            methods);
+            methods)
+        {
+            ResubscribeAfter = c.GetTimeSpan("resubscribe-after", d.ResubscribeAfter),
+        };
         settings.Validate();
         return settings;
     }

@@ -6,6 +6,8 @@ using Akka.Event;
 using CallCluster.Contracts.Sharding;
 using CallCluster.Gateway;
 using CallCluster.Hosting;
+using CallCluster.Hosting.Admin;
+using CallCluster.Node.Admin;
 using CallCluster.Node.Commands;
 using CallCluster.Node.Dialogs;
 using CallCluster.Node.OpenSips;
@@ -79,6 +81,9 @@ public sealed class NodeHost
             IActorRef? miPool = null;
             IActorRef? subscriptions = null;
             IActorRef commandRegion;
+            var palettes = new List<IAdminPalette>();
+            Func<HealthReport>? readiness = null;
+            var askTimeout = TimeSpan.FromSeconds(5);
             if (hostsCalls)
             {
                 system.Log.Info("Journal and snapshots in {0}", PersistenceSetup.DescribeStore(config));
@@ -89,14 +94,21 @@ public sealed class NodeHost
                 evi = await EviListener.Start(system, EviSettings.FromConfig(system.Settings.Config), regions.Dialog)
                     .ConfigureAwait(false);
                 system.Log.Info("EVI listener on {0}, advertised to OpenSIPS as {1}", evi.LocalEndPoint, evi.AdvertisedSocket);
-                subscriptions = system.ActorOf(
-                    SubscriptionKeeper.Props(miPool, evi.AdvertisedSocket, SubscriptionSettings.FromConfig(system.Settings.Config)),
-                    "evi-subscriptions");
+                subscriptions = StartSubscriptionSingleton(system, miPool, evi.AdvertisedSocket);
+                palettes.Add(new CallsPalette(regions.Dialog, askTimeout));
+                palettes.Add(new ProxyPalette(miPool, evi, subscriptions, askTimeout));
+                var health = new ConnectorHealth.HealthState();
+                system.ActorOf(ConnectorHealth.Props(subscriptions, health), "connector-health");
+                readiness = () => health.Current;
             }
             else
             {
                 commandRegion = await ShardingSetup.StartCommandProxyAsync(system).ConfigureAwait(false);
             }
+
+            palettes.Add(new CommandsPalette(commandRegion, askTimeout));
+            await AdminServer.StartAsync(system, AdminSettings.FromConfig(system.Settings.Config), palettes, readiness, ct)
+                .ConfigureAwait(false);
 
             GatewayServer? gateway = null;
             if (hostsGateway)
@@ -140,6 +152,23 @@ public sealed class NodeHost
         return (simulator, simulator.MiEndPoint, $"sip:{options.BindAddress}:{options.SipPort}");
     }
 
+    /// <summary>One EVI subscription for the whole cluster: a singleton among call nodes. Each node offers its own
+    /// listener's socket (or the shared CALLCLUSTER_EVI_ADVERTISE address); the singleton's node is the one used.
+    /// Returns the proxy, through which any node can ask the subscription's status.</summary>
+    private static IActorRef StartSubscriptionSingleton(ActorSystem system, IActorRef miPool, string socket)
+    {
+        var settings = SubscriptionSettings.FromConfig(system.Settings.Config);
+        system.ActorOf(Akka.Cluster.Tools.Singleton.ClusterSingletonManager.Props(
+                SubscriptionSingleton.Props(miPool, socket, settings),
+                SubscriptionSingleton.HandOver.Instance,
+                Akka.Cluster.Tools.Singleton.ClusterSingletonManagerSettings.Create(system).WithRole(ShardRegions.CallNodeRole)),
+            "evi-subscription");
+        return system.ActorOf(Akka.Cluster.Tools.Singleton.ClusterSingletonProxy.Props(
+                "/user/evi-subscription",
+                Akka.Cluster.Tools.Singleton.ClusterSingletonProxySettings.Create(system).WithRole(ShardRegions.CallNodeRole)),
+            "evi-subscription-proxy");
+    }
+
     private static async Task<(IActorRef Command, IActorRef Dialog)> StartRegionsAsync(ActorSystem system, IActorRef miPool,
         string defaultNextHop)
     {
@@ -158,9 +187,11 @@ public sealed class NodeHost
 
         // Each region's entities need the other region; they are looked up when an entity is created,
         // by which time both regions exist.
+        // Commands in progress are remembered: after a node dies, they restart by themselves on a survivor and
+        // resume from their journal. An ended command passivates, which removes it from the remembered set.
         var command = await sharding.StartAsync(ShardRegions.Command,
             cmdId => CommandEntity.Props(cmdId, miPool, sharding.ShardRegion(ShardRegions.Dialog), commandSettings),
-            settings, new CommandMessageExtractor(shards)).ConfigureAwait(false);
+            settings.WithRememberEntities(true), new CommandMessageExtractor(shards)).ConfigureAwait(false);
         var dialog = await sharding.StartAsync(ShardRegions.Dialog,
             callId => DialogEntity.Props(callId, sharding.ShardRegion(ShardRegions.Command), dialogSettings),
             settings, new DialogMessageExtractor(shards)).ConfigureAwait(false);
@@ -177,21 +208,6 @@ public sealed class NodeHost
             shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "close-websockets", async () =>
             {
                 await Gateway.DisposeAsync().ConfigureAwait(false);
-                return Akka.Done.Instance;
-            });
-        }
-
-        if (Subscriptions is not null)
-        {
-            shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "evi-unsubscribe", async () =>
-            {
-                // Best effort: a subscription that is not withdrawn simply expires at OpenSIPS.
-                var result = await Subscriptions.Ask<Unsubscribed>(Unsubscribe.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-                if (!result.Confirmed)
-                {
-                    System.Log.Warning("EVI unsubscribe not confirmed for {0}; they expire on their own", string.Join(",", result.Failed));
-                }
-
                 return Akka.Done.Instance;
             });
         }

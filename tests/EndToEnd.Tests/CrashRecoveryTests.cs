@@ -46,6 +46,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         ["CALLCLUSTER_DB"] = Path.Combine(_dir, "callcluster.db"),
         ["CALLCLUSTER_WS_PORT"] = _wsPort.ToString(),
         ["CALLCLUSTER_EVI_PORT"] = _eviPort.ToString(),
+        ["CALLCLUSTER_ADMIN_PORT"] = "0",
     }, "Call API listening on", StartTimeout);
 
     [Fact]

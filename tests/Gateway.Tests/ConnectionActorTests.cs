@@ -61,6 +61,34 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
+    public void A_gap_in_seq_or_a_quiet_command_in_flight_subscribes_again_after_the_last_seq()
+    {
+        var region = CreateTestProbe();
+        var outbound = CreateTestProbe();
+        var settings = GatewaySettings.Default with { AskTimeout = TimeSpan.FromMilliseconds(400) };
+        var actor = Sys.ActorOf(ConnectionActor.Props(region.Ref, outbound.Ref, settings with { ResubscribeAfter = TimeSpan.FromMilliseconds(600) }));
+        actor.Tell(Frame(End("1", "c1")));
+        region.ExpectMsg<StartCommand>();
+        actor.Tell(new CommandAccepted("c1", false));
+        actor.Tell(CommandNotification.Event("c1", 1, EventCodes.CallEnd));
+        Out(outbound);
+        Assert.Equal(1, Seq(Out(outbound)));
+
+        // seq 2 never came (lost while the command moved to another node): ask for everything after 1.
+        actor.Tell(CommandNotification.EndedOk("c1", 3));
+        var gap = region.ExpectMsg<SubscribeCommand>();
+        Assert.Equal(("c1", 1), (gap.CmdId, gap.AfterSeq));
+
+        // Still nothing: being quiet in flight, it is subscribed again, still after 1.
+        var quiet = region.ExpectMsg<SubscribeCommand>(TimeSpan.FromSeconds(3));
+        Assert.Equal(("c1", 1), (quiet.CmdId, quiet.AfterSeq));
+
+        actor.Tell(CommandNotification.Event("c1", 2, EventCodes.CallEnd));
+        Assert.Equal(2, Seq(Out(outbound)));
+        Assert.Equal(3, Seq(Out(outbound)));
+    }
+
+    [Fact]
     public void Batch_reply_is_written_before_notifications_of_any_of_its_commands()
     {
         var region = CreateTestProbe();

@@ -253,7 +253,17 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         if (_tracks.TryGetValue(cmdId, out var track))
         {
             track.Attached = true;
+            track.LastActivityMs = Environment.TickCount64;
         }
+    }
+
+    /// <summary>Asks the command to (re)send what follows <paramref name="track"/>'s last seq to this connection. After a
+    /// call node dies, a command restarts on another node that does not know its subscribers; a quiet command in flight,
+    /// or a gap in its seq, is how this connection notices. Subscribing again is idempotent at the entity.</summary>
+    private void Resubscribe(string cmdId, CommandTrack track)
+    {
+        track.LastActivityMs = Environment.TickCount64;
+        _region.Tell(new SubscribeCommand(cmdId, track.LastSeq, Self), Self);
     }
 
     /// <summary>A request's reply is known (null: a JSON-RPC notification, nothing to write).</summary>
@@ -372,6 +382,12 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
 
         if (n.Seq != track.LastSeq + 1)
         {
+            // Before the command answered, its replay fills any gap by itself.
+            if (track.Ahead is null && track.Attached)
+            {
+                Resubscribe(n.CmdId, track);
+            }
+
             var ahead = track.Ahead ??= new SortedList<int, CommandNotification>();
             ahead.TryAdd(n.Seq, n);
             if (ahead.Count > MaxAhead)
@@ -412,6 +428,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private void Deliver(CommandTrack track, CommandNotification n)
     {
         track.LastSeq = n.Seq;
+        track.LastActivityMs = Environment.TickCount64;
         if (n.Kind == NotificationKind.Ended)
         {
             track.Ended = true;
@@ -438,6 +455,15 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private void OnTick()
     {
         var now = Environment.TickCount64;
+        var quietMs = (long)_settings.ResubscribeAfter.TotalMilliseconds;
+        foreach (var (cmdId, track) in _tracks)
+        {
+            if (track.Attached && !track.Ended && now - track.LastActivityMs >= quietMs)
+            {
+                Resubscribe(cmdId, track);
+            }
+        }
+
         while (_deadlines.TryPeek(out var request) && (request.Done || request.DeadlineMs <= now))
         {
             _deadlines.Dequeue();

@@ -55,6 +55,9 @@ internal sealed class CommandTrack(int lastSeq)
 
     public bool Ended { get; set; }
 
+    /// <summary>When this command last showed life (attach or notification), Environment.TickCount64.</summary>
+    public long LastActivityMs { get; set; }
+
     /// <summary>In-order notifications waiting for a reply to be written.</summary>
     public List<CommandNotification>? Held { get; set; }
 

@@ -1,3 +1,4 @@
+using CallCluster.Hosting.Metrics;
 using System.Net.WebSockets;
 using Akka.Actor;
 using Akka.Streams;
@@ -32,6 +33,7 @@ internal sealed class WebSocketSession(
         var outbound = OutboundStream.Start(socket, settings.OutboundBufferSize, materializer);
         var connection = system.ActorOf(ConnectionActor.Props(commandRegion, outbound.Writer, settings), "ws-" + connectionId);
         logger.LogInformation("WebSocket {ConnectionId} opened from {Remote}", connectionId, remote);
+        CallClusterMetrics.WebSocketOpened();
 
         var receiving = Task.Run(() => InboundLoop.RunAsync(socket, parser, connection, settings.MaxFrameBytes, CancellationToken.None));
         var shutdownSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -104,6 +106,7 @@ internal sealed class WebSocketSession(
             }
 
             logger.LogInformation("WebSocket {ConnectionId} closed: {Reason}", connectionId, reason);
+            CallClusterMetrics.WebSocketClosed();
             system.EventStream.Publish(new GatewayConnectionClosed(connectionId, reason));
         }
     }

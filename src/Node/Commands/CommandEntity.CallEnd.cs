@@ -27,12 +27,12 @@ public sealed partial class CommandEntity
             }
             else
             {
-                SendEndDialog(callId, dialog);
+                SendEndDialog(callId, dialog, resumed);
             }
         });
     }
 
-    private void SendEndDialog(string callId, DialogView dialog)
+    private void SendEndDialog(string callId, DialogView dialog, bool resumed)
     {
         // The dialog ID is exact; a Call-ID lookup takes the first match in the hash bucket (§6).
         var target = dialog.DialogId is not null && dialog.State is > 0 and < DialogStateDeleted ? dialog.DialogId : callId;
@@ -55,7 +55,18 @@ public sealed partial class CommandEntity
                         AwaitDeleted(callId, 0);
                     }
                 }));
-            Command<MiFailure>(r => r.Method == "dlg_end_dlg", f => FailFromMi(f));
+            Command<MiFailure>(r => r.Method == "dlg_end_dlg", f =>
+            {
+                if (resumed && f.Code == 404)
+                {
+                    // A previous incarnation's dlg_end_dlg may have ended the call before it could record so.
+                    CompleteCallEnd(callId);
+                }
+                else
+                {
+                    FailFromMi(f);
+                }
+            });
             Command<MiTimeout>(t => t.Method == "dlg_end_dlg", t =>
                 EndFailed(ErrorCodes.ProxyUnavailable, $"the SIP proxy did not answer dlg_end_dlg within {t.After.TotalSeconds:0.#}s"));
             Command<MiOverloaded>(_ => EndFailed(ErrorCodes.Overloaded, "too many requests in flight to the SIP proxy"));

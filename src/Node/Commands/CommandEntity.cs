@@ -5,6 +5,7 @@ using Akka.Persistence;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
 using CallCluster.Contracts.Journal;
+using CallCluster.Hosting.Metrics;
 
 namespace CallCluster.Node.Commands;
 
@@ -66,6 +67,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         else
         {
             _log.Info("Command {0} ({1}) resumes after recovery", CmdId, _started.Method);
+            CallClusterMetrics.CommandStarted(_started.Method);
             RunFlow(resumed: true);
         }
     }
@@ -92,6 +94,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         Persist(new CommandStarted(CmdId, start.Method, start.Params, DateTimeOffset.UtcNow), started =>
         {
             _started = started;
+            CallClusterMetrics.CommandStarted(started.Method);
             AddSubscriber(start.Subscriber);
             start.Subscriber.Tell(new CommandAccepted(CmdId, Existing: false));
             RunFlow(resumed: false);
@@ -194,6 +197,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
     private void OnEnded()
     {
+        CallClusterMetrics.CommandEnded(_started!.Method, Status, DateTimeOffset.UtcNow - _started.StartedAt);
         foreach (var subscriber in _subscribers)
         {
             Context.Unwatch(subscriber);

@@ -28,6 +28,7 @@ public sealed class EmbeddedNode : IAsyncDisposable
         var testLayer = ConfigurationFactory.ParseString($$"""
             akka.loglevel = {{logLevel}}
             callcluster.gateway.port = 0
+            callcluster.admin.port = 0
             callcluster.evi.port = 0
             callcluster.persistence.sqlite-file = "{{Path.Combine(dir, "callcluster.db").Replace("\\", "/")}}"
             callcluster.simulator.answer-delay = 10ms

@@ -1,3 +1,4 @@
+using CallCluster.Hosting.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using Akka;
@@ -71,7 +72,7 @@ public sealed class EviListener : IAsyncDisposable
                 .ToMaterialized(Sink.ForEach<IEviEvent?>(evt =>
                 {
                     target.Tell(evt!, ActorRefs.NoSender);
-                    counters.Routed();
+                    counters.Routed(evt!);
                 }), Keep.Both)
                 .Run(system.Materializer(namePrefix: "evi-listener"));
 
@@ -175,10 +176,30 @@ public sealed class EviListener : IAsyncDisposable
         private long _received, _malformed, _ignored, _routed;
         public readonly byte[] ReceiveBuffer = GC.AllocateUninitializedArray<byte>(MaxDatagram);
 
-        public void Received() => Interlocked.Increment(ref _received);
-        public void Malformed() => Interlocked.Increment(ref _malformed);
+        public void Received()
+        {
+            Interlocked.Increment(ref _received);
+            CallClusterMetrics.EviDatagramReceived();
+        }
+
+        public void Malformed()
+        {
+            Interlocked.Increment(ref _malformed);
+            CallClusterMetrics.EviDatagramMalformed();
+        }
+
         public void Ignored() => Interlocked.Increment(ref _ignored);
-        public void Routed() => Interlocked.Increment(ref _routed);
+
+        public void Routed(IEviEvent routed)
+        {
+            Interlocked.Increment(ref _routed);
+            CallClusterMetrics.EviEventRouted(routed switch
+            {
+                DialogStateChanged => EviDatagramParser.DialogStateChanged,
+                CallTransferEvent => EviDatagramParser.CallTransfer,
+                _ => EviDatagramParser.CallHold,
+            });
+        }
 
         public EviStats Snapshot() => new(
             Interlocked.Read(ref _received), Interlocked.Read(ref _malformed),

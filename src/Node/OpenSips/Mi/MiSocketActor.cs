@@ -1,3 +1,4 @@
+using CallCluster.Hosting.Metrics;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -95,6 +96,7 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
             return;
         }
         _sent++;
+        CallClusterMetrics.MiRequestSent(call.Method);
         var timeout = call.Timeout ?? (MiMethods.IsInvite(call) ? _settings.InviteTimeout : _settings.RequestTimeout);
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         _pending[id] = new MiPending(id, _sequence++, replyTo, call, timeout, deadline, MiMethods.IsAsyncUac(call.Method));
@@ -169,6 +171,7 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
             if (now < p.Deadline) continue;
             _pending.Remove(p.Id); // allowed while enumerating a Dictionary on .NET Core 3+
             p.ReplyTo.Tell(new MiTimeout(p.Call.Tag, p.Call.Method, p.Timeout));
+            CallClusterMetrics.MiTimedOut(p.Call.Method);
             Context.Parent.Tell(_completed);
             _timedOut++;
         }
@@ -178,6 +181,8 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
     private void Complete(MiPending pending, MiOutcome outcome)
     {
         _pending.Remove(pending.Id);
+        var sentAt = pending.Deadline - (long)(pending.Timeout.TotalSeconds * Stopwatch.Frequency);
+        CallClusterMetrics.MiReplyReceived(pending.Call.Method, Stopwatch.GetElapsedTime(sentAt), outcome is MiFailure);
         pending.ReplyTo.Tell(outcome);
         Context.Parent.Tell(_completed);
     }

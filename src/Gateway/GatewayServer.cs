@@ -45,7 +45,7 @@ public sealed class GatewayServer : IAsyncDisposable
         settings.Validate();
         var parser = new RequestParser(new MethodRegistry(settings.EnabledMethods));
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder();
         // Kestrel cannot pick a dynamic port for "localhost" (two addresses); use the IPv4 loopback then.
         var bindHost = settings.Port == 0 && settings.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
             ? "127.0.0.1"

@@ -1,5 +1,6 @@
 using Akka.Event;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Configuration;
 
@@ -11,12 +12,14 @@ public static class ClusterBootstrap
 {
     public const string SystemName = "callcluster";
 
-    public static ActorSystem CreateSystem(Config config)
+    /// <param name="setups">Programmatic settings that HOCON cannot express (e.g. the journal's connection tuning).</param>
+    public static ActorSystem CreateSystem(Config config, IEnumerable<Akka.Actor.Setup.Setup>? setups = null)
     {
         var roles = ConfigLoader.CommaList(config, "callcluster.roles");
         var rolesConfig = ConfigurationFactory.ParseString(
             "akka.cluster.roles = [" + string.Join(",", roles.Select(r => "\"" + r + "\"")) + "]");
-        return ActorSystem.Create(SystemName, rolesConfig.WithFallback(config));
+        var bootstrap = BootstrapSetup.Create().WithConfig(rolesConfig.WithFallback(config));
+        return ActorSystem.Create(SystemName, ActorSystemSetup.Create([bootstrap, .. setups ?? []]));
     }
 
     /// <summary>Joins and completes when this member is Up (or fails after <paramref name="timeout"/>).</summary>

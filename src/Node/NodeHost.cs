@@ -71,7 +71,7 @@ public sealed class NodeHost
             config = PersistenceSetup.Configure(config);
         }
 
-        var system = ClusterBootstrap.CreateSystem(config);
+        var system = ClusterBootstrap.CreateSystem(config, hostsCalls ? PersistenceSetup.Setups(config) : null);
         try
         {
             await ClusterBootstrap.JoinAsync(system, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);

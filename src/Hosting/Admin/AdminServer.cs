@@ -68,7 +68,7 @@ public sealed class AdminServer : IAsyncDisposable
 
         CallClusterMetrics.StartClusterCollector(system, settings.MetricsRefresh);
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder();
         var host = settings.Port == 0 && settings.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
             ? "127.0.0.1"
             : settings.Host;

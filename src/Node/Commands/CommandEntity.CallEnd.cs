@@ -8,10 +8,10 @@ namespace CallCluster.Node.Commands;
 
 /// <summary>CallEnd {callid}: <c>dlg_end_dlg</c>, then wait until OpenSIPS reports the dialog deleted (state 5).
 /// "OK" from dlg_end_dlg only means the BYEs were sent (opensips-protocol.md §3.4, pitfall 13).
-/// States: Attaching → AwaitingEndReply → AwaitingDeleted (→ VerifyingWithDlgList if the event never comes).</summary>
+/// States: Attaching → AwaitingEndReply → AwaitingDeleted (→ VerifyingWithDlgList if the event never comes).
+/// Resumed after a crash it simply sends dlg_end_dlg again: a 404 then means the first one ended the call.</summary>
 public sealed partial class CommandEntity
 {
-    private const string EndRequestedStep = "end-requested";
     private const string EndConfirmTimer = "end-confirm";
 
     private sealed record EndConfirmTimeout;
@@ -21,9 +21,9 @@ public sealed partial class CommandEntity
         var callId = Param("callid");
         BecomeAttaching(callId, DialogOperation.End, dialog =>
         {
-            if (resumed && _steps.ContainsKey(EndRequestedStep))
+            if (resumed && dialog.State == DialogStateDeleted)
             {
-                AwaitDeleted(callId, dialog.State);
+                CompleteCallEnd(callId);
             }
             else
             {
@@ -44,17 +44,16 @@ public sealed partial class CommandEntity
             CommonHandlers();
             Command<DialogEventNotice>(n => deletedSeen |= IsDeleted(n));
             Command<MiSuccess>(r => r.Method == "dlg_end_dlg", _ =>
-                RecordStep(EndRequestedStep, target, () =>
+            {
+                if (deletedSeen)
                 {
-                    if (deletedSeen)
-                    {
-                        CompleteCallEnd(callId);
-                    }
-                    else
-                    {
-                        AwaitDeleted(callId, 0);
-                    }
-                }));
+                    CompleteCallEnd(callId);
+                }
+                else
+                {
+                    AwaitDeleted(callId, 0);
+                }
+            });
             Command<MiFailure>(r => r.Method == "dlg_end_dlg", f =>
             {
                 if (resumed && f.Code == 404)

@@ -7,6 +7,8 @@ using CallCluster.Contracts.Dialogs;
 using CallCluster.Contracts.Journal;
 using CallCluster.Hosting.Metrics;
 
+using CallCluster.Node.Persistence;
+
 namespace CallCluster.Node.Commands;
 
 /// <summary>One client command (entity id = cmd_id). This file holds what every command shares: start and
@@ -42,6 +44,9 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
     }
 
     public override string PersistenceId { get; }
+
+    /// <summary>Never snapshotted: recovery skips the snapshot store (one query and transaction less per entity start).</summary>
+    public override Recovery Recovery => EntityRecovery.NoSnapshots;
 
     public ITimerScheduler Timers { get; set; } = null!;
 

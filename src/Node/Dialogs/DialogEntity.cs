@@ -6,6 +6,8 @@ using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
 using CallCluster.Contracts.Journal;
 
+using CallCluster.Node.Persistence;
+
 namespace CallCluster.Node.Dialogs;
 
 /// <summary>One SIP dialog (entity id = Call-ID). It records the states OpenSIPS reports, remembers which commands
@@ -33,6 +35,9 @@ public sealed class DialogEntity : ReceivePersistentActor
     }
 
     public override string PersistenceId { get; }
+
+    /// <summary>Never snapshotted: recovery skips the snapshot store (one query and transaction less per entity start).</summary>
+    public override Recovery Recovery => EntityRecovery.NoSnapshots;
 
     public static Props Props(string callId, IActorRef commandRegion, DialogSettings settings) =>
         Akka.Actor.Props.Create(() => new DialogEntity(callId, commandRegion, settings));

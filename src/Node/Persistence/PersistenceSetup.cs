@@ -1,3 +1,4 @@
+using LinqToDB;
 using Akka.Configuration;
 using Microsoft.Data.Sqlite;
 
@@ -26,6 +27,24 @@ public static class PersistenceSetup
                 $"akka.persistence.snapshot-store.sql.connection-string = {quoted}")
             .WithFallback(config)
             .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
+    }
+
+    /// <summary>ActorSystem setups the journal needs: for SQLite, connections tuned by <see cref="SqliteConnectionTuning"/>.</summary>
+    public static IReadOnlyList<Akka.Actor.Setup.Setup> Setups(Config config)
+    {
+        if (config.GetString("callcluster.persistence.provider", "sqlite") != "sqlite")
+        {
+            return [];
+        }
+
+        var connectionString = config.GetString("akka.persistence.journal.sql.connection-string");
+        var options = new DataOptions()
+            .UseConnectionString(ProviderName.SQLiteMS, connectionString)
+            .UseInterceptor(new SqliteConnectionTuning());
+        var setup = new Akka.Persistence.Sql.Config.MultiDataOptionsSetup();
+        setup.AddDataOptions("akka.persistence.journal.sql", options);
+        setup.AddDataOptions("akka.persistence.snapshot-store.sql", options);
+        return [setup];
     }
 
     public static string DescribeStore(Config config) =>

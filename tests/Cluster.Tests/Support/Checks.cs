@@ -16,6 +16,13 @@ public static class Checks
         Assert.Single(notes, n => n.IsEnded);
     }
 
+    /// <summary>seq 1..n exactly once each so far (the command may still be running).</summary>
+    public static void NoGapNoDuplicateSoFar(string cmdId, IReadOnlyList<Note> notes)
+    {
+        var seqs = notes.Select(n => n.Seq).ToList();
+        Assert.True(seqs.SequenceEqual(Enumerable.Range(1, seqs.Count)), $"{cmdId}: seq {string.Join(",", seqs)}");
+    }
+
     /// <summary>Ended ok, or failed with a reason.</summary>
     public static void EndedOkOrFailedWithReason(string cmdId, IReadOnlyList<Note> notes)
     {

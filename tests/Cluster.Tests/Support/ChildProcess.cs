@@ -27,6 +27,12 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>True once the test itself sent SIGTERM (any other SIGTERM came from outside the test).</summary>
+    public bool TerminatedByTest { get; private set; }
+
+    /// <summary>The process logged a SIGTERM the test did not send (e.g. a `pkill` by something else on the machine).</summary>
+    public bool GotForeignSigterm => !TerminatedByTest && _output.Any(l => l.Contains("Signal SIGTERM received", StringComparison.Ordinal));
+
     /// <summary>The last lines of output (stdout and stderr), prefixed with the process name and its age in seconds.</summary>
     public string Output => string.Join("\n", _output.TakeLast(150));
 
@@ -37,9 +43,7 @@ public sealed class ChildProcess : IAsyncDisposable
         // The child runs from this test's output folder, so it resolves packages with this folder's deps file, and with
         // the node's runtime config, whose ASP.NET shared framework supplies packages this folder does not copy.
         var dir = AppContext.BaseDirectory;
-        var dll = Path.Combine(dir, "CallCluster." + assembly + ".dll");
-        var deps = Path.Combine(dir, "CallCluster.Cluster.Tests.deps.json");
-        var runtimeConfig = Path.Combine(dir, "CallCluster.Node.runtimeconfig.json");
+        var (dll, deps, runtimeConfig) = Aliases(assembly);
         var info = new ProcessStartInfo("dotnet", $"exec --depsfile \"{deps}\" --runtimeconfig \"{runtimeConfig}\" \"{dll}\" {args}")
         {
             RedirectStandardOutput = true,
@@ -71,6 +75,40 @@ public sealed class ChildProcess : IAsyncDisposable
         }
 
         return child;
+    }
+
+    private static readonly object AliasLock = new();
+
+    /// <summary>
+    /// The files a child is started from, under neutral names ("ccut-*": CallCluster under test), copied next to the
+    /// originals in this output folder. On a shared development machine other sessions stop their own CallCluster
+    /// processes with pattern kills (e.g. <c>pkill -f CallCluster.Node</c>, which sends SIGTERM); with the original
+    /// names on its command line, a cluster under test was hit by such a signal mid-test. Assembly resolution is
+    /// unchanged: same folder, same deps file content, same runtime config.
+    /// </summary>
+    private static (string Dll, string Deps, string RuntimeConfig) Aliases(string assembly)
+    {
+        var dir = AppContext.BaseDirectory;
+        var alias = (Dll: Path.Combine(dir, $"ccut-{assembly.ToLowerInvariant()}.dll"), Deps: Path.Combine(dir, "ccut.deps.json"),
+            RuntimeConfig: Path.Combine(dir, "ccut.runtimeconfig.json"));
+        lock (AliasLock)
+        {
+            Refresh(Path.Combine(dir, "CallCluster." + assembly + ".dll"), alias.Dll);
+            Refresh(Path.Combine(dir, "CallCluster.Cluster.Tests.deps.json"), alias.Deps);
+            Refresh(Path.Combine(dir, "CallCluster.Node.runtimeconfig.json"), alias.RuntimeConfig);
+        }
+
+        return alias;
+
+        static void Refresh(string source, string target)
+        {
+            if (!File.Exists(target) || File.GetLastWriteTimeUtc(target) != File.GetLastWriteTimeUtc(source) ||
+                new FileInfo(target).Length != new FileInfo(source).Length)
+            {
+                File.Copy(source, target, overwrite: true);
+                File.SetLastWriteTimeUtc(target, File.GetLastWriteTimeUtc(source));
+            }
+        }
     }
 
     /// <summary>Completes when a line containing <paramref name="text"/> has been printed (also if it already was).</summary>
@@ -108,6 +146,7 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>SIGTERM, as Kubernetes stops a pod: the process leaves the cluster gracefully (CoordinatedShutdown).</summary>
     public void Terminate()
     {
+        TerminatedByTest = true;
         if (Kill(_process.Id, SigTerm) != 0)
         {
             throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");

@@ -81,7 +81,9 @@ public sealed class ClusterFixture : IAsyncDisposable
         }
         catch (Exception e)
         {
-            var output = fixture.AllOutput();
+            var foreign = fixture._processes.Where(p => p.GotForeignSigterm).Select(p => p.Name).ToList();
+            var output = (foreign.Count == 0 ? "" : $"NOTE: {string.Join(", ", foreign)} received a SIGTERM the test did not send\n") +
+                         fixture.AllOutput();
             await fixture.DisposeAsync();
             throw new InvalidOperationException($"cluster did not start: {e.Message}\n--- process output ---\n{output}", e);
         }
@@ -114,7 +116,11 @@ public sealed class ClusterFixture : IAsyncDisposable
         }
         catch (Exception e)
         {
-            throw new Xunit.Sdk.XunitException($"{e.GetType().Name}: {e.Message}\n--- process output ---\n{AllOutput()}\n--- end of process output ---\n{e}");
+            var foreign = _processes.Where(p => p.GotForeignSigterm).Select(p => p.Name).ToList();
+            var note = foreign.Count == 0
+                ? ""
+                : $"NOTE: {string.Join(", ", foreign)} received a SIGTERM this test did not send (something else on the machine signalled it)\n";
+            throw new Xunit.Sdk.XunitException($"{note}{e.GetType().Name}: {e.Message}\n--- process output ---\n{AllOutput()}\n--- end of process output ---\n{e}");
         }
     }
 

@@ -197,30 +197,48 @@ public sealed class CommandEntityCallEndTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void After_a_crash_past_dlg_end_dlg_it_resumes_waiting_without_resending()
+    public void After_a_crash_it_resumes_and_a_404_then_means_the_first_dlg_end_dlg_ended_the_call()
     {
         var entity = StartCallEnd("cmd-resume", "call-10", out _);
         AttachAnswered(entity, "cmd-resume", "call-10", "a.b", 4);
         _mi.ExpectMsg<MiCall>();
-        entity.Tell(new MiSuccess(null, "dlg_end_dlg", Json("\"OK\"")), _mi);
         Watch(entity);
-        // Make sure the step was journaled before the "crash": a query is answered only after it.
-        entity.Tell(new GetCommand("cmd-resume"), _client.Ref);
-        _client.ExpectMsg<CommandSnapshot>();
-        Sys.Stop(entity);
+        Sys.Stop(entity); // crashed before the reply: the BYEs may or may not have left
         ExpectTerminated(entity);
 
         var revived = Sys.ActorOf(CommandEntity.Props("cmd-resume", _mi.Ref, _dialogs.Ref, Settings));
-        var attach = _dialogs.ExpectMsg<AttachCommand>();
-        Assert.Equal("call-10", attach.CallId);
-        revived.Tell(new DialogAttached("cmd-resume", View("call-10", "a.b", 5)), _dialogs);
-
         var subscriber = CreateTestProbe();
         revived.Tell(new SubscribeCommand("cmd-resume", 0, subscriber.Ref));
         subscriber.ExpectMsg<CommandSubscribed>();
+        Assert.Equal("call-10", _dialogs.ExpectMsg<AttachCommand>().CallId);
+        revived.Tell(new DialogAttached("cmd-resume", View("call-10", "a.b", 4)), _dialogs);
+        Assert.Equal("dlg_end_dlg", _mi.ExpectMsg<MiCall>().Method);
+        revived.Tell(new MiFailure(null, "dlg_end_dlg", 404, "Requested Dialog not found", null), _mi);
+
         var notifications = new[] { subscriber.ExpectMsg<CommandNotification>(), subscriber.ExpectMsg<CommandNotification>() };
         Assert.Equal([EventCodes.CallEnd, null], notifications.Select(n => n.Data));
         Assert.Equal("ok", notifications[1].Status);
+    }
+
+    [Fact]
+    public void Resumed_when_the_dialog_already_reports_deleted_it_ends_ok_without_asking_the_proxy()
+    {
+        var entity = StartCallEnd("cmd-resume2", "call-11", out _);
+        AttachAnswered(entity, "cmd-resume2", "call-11", "a.b", 4);
+        _mi.ExpectMsg<MiCall>();
+        Watch(entity);
+        Sys.Stop(entity);
+        ExpectTerminated(entity);
+
+        var revived = Sys.ActorOf(CommandEntity.Props("cmd-resume2", _mi.Ref, _dialogs.Ref, Settings));
+        var subscriber = CreateTestProbe();
+        revived.Tell(new SubscribeCommand("cmd-resume2", 0, subscriber.Ref));
+        subscriber.ExpectMsg<CommandSubscribed>();
+        _dialogs.ExpectMsg<AttachCommand>();
+        revived.Tell(new DialogAttached("cmd-resume2", View("call-11", "a.b", 5)), _dialogs);
+
+        Assert.Equal(EventCodes.CallEnd, subscriber.ExpectMsg<CommandNotification>().Data);
+        Assert.Equal("ok", subscriber.ExpectMsg<CommandNotification>().Status);
         _mi.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 

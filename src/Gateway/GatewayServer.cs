@@ -45,16 +45,7 @@ public sealed class GatewayServer : IAsyncDisposable
         settings.Validate();
         var parser = new RequestParser(new MethodRegistry(settings.EnabledMethods));
 
-        var builder = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder();
-        // Kestrel cannot pick a dynamic port for "localhost" (two addresses); use the IPv4 loopback then.
-        var bindHost = settings.Port == 0 && settings.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-            ? "127.0.0.1"
-            : settings.Host;
-        builder.WebHost.UseUrls($"http://{UrlHost(bindHost)}:{settings.Port}");
-        // The process owns signals and shutdown (Akka CoordinatedShutdown), not this embedded host.
-        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = StopTimeout);
-        var app = builder.Build();
+        var app = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder(settings.Host, settings.Port, StopTimeout).Build();
 
         var shutdown = new CancellationTokenSource();
         var materializer = system.Materializer(namePrefix: "gateway-ws");
@@ -122,16 +113,4 @@ public sealed class GatewayServer : IAsyncDisposable
         _shutdown.Dispose();
     }
 
-    private static string UrlHost(string host) =>
-        IPAddress.TryParse(host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
-            ? $"[{host}]"
-            : host;
-
-    /// <summary>Starts and stops with the caller; does not listen to Ctrl+C or SIGTERM.</summary>
-    private sealed class EmbeddedHostLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

@@ -9,25 +9,8 @@ namespace CallCluster.Gateway;
 /// cluster through CALLCLUSTER_SEEDS and reaches the command shards on call nodes through a shard region proxy.</summary>
 public static class Program
 {
-    public static async Task<int> Main(string[] args)
+    public static Task<int> Main(string[] args) => ProcessMain.RunAsync(args, "callcluster-gateway", Usage, async options =>
     {
-        CommandLineOptions options;
-        try
-        {
-            options = CommandLineOptions.Parse(args);
-        }
-        catch (ArgumentException e)
-        {
-            await Console.Error.WriteLineAsync("callcluster-gateway: " + e.Message + "\n" + Usage);
-            return 2;
-        }
-
-        if (options.Help)
-        {
-            Console.WriteLine(Usage);
-            return 0;
-        }
-
         var config = ConfigLoader.Load(["base.conf", "gateway.conf", "gateway-process.conf"], options.ConfigFiles);
         var system = ClusterBootstrap.CreateSystem(config);
         using var signals = ShutdownSignals.RunCoordinatedShutdownOnSignals(system);
@@ -45,10 +28,9 @@ public static class Program
 
         await system.WhenTerminated;
         return 0;
-    }
+    });
 
     private const string Usage =
-        "usage: CallCluster.Gateway [--config FILE]...\n" +
-        "  --config FILE  HOCON layered over the defaults in hocon/ (repeatable; later files win)\n" +
+        "usage: CallCluster.Gateway [--config FILE]...\n" + ProcessMain.ConfigUsage +
         "Environment: CALLCLUSTER_SEEDS, CALLCLUSTER_WS_PORT, CALLCLUSTER_AKKA_HOST, CALLCLUSTER_AKKA_PORT, CALLCLUSTER_ROLES";
 }

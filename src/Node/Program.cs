@@ -1,4 +1,3 @@
-using Akka.Actor;
 using CallCluster.Hosting;
 
 namespace CallCluster.Node;
@@ -7,35 +6,17 @@ namespace CallCluster.Node;
 /// one-node cluster with both roles, SQLite persistence and (without CALLCLUSTER_MI) the OpenSIPS simulator.</summary>
 public static class Program
 {
-    public static async Task<int> Main(string[] args)
+    public static Task<int> Main(string[] args) => ProcessMain.RunAsync(args, "callcluster-node", Usage, async options =>
     {
-        CommandLineOptions options;
-        try
-        {
-            options = CommandLineOptions.Parse(args);
-        }
-        catch (ArgumentException e)
-        {
-            await Console.Error.WriteLineAsync("callcluster-node: " + e.Message + "\n" + Usage);
-            return 2;
-        }
-
-        if (options.Help)
-        {
-            Console.WriteLine(Usage);
-            return 0;
-        }
-
         var config = ConfigLoader.Load(NodeHost.DefaultLayers(), options.ConfigFiles);
         var host = await NodeHost.StartAsync(config);
         using var signals = ShutdownSignals.RunCoordinatedShutdownOnSignals(host.System);
         await host.System.WhenTerminated;
         return 0;
-    }
+    });
 
     private const string Usage =
-        "usage: CallCluster.Node [--config FILE]...\n" +
-        "  --config FILE  HOCON layered over the defaults in hocon/ (repeatable; later files win)\n" +
+        "usage: CallCluster.Node [--config FILE]...\n" + ProcessMain.ConfigUsage +
         "Environment: CALLCLUSTER_MI, CALLCLUSTER_EVI_PORT, CALLCLUSTER_EVI_ADVERTISE, CALLCLUSTER_WS_PORT, CALLCLUSTER_DB,\n" +
         "  CALLCLUSTER_ROLES, CALLCLUSTER_SEEDS, CALLCLUSTER_AKKA_HOST, CALLCLUSTER_AKKA_PORT, CALLCLUSTER_PG (see README)";
 }

@@ -68,14 +68,8 @@ public sealed class AdminServer : IAsyncDisposable
 
         CallClusterMetrics.StartClusterCollector(system, settings.MetricsRefresh);
 
-        var builder = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder();
-        var host = settings.Port == 0 && settings.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
-            ? "127.0.0.1"
-            : settings.Host;
-        builder.WebHost.UseUrls($"http://{UrlHost(host)}:{settings.Port}");
+        var builder = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder(settings.Host, settings.Port, StopTimeout);
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = StopTimeout);
         var app = builder.Build();
         var stopping = new CancellationTokenSource();
         var server = new AdminServer(app, stopping, system, palettes, readiness);
@@ -99,7 +93,7 @@ public sealed class AdminServer : IAsyncDisposable
 
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         server.Endpoint = new IPEndPoint(
-            IPAddress.TryParse(host, out var ip) ? ip : IPAddress.Loopback, address.Port);
+            IPAddress.TryParse(address.Host, out var ip) ? ip : IPAddress.Loopback, address.Port);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "admin-endpoint-stop",
             async () =>
             {
@@ -289,16 +283,4 @@ public sealed class AdminServer : IAsyncDisposable
             context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static string UrlHost(string host) =>
-        IPAddress.TryParse(host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
-            ? $"[{host}]"
-            : host;
-
-    /// <summary>Starts and stops with the caller; does not listen to Ctrl+C or SIGTERM.</summary>
-    private sealed class EmbeddedHostLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

@@ -1,16 +1,40 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace CallCluster.Hosting.Web;
 
-/// <summary>Options for the Kestrel hosts embedded in a CallCluster process (gateway, admin endpoint). Configuration
-/// is HOCON, so ASP.NET's own appsettings watching is off, and the content root is the binaries' folder: by default
-/// it is the working directory, where the SQLite journal lives, and its watcher woke up on every journal write
-/// (measured: 12% of a node's CPU under load).</summary>
+/// <summary>The Kestrel hosts embedded in a CallCluster process (gateway, admin endpoint). Configuration is HOCON,
+/// so ASP.NET's appsettings watching is off, and the content root is the binaries' folder: by default it is the
+/// working directory, where the SQLite journal lives, and its watcher woke up on every journal write (measured: 12%
+/// of a node's CPU under load). The process owns signals and shutdown (Akka CoordinatedShutdown), not the host.</summary>
 public static class EmbeddedWebHost
 {
-    public static WebApplicationBuilder CreateBuilder() => WebApplication.CreateSlimBuilder(new WebApplicationOptions
+    public static WebApplicationBuilder CreateBuilder(string host, int port, TimeSpan shutdownTimeout)
     {
-        ContentRootPath = AppContext.BaseDirectory,
-        Args = ["--hostBuilder:reloadConfigOnChange=false"],
-    });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
+        // Kestrel cannot pick a dynamic port for "localhost" (two addresses); use the IPv4 loopback then.
+        var bindHost = port == 0 && host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" : host;
+        var urlHost = IPAddress.TryParse(bindHost, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{bindHost}]"
+            : bindHost;
+        builder.WebHost.UseUrls($"http://{urlHost}:{port}");
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
+        return builder;
+    }
+
+    /// <summary>Starts and stops with the caller; does not listen to Ctrl+C or SIGTERM.</summary>
+    private sealed class EmbeddedHostLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }

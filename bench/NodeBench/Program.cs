@@ -21,6 +21,8 @@ public static class Program
                          --actors N (500)  --events N per actor per mode (200)  --max-seconds S per mode (30)
                          --provider sqlite|postgres|both (both when PostgreSQL is reachable)
                          PostgreSQL: env CALLCLUSTER_BENCH_PG, else the CI role callcluster_test on 127.0.0.1:5432
+                         --hocon 'key = value' on top of the product's layers, for what-if runs
+                         (e.g. 'akka.persistence.journal.sql.parallelism = 1')
         """;
 
     public static async Task<int> Main(string[] args)
@@ -50,7 +52,7 @@ public static class Program
         result["scenario"] = args[0];
         result["loadavg_end"] = LoadAvg();
         result["cores"] = Environment.ProcessorCount;
-        Console.WriteLine(JsonSerializer.Serialize(result));
+        Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         return 0;
     }
 
@@ -77,6 +79,7 @@ public sealed record Options
     public int EventsPerActor { get; init; } = 200;
     public string Provider { get; init; } = "both";
     public bool Controls { get; init; } = true;
+    public string? Hocon { get; init; }
     public TimeSpan? MaxSeconds { get; init; }
 
     public static Options Parse(string[] args)
@@ -97,6 +100,7 @@ public sealed record Options
                 "--actors" => o with { Actors = Int() },
                 "--events" => o with { EventsPerActor = Int() },
                 "--provider" => o with { Provider = Next() },
+                "--hocon" => o with { Hocon = Next() },
                 "--no-controls" => o with { Controls = false },
                 "--max-seconds" => o with { MaxSeconds = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 _ => throw new FormatException("unknown argument " + args[i]),

@@ -45,7 +45,7 @@ public sealed class CallNodeCrashTests(ITestOutputHelper output) : IAsyncLifetim
 
         await victim.Process.KillAsync();
         var killedAt = clock.Elapsed;
-        _cluster.Log($"killed {victim.Name} (pid {victim.Process.Pid}, SIGKILL) at +{Checks.Seconds(killedAt)}s");
+        _cluster.Log($"killed {victim.Name} (pid {victim.Process.Pid}, SIGKILL) at +{Checks.Seconds(killedAt)}s ({DateTime.UtcNow:HH:mm:ss.fff}Z)");
 
         // Measured, not asserted: when the victim's shards were re-homed, when the EVI subscription moved, when the
         // first notification after the kill arrived (necessarily produced by the survivor), when all had ended.
@@ -101,6 +101,14 @@ public sealed class CallNodeCrashTests(ITestOutputHelper output) : IAsyncLifetim
             $"all {Commands} Ended after {Fmt(allEnded - killedAt)}: {ok.Count} ok, {failed.Count} failed" +
             (failed.Count > 0 ? $" ({string.Join("; ", failed.Take(5).Select(id => $"{id}: {client.Notes(id)[^1].ErrorCode} {client.Notes(id)[^1].ErrorMessage}"))})" : "");
         _cluster.Log(figures);
+
+        // Where the time went, as the survivor saw it (Akka's own time stamps).
+        string[] milestones = ["UNREACHABLE", "SBR took decision", "is downing", "Leader is removing", "ShardCoordinator was moved",
+            "BecomingOldest -> Oldest", "EVI subscription singleton started", "Subscribed E_DLG_STATE_CHANGED"];
+        foreach (var line in survivor.Process.Lines.Where(l => milestones.Any(m => l.Contains(m, StringComparison.Ordinal))).Take(20))
+        {
+            _cluster.Log("  survivor: " + (line.Length > 260 ? line[..260] : line));
+        }
     });
 
     private async Task<TimeSpan?> WhenAsync(Func<Task<bool>> condition, TimeSpan timeout)

@@ -36,6 +36,9 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>The last lines of output (stdout and stderr), prefixed with the process name and its age in seconds.</summary>
     public string Output => string.Join("\n", _output.TakeLast(150));
 
+    /// <summary>Every kept line (the last 2000).</summary>
+    public IReadOnlyList<string> Lines => _output.ToList();
+
     /// <summary>Starts <c>dotnet CallCluster.{assembly}.dll args</c> and waits for <paramref name="readyText"/> in its output.</summary>
     public static async Task<ChildProcess> StartAsync(string name, string assembly, string args,
         IReadOnlyDictionary<string, string> environment, string readyText, TimeSpan timeout)

@@ -342,6 +342,14 @@ public sealed class ClusterFixture : IAsyncDisposable
         }
 
         var builder = new NpgsqlConnectionStringBuilder(pg) { Database = _pgDatabase };
+        if (builder.MaxPoolSize == 100)
+        {
+            // Npgsql's default pool (100 per process) lets two call nodes under a burst of 100 commands exhaust a
+            // default PostgreSQL (max_connections = 100): recovery then fails with 53300 "remaining connection slots
+            // are reserved". Bounded per node, as a deployment would.
+            builder.MaxPoolSize = 40;
+        }
+
         env["CALLCLUSTER_PG"] = builder.ConnectionString;
         Store = $"PostgreSQL database {_pgDatabase} on {builder.Host}:{builder.Port}";
     }

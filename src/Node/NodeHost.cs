@@ -95,6 +95,7 @@ public sealed class NodeHost
                     .ConfigureAwait(false);
                 system.Log.Info("EVI listener on {0}, advertised to OpenSIPS as {1}", evi.LocalEndPoint, evi.AdvertisedSocket);
                 subscriptions = StartSubscriptionSingleton(system, miPool, evi.AdvertisedSocket);
+                SubscriptionHandOver.Register(system, TimeSpan.FromSeconds(12));
                 palettes.Add(new CallsPalette(regions.Dialog, askTimeout));
                 palettes.Add(new ProxyPalette(miPool, evi, subscriptions, askTimeout));
                 var health = new ConnectorHealth.HealthState();

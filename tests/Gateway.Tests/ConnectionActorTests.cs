@@ -89,6 +89,24 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
+    public void An_unanswered_start_is_sent_once_more_half_way_to_its_deadline()
+    {
+        var region = CreateTestProbe();
+        var outbound = CreateTestProbe();
+        var settings = GatewaySettings.Default with { AskTimeout = TimeSpan.FromMilliseconds(1200) };
+        var actor = Sys.ActorOf(ConnectionActor.Props(region.Ref, outbound.Ref, settings));
+
+        actor.Tell(Frame(End("1", "lost-1")));
+        var first = region.ExpectMsg<StartCommand>(); // dropped, as by a shard being handed off
+        var second = region.ExpectMsg<StartCommand>(TimeSpan.FromSeconds(2));
+        Assert.Equal(first, second);
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        actor.Tell(new CommandAccepted("lost-1", false));
+        Assert.Equal("lost-1", Out(outbound).GetProperty("result").GetProperty("cmd_id").GetString());
+    }
+
+    [Fact]
     public void Batch_reply_is_written_before_notifications_of_any_of_its_commands()
     {
         var region = CreateTestProbe();

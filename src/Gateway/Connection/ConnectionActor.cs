@@ -158,8 +158,12 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             {
                 var track = GetOrAddTrack(subscribe.CmdId, subscribe.AfterSeq);
                 track.LastSeq = Math.Max(track.LastSeq, subscribe.AfterSeq);
-                Register(new PendingRequest(PendingKind.Subscribe, subscribe.IdJson, subscribe.CmdId, batch, slot, Deadline()));
-                _region.Tell(new SubscribeCommand(subscribe.CmdId, subscribe.AfterSeq, Self), Self);
+                var subscribeMessage = new SubscribeCommand(subscribe.CmdId, subscribe.AfterSeq, Self);
+                Register(new PendingRequest(PendingKind.Subscribe, subscribe.IdJson, subscribe.CmdId, batch, slot, Deadline())
+                {
+                    Message = subscribeMessage,
+                });
+                _region.Tell(subscribeMessage, Self);
                 break;
             }
             case RpcGet get:
@@ -189,8 +193,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             _inFlight++;
         }
 
-        Register(new PendingRequest(PendingKind.Start, command.IdJson, command.CmdId, batch, slot, Deadline()));
-        _region.Tell(new Contracts.Commands.StartCommand(command.CmdId, command.Method, command.Params, Self), Self);
+        var startMessage = new Contracts.Commands.StartCommand(command.CmdId, command.Method, command.Params, Self);
+        Register(new PendingRequest(PendingKind.Start, command.IdJson, command.CmdId, batch, slot, Deadline()) { Message = startMessage });
+        _region.Tell(startMessage, Self);
     }
 
     private CommandTrack GetOrAddTrack(string cmdId, int lastSeq)
@@ -455,6 +460,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private void OnTick()
     {
         var now = Environment.TickCount64;
+        ResendUnanswered(now);
         var quietMs = (long)_settings.ResubscribeAfter.TotalMilliseconds;
         foreach (var (cmdId, track) in _tracks)
         {
@@ -488,6 +494,24 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             Complete(request, request.IdJson is { } id
                 ? JsonRpcWriter.Error(id, RpcError.Server("command service did not answer in time"))
                 : null);
+        }
+    }
+
+    /// <summary>Half-way to its deadline, an unanswered Start or Subscribe is sent once more.</summary>
+    private void ResendUnanswered(long now)
+    {
+        var halfMs = _askTimeoutMs / 2;
+        foreach (var requests in _pending.Values)
+        {
+            foreach (var request in requests)
+            {
+                if (!request.Done && !request.Resent && request.Message is { } message && request.DeadlineMs - now <= halfMs)
+                {
+                    request.Resent = true;
+                    _log.Debug("No answer yet for {0} of {1}: sending it again", request.Kind, request.CmdId);
+                    _region.Tell(message, Self);
+                }
+            }
         }
     }
 

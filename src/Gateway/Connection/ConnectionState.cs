@@ -22,6 +22,12 @@ internal sealed class PendingRequest(PendingKind kind, string? idJson, string cm
     public long DeadlineMs { get; } = deadlineMs;
     public bool Done { get; set; }
 
+    /// <summary>The message sent to the command region, kept to send it once more when unanswered (a shard being
+    /// handed off drops what it receives); starting or subscribing the same cmd_id twice is harmless.</summary>
+    public object? Message { get; init; }
+
+    public bool Resent { get; set; }
+
     /// <summary>Start and Subscribe hold the command's notifications back until their reply is written.</summary>
     public bool Blocks => Kind != PendingKind.Get;
 }

@@ -19,6 +19,7 @@ public sealed partial class CommandEntity
     private const string HoldSentStep = "hold-sent";
     private const string HoldTag = "hold";
     private const string HoldTimer = "hold";
+    private const string HoldCheckTag = "hold-check";
 
     private sealed record HoldTimeout;
 
@@ -75,6 +76,7 @@ public sealed partial class CommandEntity
         }
 
         Timers.StartSingleTimer(HoldTimer, new HoldTimeout(), _settings.HoldTimeout);
+        var rechecked = false;
 
         void CompleteIfDone()
         {
@@ -139,10 +141,48 @@ public sealed partial class CommandEntity
             Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: DialogStateDeleted } d && d.CallId == callId,
                 _ => Fail(ErrorCodes.CallUnknown, $"call {callId} ended during the {action}"));
             Command<DialogEventNotice>(_ => { });
-            Command<HoldTimeout>(_ => Fail(ErrorCodes.ProxyUnavailable,
+            // The ok/fail events may have been lost (UDP, or raised while a node was leaving): ask the proxy to do it
+            // again. A 480 ("both legs on hold" / "no legs on hold") proves the first request took effect.
+            Command<HoldTimeout>(_ =>
+            {
+                if (rechecked)
+                {
+                    Fail(ErrorCodes.ProxyUnavailable, $"no final answer reported for the {action} re-INVITE of the " +
+                        string.Join(" and ", affected.Where(l => !finals.ContainsKey(l)).OrderBy(l => l)) +
+                        $" leg, twice within {_settings.HoldTimeout.TotalSeconds:0.#}s");
+                    return;
+                }
+
+                rechecked = true;
+                var parameters = new List<KeyValuePair<string, object>> { new("callid", callId) };
+                if (Param("leg").Length > 0)
+                {
+                    parameters.Add(new("leg", Param("leg")));
+                }
+
+                _miPool.Tell(new MiCall(action == "hold" ? "call_hold" : "call_unhold", parameters, Tag: HoldCheckTag));
+            });
+            Command<MiFailure>(r => Equals(r.Tag, HoldCheckTag) && r.Code == 480, _ =>
+            {
+                foreach (var leg in target.Legs.Where(l => !finals.ContainsKey(l)).Order())
+                {
+                    EmitEvent(code, callId: callId, leg: leg);
+                }
+
+                foreach (var leg in target.Legs)
+                {
+                    _dialogRegion.Tell(new RecordHoldState(callId, leg, action == "hold"));
+                }
+
+                EndOk();
+            });
+            // OK: the first request had not taken effect and a new re-INVITE is out; wait for its events once more.
+            Command<MiSuccess>(r => Equals(r.Tag, HoldCheckTag), _ =>
+                Timers.StartSingleTimer(HoldTimer, new HoldTimeout(), _settings.HoldTimeout));
+            Command<MiOutcome>(r => Equals(r.Tag, HoldCheckTag), o => Fail(ErrorCodes.ProxyUnavailable,
                 $"no final answer reported for the {action} re-INVITE of the " +
                 string.Join(" and ", affected.Where(l => !finals.ContainsKey(l)).OrderBy(l => l)) +
-                $" leg within {_settings.HoldTimeout.TotalSeconds:0.#}s"));
+                $" leg within {_settings.HoldTimeout.TotalSeconds:0.#}s, and the proxy's answer to a second request was " + Describe(o)));
             Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
         });
     }

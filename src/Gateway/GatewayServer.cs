@@ -45,7 +45,8 @@ public sealed class GatewayServer : IAsyncDisposable
         settings.Validate();
         var parser = new RequestParser(new MethodRegistry(settings.EnabledMethods));
 
-        var app = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder(settings.Host, settings.Port, StopTimeout).Build();
+        var app = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder(settings.Host, settings.Port, StopTimeout,
+            CallCluster.Hosting.Logging.LogFormat.IsJson(system.Settings.Config)).Build();
 
         var shutdown = new CancellationTokenSource();
         var materializer = system.Materializer(namePrefix: "gateway-ws");

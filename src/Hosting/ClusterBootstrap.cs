@@ -18,7 +18,7 @@ public static class ClusterBootstrap
         var roles = ConfigLoader.CommaList(config, "callcluster.roles");
         var rolesConfig = ConfigurationFactory.ParseString(
             "akka.cluster.roles = [" + string.Join(",", roles.Select(r => "\"" + r + "\"")) + "]");
-        var bootstrap = BootstrapSetup.Create().WithConfig(rolesConfig.WithFallback(config));
+        var bootstrap = BootstrapSetup.Create().WithConfig(Logging.LogFormat.AkkaLoggers(rolesConfig.WithFallback(config)));
         return ActorSystem.Create(SystemName, ActorSystemSetup.Create([bootstrap, .. setups ?? []]));
     }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace CallCluster.Hosting.Web;
 
@@ -12,7 +13,7 @@ namespace CallCluster.Hosting.Web;
 /// of a node's CPU under load). The process owns signals and shutdown (Akka CoordinatedShutdown), not the host.</summary>
 public static class EmbeddedWebHost
 {
-    public static WebApplicationBuilder CreateBuilder(string host, int port, TimeSpan shutdownTimeout)
+    public static WebApplicationBuilder CreateBuilder(string host, int port, TimeSpan shutdownTimeout, bool jsonLogs = false)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -27,6 +28,12 @@ public static class EmbeddedWebHost
         builder.WebHost.UseUrls($"http://{urlHost}:{port}");
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
+        if (jsonLogs)
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(o => o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false });
+        }
+
         return builder;
     }
 

@@ -79,6 +79,34 @@ public sealed class CommandEntityHoldTests : Akka.TestKit.Xunit2.TestKit
         Assert.Contains("callee", ended.Error.Message);
     }
 
+    [Fact]
+    public void A_busy_dialog_is_asked_again_before_the_command_ends_32002()
+    {
+        var entity = Sys.ActorOf(CommandEntity.Props("hold-4", _mi.Ref, _dialogs.Ref, Settings));
+        entity.Tell(new StartCommand("hold-4", CommandMethods.CallHold, new Dictionary<string, string> { ["callid"] = "call-4" }, _client.Ref));
+        _client.ExpectMsg<CommandAccepted>();
+
+        // The previous command's detach is still on its way: busy once, then free.
+        _dialogs.ExpectMsg<AttachCommand>();
+        entity.Tell(new DialogBusy("hold-4", "call-4", "busy with unhold-3"), _dialogs);
+        _dialogs.ExpectMsg<AttachCommand>(TimeSpan.FromSeconds(1));
+        entity.Tell(new DialogAttached("hold-4", new DialogView("call-4", "a.b", null, null, 4, [])), _dialogs);
+        Assert.Equal("call_hold", _mi.ExpectMsg<MiCall>().Method);
+
+        // Busy for good: -32002 after a few looks.
+        var other = Sys.ActorOf(CommandEntity.Props("hold-5", _mi.Ref, _dialogs.Ref, Settings));
+        other.Tell(new StartCommand("hold-5", CommandMethods.CallHold, new Dictionary<string, string> { ["callid"] = "call-4" }, _client.Ref));
+        _client.ExpectMsg<CommandAccepted>();
+        for (var i = 0; i < 6; i++)
+        {
+            _dialogs.ExpectMsg<AttachCommand>(TimeSpan.FromSeconds(1));
+            other.Tell(new DialogBusy("hold-5", "call-4", "busy with transfer-9"), _dialogs);
+        }
+
+        var ended = _client.ExpectMsg<CommandNotification>();
+        Assert.Equal(ErrorCodes.CallBusy, ended.Error!.Code);
+    }
+
     private Akka.Actor.IActorRef StartHold(string cmdId, string callId)
     {
         var entity = Sys.ActorOf(CommandEntity.Props(cmdId, _mi.Ref, _dialogs.Ref, Settings));

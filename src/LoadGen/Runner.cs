@@ -214,7 +214,7 @@ public sealed class Runner
         long lastTicks = start;
         while (true)
         {
-            var finished = await Task.WhenAny(all, Task.Delay(1000)) == all;
+            var finished = await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(1))) == all; // one progress line a second
             long now = Stopwatch.GetTimestamp();
             long completed = Interlocked.Read(ref p.Completed);
             double dt = Stopwatch.GetElapsedTime(lastTicks, now).TotalSeconds;

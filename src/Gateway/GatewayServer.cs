@@ -36,8 +36,9 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <summary>ws://host:actualPort/path (the real port when the settings asked for port 0).</summary>
     public Uri Endpoint { get; }
 
+    /// <param name="dialogRegion">The dialog shard region or proxy; with it the gateway serves CallGet.</param>
     public static async Task<GatewayServer> StartAsync(ActorSystem system, IActorRef commandRegion, GatewaySettings settings,
-        CancellationToken ct = default)
+        CancellationToken ct = default, IActorRef? dialogRegion = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(commandRegion);
@@ -64,7 +65,7 @@ public sealed class GatewayServer : IAsyncDisposable
 
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
             var session = new WebSocketSession(socket, system, commandRegion, settings, parser, materializer, logger,
-                context.TraceIdentifier.Replace(':', '-'));
+                context.TraceIdentifier.Replace(':', '-'), dialogRegion);
             var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
             await session.RunAsync(remote, shutdown.Token);
         });

@@ -20,11 +20,12 @@ public sealed record GatewaySettings(
     /// node after a failover, which does not know this connection).</summary>
     public TimeSpan ResubscribeAfter { get; init; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Every command and query the call nodes implement (CallList and CallGet are validated but not served yet).</summary>
+    /// <summary>Every command and query the call nodes implement (CallList is validated but not served yet).</summary>
     public static readonly IReadOnlySet<string> DefaultEnabledMethods = new[]
     {
         CommandMethods.CallStart, CommandMethods.CallBlindTransfer, CommandMethods.CallAttendedTransfer, CommandMethods.CallHold,
         CommandMethods.CallUnHold, CommandMethods.CallEnd, CommandMethods.CommandGet, CommandMethods.CommandSubscribe,
+        CommandMethods.CallGet,
     }.ToFrozenSet(StringComparer.Ordinal);
 
     public static GatewaySettings Default { get; } = new(

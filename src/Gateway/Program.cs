@@ -16,9 +16,10 @@ public static class Program
         using var signals = ShutdownSignals.RunCoordinatedShutdownOnSignals(system);
         await ClusterBootstrap.JoinAsync(system, TimeSpan.FromSeconds(60));
         var commandProxy = await ShardingSetup.StartCommandProxyAsync(system);
-        await ShardingSetup.StartDialogProxyAsync(system);
+        var dialogProxy = await ShardingSetup.StartDialogProxyAsync(system);
         await AdminServer.StartAsync(system, AdminSettings.FromConfig(system.Settings.Config));
-        var server = await GatewayServer.StartAsync(system, commandProxy, GatewaySettings.FromConfig(system.Settings.Config));
+        var server = await GatewayServer.StartAsync(system, commandProxy, GatewaySettings.FromConfig(system.Settings.Config),
+            dialogRegion: dialogProxy);
         system.Log.Info("Call API listening on {0}", server.Endpoint);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "close-websockets", async () =>
         {

@@ -81,6 +81,7 @@ public sealed class NodeHost
             IActorRef? miPool = null;
             IActorRef? subscriptions = null;
             IActorRef commandRegion;
+            IActorRef dialogRegion;
             var palettes = new List<IAdminPalette>();
             Func<HealthReport>? readiness = null;
             var askTimeout = TimeSpan.FromSeconds(5);
@@ -91,6 +92,7 @@ public sealed class NodeHost
                 miPool = system.ActorOf(MiPool.Props(MiSettings.FromConfig(system.Settings.Config, miTarget)), "mi-pool");
                 var regions = await StartRegionsAsync(system, miPool, nextHop).ConfigureAwait(false);
                 commandRegion = regions.Command;
+                dialogRegion = regions.Dialog;
                 evi = await EviListener.Start(system, EviSettings.FromConfig(system.Settings.Config), regions.Dialog)
                     .ConfigureAwait(false);
                 system.Log.Info("EVI listener on {0}, advertised to OpenSIPS as {1}", evi.LocalEndPoint, evi.AdvertisedSocket);
@@ -105,6 +107,7 @@ public sealed class NodeHost
             else
             {
                 commandRegion = await ShardingSetup.StartCommandProxyAsync(system).ConfigureAwait(false);
+                dialogRegion = await ShardingSetup.StartDialogProxyAsync(system).ConfigureAwait(false);
             }
 
             palettes.Add(new CommandsPalette(commandRegion, askTimeout));
@@ -114,8 +117,8 @@ public sealed class NodeHost
             GatewayServer? gateway = null;
             if (hostsGateway)
             {
-                gateway = await GatewayServer.StartAsync(system, commandRegion, GatewaySettings.FromConfig(system.Settings.Config), ct)
-                    .ConfigureAwait(false);
+                gateway = await GatewayServer.StartAsync(system, commandRegion, GatewaySettings.FromConfig(system.Settings.Config), ct,
+                    dialogRegion).ConfigureAwait(false);
                 system.Log.Info("Call API listening on {0}", gateway.Endpoint);
             }
 

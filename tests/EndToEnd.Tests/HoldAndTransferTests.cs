@@ -42,6 +42,27 @@ public sealed class HoldAndTransferTests(FastTimersNodeFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task CallGet_reports_the_dialog_its_hold_state_and_the_commands_that_acted_on_it()
+    {
+        var callId = await PlaceCall("sip:get-a@127.0.0.1", "sip:get-b@127.0.0.1");
+        var hold = await Run("CallHold", new { callid = callId, leg = "callee" });
+        Assert.Equal("Ended ok", hold.Codes[^1]);
+        await using var client = await RpcTestClient.ConnectAsync(Node.Endpoint);
+
+        await client.SendAsync(new { jsonrpc = "2.0", id = "g1", method = "CallGet", @params = new { callid = callId } });
+        var reply = await client.ReceiveAsync(Timeout);
+
+        var result = reply.GetProperty("result");
+        Assert.Equal((callId, 4), (Str(result, "callid"), Int(result, "state")));
+        Assert.Equal((false, true), (result.GetProperty("hold").GetProperty("caller").GetBoolean(), result.GetProperty("hold").GetProperty("callee").GetBoolean()));
+        Assert.Contains(hold.CmdId, result.GetProperty("cmd_ids").EnumerateArray().Select(e => e.GetString()));
+
+        await client.SendAsync(new { jsonrpc = "2.0", id = "g2", method = "CallGet", @params = new { callid = "no-such-call-for-get" } });
+        var unknown = await client.ReceiveAsync(Timeout);
+        Assert.Equal(-32001, Int(unknown, "error", "code"));
+    }
+
+    [Fact]
     public async Task Hold_of_one_leg_only()
     {
         var callId = await PlaceCall("sip:leg-a@127.0.0.1", "sip:leg-b@127.0.0.1");

@@ -93,17 +93,40 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     {
         var region = CreateTestProbe();
         var outbound = CreateTestProbe();
-        var settings = GatewaySettings.Default with { AskTimeout = TimeSpan.FromMilliseconds(1200) };
+        // Ticks every second; the deadline is 4 s away, so the re-send (at 2 s) and the quiet window after it end
+        // well before the request would time out.
+        var settings = GatewaySettings.Default with { AskTimeout = TimeSpan.FromSeconds(4) };
         var actor = Sys.ActorOf(ConnectionActor.Props(region.Ref, outbound.Ref, settings));
 
         actor.Tell(Frame(End("1", "lost-1")));
         var first = region.ExpectMsg<StartCommand>(); // dropped, as by a shard being handed off
-        var second = region.ExpectMsg<StartCommand>(TimeSpan.FromSeconds(2));
+        var second = region.ExpectMsg<StartCommand>(TimeSpan.FromSeconds(3));
         Assert.Equal(first, second);
         region.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
 
         actor.Tell(new CommandAccepted("lost-1", false));
         Assert.Equal("lost-1", Out(outbound).GetProperty("result").GetProperty("cmd_id").GetString());
+    }
+
+    [Fact]
+    public void CallGet_is_answered_from_the_dialog_region_and_a_batch_waits_for_it()
+    {
+        var region = CreateTestProbe();
+        var dialogs = CreateTestProbe();
+        var outbound = CreateTestProbe();
+        var actor = Sys.ActorOf(ConnectionActor.Props(region.Ref, outbound.Ref, GatewaySettings.Default, dialogs.Ref));
+
+        actor.Tell(Frame("[{\"jsonrpc\":\"2.0\",\"id\":\"g\",\"method\":\"CallGet\",\"params\":{\"callid\":\"c-9\"}}," + End("7", "cmd-9") + "]"));
+        region.ExpectMsg<StartCommand>();
+        actor.Tell(new CommandAccepted("cmd-9", false));
+        Assert.Equal("c-9", dialogs.ExpectMsg<CallCluster.Contracts.Dialogs.GetDialog>().CallId);
+        outbound.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // the batch waits for the CallGet slot
+        dialogs.Reply(new CallCluster.Contracts.Dialogs.DialogView("c-9", "1.2", null, null, 4, ["cmd-1"], CallerHeld: true));
+
+        var batch = Out(outbound);
+        var get = batch.EnumerateArray().Single(r => r.GetProperty("id").ValueKind == JsonValueKind.String).GetProperty("result");
+        Assert.Equal(("c-9", 4, true), (get.GetProperty("callid").GetString(), get.GetProperty("state").GetInt32(),
+            get.GetProperty("hold").GetProperty("caller").GetBoolean()));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using CallCluster.Contracts.Commands;
+using CallCluster.Contracts.Dialogs;
 using CallCluster.Gateway.Protocol;
 
 namespace CallCluster.Gateway.Connection;
@@ -16,6 +17,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private const int MaxAhead = 256;
 
     private readonly IActorRef _region;
+    private readonly IActorRef? _dialogs;
     private readonly IActorRef _outbound;
     private readonly GatewaySettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -25,9 +27,11 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private readonly long _askTimeoutMs;
     private int _inFlight;
 
-    public ConnectionActor(IActorRef region, IActorRef outbound, GatewaySettings settings)
+    /// <param name="dialogs">The dialog shard region or proxy, for CallGet; null where this gateway does not serve it.</param>
+    public ConnectionActor(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null)
     {
         _region = region;
+        _dialogs = dialogs;
         _outbound = outbound;
         _settings = settings;
         _askTimeoutMs = (long)settings.AskTimeout.TotalMilliseconds;
@@ -36,8 +40,8 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef region, IActorRef outbound, GatewaySettings settings) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings));
+    public static Props Props(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs));
 
     protected override void PreStart()
     {
@@ -106,6 +110,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             case CheckAskTimeouts:
                 OnTick();
                 return true;
+            case CallGetAnswered answered:
+                OnCallGetAnswered(answered);
+                return true;
             case Terminated t when t.ActorRef.Equals(_outbound):
                 _log.Debug("Outbound stream ended; connection actor stops");
                 Context.Stop(Self);
@@ -169,6 +176,12 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             case RpcGet get:
                 Register(new PendingRequest(PendingKind.Get, get.IdJson, get.CmdId, batch, slot, Deadline()));
                 _region.Tell(new GetCommand(get.CmdId), Self);
+                break;
+            case RpcQuery { Method: CommandMethods.CallGet } query when _dialogs is not null:
+                // Answered when the dialog entity replies; a batch waits for this slot like for any other.
+                _dialogs.Ask<DialogView>(new GetDialog(query.Params["callid"]), _settings.AskTimeout)
+                    .PipeTo(Self, success: view => new CallGetAnswered(query.IdJson, batch, slot, view),
+                        failure: _ => new CallGetAnswered(query.IdJson, batch, slot, null));
                 break;
             case RpcQuery query:
                 Answer(query.IdJson, batch, slot, RpcError.Server($"{query.Method} is not implemented by this gateway yet"));
@@ -496,6 +509,41 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 : null);
         }
     }
+
+    private void OnCallGetAnswered(CallGetAnswered answered)
+    {
+        if (answered.View is not { } view)
+        {
+            Answer(answered.IdJson, answered.Batch, answered.Slot, RpcError.Server("the dialog service did not answer in time"));
+            return;
+        }
+
+        if (view.State == 0 && view.CmdIds.Count == 0)
+        {
+            Answer(answered.IdJson, answered.Batch, answered.Slot,
+                new RpcError(ErrorCodes.CallUnknown, "Unknown call", $"callid: no call {view.CallId} is known to this cluster"));
+            return;
+        }
+
+        if (answered.IdJson is null)
+        {
+            return;
+        }
+
+        var reply = JsonRpcWriter.Call(answered.IdJson, view);
+        if (answered.Batch is null)
+        {
+            Write(reply);
+            return;
+        }
+
+        answered.Batch.Slots[answered.Slot] = reply;
+        answered.Batch.Filled++;
+        TryFlush(answered.Batch);
+    }
+
+    /// <summary>A CallGet's answer, piped back to this actor (the batch it belongs to is this actor's own state).</summary>
+    private sealed record CallGetAnswered(string? IdJson, BatchReply? Batch, int Slot, DialogView? View);
 
     /// <summary>Half-way to its deadline, an unanswered Start or Subscribe is sent once more.</summary>
     private void ResendUnanswered(long now)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using CallCluster.Contracts.Commands;
+using CallCluster.Contracts.Dialogs;
 
 namespace CallCluster.Gateway.Protocol;
 
@@ -36,6 +37,33 @@ public static class JsonRpcWriter
         w.WriteStartObject("result");
         w.WriteString("cmd_id", cmdId);
         w.WriteString("status", "Started");
+        w.WriteEndObject();
+        return End(w);
+    }
+
+    /// <summary>CallGet's result: the dialog's state, hold per leg and the commands that acted on it.</summary>
+    public static byte[] Call(string idJson, DialogView view)
+    {
+        var w = Begin(idJson);
+        w.WriteStartObject("result");
+        w.WriteString("callid", view.CallId);
+        if (view.DialogId is not null)
+        {
+            w.WriteString("dialog_id", view.DialogId);
+        }
+
+        w.WriteNumber("state", view.State);
+        w.WriteStartObject("hold");
+        w.WriteBoolean("caller", view.CallerHeld);
+        w.WriteBoolean("callee", view.CalleeHeld);
+        w.WriteEndObject();
+        w.WriteStartArray("cmd_ids");
+        foreach (var cmdId in view.CmdIds)
+        {
+            w.WriteStringValue(cmdId);
+        }
+
+        w.WriteEndArray();
         w.WriteEndObject();
         return End(w);
     }

@@ -18,7 +18,8 @@ internal sealed class WebSocketSession(
     RequestParser parser,
     IMaterializer materializer,
     ILogger logger,
-    string connectionId)
+    string connectionId,
+    IActorRef? dialogRegion = null)
 {
     public const string OverflowReason = "outbound buffer full: client is not reading";
     public const string ShutdownReason = "server shutting down";
@@ -31,7 +32,7 @@ internal sealed class WebSocketSession(
     public async Task RunAsync(string remote, CancellationToken shutdown)
     {
         var outbound = OutboundStream.Start(socket, settings.OutboundBufferSize, materializer);
-        var connection = system.ActorOf(ConnectionActor.Props(commandRegion, outbound.Writer, settings), "ws-" + connectionId);
+        var connection = system.ActorOf(ConnectionActor.Props(commandRegion, outbound.Writer, settings, dialogRegion), "ws-" + connectionId);
         logger.LogInformation("WebSocket {ConnectionId} opened from {Remote}", connectionId, remote);
         CallClusterMetrics.WebSocketOpened();
 

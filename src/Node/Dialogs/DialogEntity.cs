@@ -13,8 +13,11 @@ namespace CallCluster.Node.Dialogs;
 /// <summary>One SIP dialog (entity id = Call-ID). It records the states OpenSIPS reports, remembers which commands
 /// act on it, forwards its events to them through the command region, and passivates a while after it ended.
 /// States: Tracking (alive) → Ended (deleted; still absorbs late events until the linger timer passivates it).</summary>
-public sealed class DialogEntity : ReceivePersistentActor
+public sealed class DialogEntity : ReceivePersistentActor, IWithTimers
 {
+    private const string VerifyTimer = "verify-conflict";
+    private static readonly TimeSpan VerifyWithin = TimeSpan.FromSeconds(3);
+
     private readonly IActorRef _commandRegion;
     private readonly DialogSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -36,8 +39,12 @@ public sealed class DialogEntity : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     /// <summary>Never snapshotted: recovery skips the snapshot store (one query and transaction less per entity start).</summary>
     public override Recovery Recovery => EntityRecovery.NoSnapshots;
+
+    private sealed record VerifyTimeout;
 
     public static Props Props(string callId, IActorRef commandRegion, DialogSettings settings) =>
         Akka.Actor.Props.Create(() => new DialogEntity(callId, commandRegion, settings));
@@ -127,9 +134,10 @@ public sealed class DialogEntity : ReceivePersistentActor
         }
     }
 
-    private void OnAttach(AttachCommand attach)
+    private void OnAttach(AttachCommand attach) => Attach(attach, Sender);
+
+    private void Attach(AttachCommand attach, IActorRef requester)
     {
-        var requester = Sender;
         if (_state.Watchers.TryGetValue(attach.CmdId, out var current) && current == attach.Operation)
         {
             requester.Tell(new DialogAttached(attach.CmdId, _state.ToView()));
@@ -137,9 +145,15 @@ public sealed class DialogEntity : ReceivePersistentActor
         }
 
         var conflict = _state.ConflictWith(attach.CmdId, attach.Operation);
+        if (conflict is { CmdId: { } inTheWay })
+        {
+            VerifyStillRunning(inTheWay, conflict.Reason, attach, requester);
+            return;
+        }
+
         if (conflict is not null)
         {
-            requester.Tell(new DialogBusy(attach.CmdId, attach.CallId, conflict));
+            requester.Tell(new DialogBusy(attach.CmdId, attach.CallId, conflict.Reason));
             return;
         }
 
@@ -147,6 +161,57 @@ public sealed class DialogEntity : ReceivePersistentActor
         {
             _state = _state.Apply(e);
             requester.Tell(new DialogAttached(attach.CmdId, _state.ToView()));
+        });
+    }
+
+    /// <summary>A detach is fire-and-forget and can be lost (sent while this dialog's shard was being handed off, or
+    /// by a command that crashed): before calling the dialog busy, ask the command in the way whether it still runs.
+    /// An ended or unknown command is detached here; if it does not answer in time the dialog stays busy.
+    /// State: VerifyingConflict (other messages wait in the stash).</summary>
+    private void VerifyStillRunning(string inTheWay, string reason, AttachCommand attach, IActorRef requester)
+    {
+        _commandRegion.Tell(new GetCommand(inTheWay));
+        Timers.StartSingleTimer(VerifyTimer, new VerifyTimeout(), VerifyWithin);
+
+        void Resume()
+        {
+            Timers.Cancel(VerifyTimer);
+            BecomeForState();
+            Stash.UnstashAll();
+        }
+
+        void DetachStaleThenRetry()
+        {
+            _log.Info("Dialog {0}: command {1} no longer runs; its watch is dropped", _state.CallId, inTheWay);
+            Persist(new DialogCommandDetached(inTheWay), e =>
+            {
+                _state = _state.Apply(e);
+                Resume();
+                Attach(attach, requester);
+            });
+        }
+
+        Become(() =>
+        {
+            Command<CommandSnapshot>(s => s.CmdId == inTheWay, snapshot =>
+            {
+                if (snapshot.Status == "running")
+                {
+                    requester.Tell(new DialogBusy(attach.CmdId, attach.CallId, reason));
+                    Resume();
+                }
+                else
+                {
+                    DetachStaleThenRetry();
+                }
+            });
+            Command<CommandRejected>(r => r.CmdId == inTheWay, _ => DetachStaleThenRetry());
+            Command<VerifyTimeout>(_ =>
+            {
+                requester.Tell(new DialogBusy(attach.CmdId, attach.CallId, reason));
+                Resume();
+            });
+            CommandAny(_ => Stash.Stash());
         });
     }
 

@@ -32,10 +32,11 @@ public sealed record DialogState(
     /// a transition already seen is a duplicate.</summary>
     public bool HasSeen(int oldState, int newState) => (SeenTransitions & TransitionBit(oldState, newState)) != 0;
 
-    /// <summary>Why <paramref name="operation"/> cannot start now, or null when it can. Ending and observing never
-    /// conflict; hold, unhold and transfer exclude each other (OpenSIPS would answer 491 or mix the re-INVITEs),
-    /// and OpenSIPS allows one transfer attempt per dialog, ever (opensips-protocol.md §3.2).</summary>
-    public string? ConflictWith(string cmdId, DialogOperation operation)
+    /// <summary>Why <paramref name="operation"/> cannot start now, or null when it can; <see cref="Conflict.CmdId"/> names
+    /// the command in the way, if one is. Ending and observing never conflict; hold, unhold and transfer exclude each
+    /// other (OpenSIPS would answer 491 or mix the re-INVITEs), and OpenSIPS allows one transfer attempt per dialog,
+    /// ever (opensips-protocol.md §3.2).</summary>
+    public Conflict? ConflictWith(string cmdId, DialogOperation operation)
     {
         if (operation is DialogOperation.Observe or DialogOperation.End)
         {
@@ -46,14 +47,16 @@ public sealed record DialogState(
         {
             if (otherCmd != cmdId && otherOperation is DialogOperation.Hold or DialogOperation.Transfer)
             {
-                return $"call {CallId} is busy with command {otherCmd} ({otherOperation.ToString().ToLowerInvariant()})";
+                return new Conflict(otherCmd, $"call {CallId} is busy with command {otherCmd} ({otherOperation.ToString().ToLowerInvariant()})");
             }
         }
 
         return operation == DialogOperation.Transfer && TransferAttempted
-            ? $"call {CallId} was already transferred once; OpenSIPS allows one transfer attempt per call"
+            ? new Conflict(null, $"call {CallId} was already transferred once; OpenSIPS allows one transfer attempt per call")
             : null;
     }
+
+    public sealed record Conflict(string? CmdId, string Reason);
 
     public DialogState Apply(DialogStateRecorded e) => this with
     {

@@ -97,6 +97,8 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
         dialog.Tell(new AttachCommand("call-e", "hold-1", DialogOperation.Hold));
         ExpectMsg<DialogAttached>();
         dialog.Tell(new AttachCommand("call-e", "xfer-1", DialogOperation.Transfer));
+        Assert.Equal("hold-1", _commands.ExpectMsg<GetCommand>().CmdId); // is it still running?
+        _commands.Reply(Snapshot("hold-1", "running"));
         Assert.Contains("hold-1", ExpectMsg<DialogBusy>().Reason);
         dialog.Tell(new AttachCommand("call-e", "end-1", DialogOperation.End));
         ExpectMsg<DialogAttached>();
@@ -107,6 +109,23 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
         dialog.Tell(new DetachCommand("call-e", "xfer-1"));
         dialog.Tell(new AttachCommand("call-e", "xfer-2", DialogOperation.Transfer));
         Assert.Contains("already transferred", ExpectMsg<DialogBusy>().Reason);
+    }
+
+    [Fact]
+    public void A_watch_left_by_a_command_that_has_ended_is_dropped_instead_of_blocking_the_call()
+    {
+        var dialog = Sys.ActorOf(DialogEntity.Props("call-g", _commands.Ref, Settings));
+        dialog.Tell(new AttachCommand("call-g", "hold-old", DialogOperation.Hold));
+        ExpectMsg<DialogAttached>();
+        // hold-old's detach was lost (its dialog shard moved while it ended).
+
+        dialog.Tell(new AttachCommand("call-g", "unhold-new", DialogOperation.Hold));
+        Assert.Equal("hold-old", _commands.ExpectMsg<GetCommand>().CmdId);
+        dialog.Tell(new GetDialog("call-g")); // waits in the stash meanwhile
+        _commands.Reply(Snapshot("hold-old", "ok"));
+
+        Assert.Equal("unhold-new", ExpectMsg<DialogAttached>().CmdId);
+        Assert.Equal(["hold-old", "unhold-new"], ExpectMsg<DialogView>().CmdIds);
     }
 
     [Fact]
@@ -124,6 +143,9 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
         dialog.Tell(new GetDialog("call-f"));
         Assert.False(ExpectMsg<DialogView>().CallerHeld);
     }
+
+    private static CommandSnapshot Snapshot(string cmdId, string status) =>
+        new(cmdId, CommandMethods.CallHold, new Dictionary<string, string>(), status, []);
 
     private static DialogStateChanged State(string callId, int from, int to) =>
         new(callId, "d.1", "42", "ft", "tt", from, to);

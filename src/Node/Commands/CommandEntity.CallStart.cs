@@ -96,7 +96,7 @@ public sealed partial class CommandEntity
             CommonHandlers();
             Command<MiSuccess>(r => Equals(r.Tag, InviteTag), r =>
             {
-                var status = r.Result.ValueKind == JsonValueKind.Object && r.Result.TryGetProperty("Status", out var s)
+                var status = r.Value.ValueKind == JsonValueKind.Object && r.Value.TryGetProperty("Status", out var s)
                     ? s.GetString() ?? ""
                     : "";
                 if (status.StartsWith('2'))

@@ -15,8 +15,8 @@ public sealed partial class CommandEntity
 
     /// <summary>State of the first dialog in a <c>dlg_list {callid}</c> result: {"Dialog":{"state":N,...}}.</summary>
     private static int DlgListState(MiSuccess reply) =>
-        reply.Result.ValueKind == JsonValueKind.Object
-        && reply.Result.TryGetProperty("Dialog", out var dialog)
+        reply.Value.ValueKind == JsonValueKind.Object
+        && reply.Value.TryGetProperty("Dialog", out var dialog)
         && dialog.ValueKind == JsonValueKind.Object
         && dialog.TryGetProperty("state", out var state)
         && state.TryGetInt32(out var value)

@@ -10,7 +10,7 @@ namespace CallCluster.Simulator.Dialogs;
 /// </summary>
 public sealed class ProxyActor : ReceiveActor, IWithTimers
 {
-    private sealed record DeferredReply(MiReplyTarget Reply, MiResult Result);
+    private sealed record DeferredReply(MiReplyTarget Reply, MiResult Outcome);
     private sealed record Purge;
 
     private readonly SimulatorOptions _options;
@@ -51,7 +51,7 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
         Receive<DeferredReply>(d =>
         {
             _pendingReplies--;
-            _replier.Reply(d.Reply, d.Result);
+            _replier.Reply(d.Reply, d.Outcome);
         });
         Receive<Purge>(_ => PurgeEnded());
     }

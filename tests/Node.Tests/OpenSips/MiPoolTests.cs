@@ -42,7 +42,7 @@ public sealed class MiPoolTests : TestKit
         var ok = await ExpectMsgAsync<MiSuccess>();
         Assert.Equal("t1", ok.Tag);
         Assert.Equal("event_subscribe", ok.Method);
-        Assert.Equal("OK", ok.Result.GetString());
+        Assert.Equal("OK", ok.Value.GetString());
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class MiPoolTests : TestKit
             var ok = await ExpectMsgAsync<MiSuccess>(TimeSpan.FromSeconds(3));
             var tag = (int)ok.Tag!;
             Assert.True(seen.Add(tag), $"tag {tag} answered twice");
-            Assert.Equal("c" + tag, ok.Result.GetString());
+            Assert.Equal("c" + tag, ok.Value.GetString());
         }
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
         await AwaitAssertAsync(async () =>
@@ -121,7 +121,7 @@ public sealed class MiPoolTests : TestKit
         _server.Reply(next, "\"fresh\"");
         var ok = await ExpectMsgAsync<MiSuccess>();
         Assert.Equal("next", ok.Tag);
-        Assert.Equal("fresh", ok.Result.GetString());
+        Assert.Equal("fresh", ok.Value.GetString());
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
         await AwaitAssertAsync(async () =>
         {
@@ -178,7 +178,7 @@ public sealed class MiPoolTests : TestKit
         _server.Reply(invite, """{"Status":"200 Answering","RURI":"sip:a@127.0.0.1:5071"}""");
         var final = await ExpectMsgAsync<MiSuccess>();
         Assert.Equal("invite", final.Tag);
-        Assert.Equal("200 Answering", final.Result.GetProperty("Status").GetString());
+        Assert.Equal("200 Answering", final.Value.GetProperty("Status").GetString());
     }
 
     [Fact]
@@ -192,7 +192,7 @@ public sealed class MiPoolTests : TestKit
         _server.Send("{\"jsonrpc\":\"2.0\",\"result\":", request.From); // truncated
         _server.Reply(request, "{\"Server\":\"OpenSIPS (4.0.1 (x86_64/linux))\"}");
         var ok = await ExpectMsgAsync<MiSuccess>();
-        Assert.Equal("OpenSIPS (4.0.1 (x86_64/linux))", ok.Result.GetProperty("Server").GetString());
+        Assert.Equal("OpenSIPS (4.0.1 (x86_64/linux))", ok.Value.GetProperty("Server").GetString());
         await AwaitAssertAsync(async () =>
             Assert.Equal(3, (await pool.Ask<MiStats>(GetMiStats.Instance, TimeSpan.FromSeconds(1))).Malformed), TimeSpan.FromSeconds(2));
     }

@@ -15,8 +15,8 @@ public sealed record MiCall(
 /// <summary>The single answer to an <see cref="MiCall"/>.</summary>
 public abstract record MiOutcome(object? Tag, string Method);
 
-/// <summary>A JSON <c>result</c>. <paramref name="Result"/> is a standalone copy, independent of any buffer.</summary>
-public sealed record MiSuccess(object? Tag, string Method, JsonElement Result) : MiOutcome(Tag, Method);
+/// <summary>A JSON <c>result</c>. <paramref name="Value"/> is a standalone copy, independent of any buffer.</summary>
+public sealed record MiSuccess(object? Tag, string Method, JsonElement Value) : MiOutcome(Tag, Method);
 
 /// <summary>A JSON <c>error</c> (negative JSON-RPC codes or positive SIP-like codes), a plain-text reply
 /// (<c>400 Parse_error</c>, <c>500 Internal error</c>), or a call rejected locally (code <see cref="LocalReject"/>).</summary>

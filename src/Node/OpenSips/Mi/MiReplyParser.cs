@@ -4,10 +4,10 @@ using System.Text.Json;
 
 namespace CallCluster.Node.OpenSips;
 
-internal enum MiReplyKind { Result, Error, PlainText, Malformed }
+internal enum MiReplyKind { Success, Error, PlainText, Malformed }
 
-/// <summary>One parsed MI reply datagram. <see cref="Result"/> is a standalone copy (safe after the buffer is reused).</summary>
-internal readonly record struct MiReply(MiReplyKind Kind, int Id, JsonElement Result, int Code, string? Message, string? Data)
+/// <summary>One parsed MI reply datagram. <see cref="Value"/> is a standalone copy (safe after the buffer is reused).</summary>
+internal readonly record struct MiReply(MiReplyKind Kind, int Id, JsonElement Value, int Code, string? Message, string? Data)
 {
     public static MiReply Malformed(string why) => new(MiReplyKind.Malformed, 0, default, 0, why, null);
 }
@@ -77,7 +77,7 @@ internal static class MiReplyParser
         }
         if (id is null) return MiReply.Malformed("no id");
         if (error is { } e) return new MiReply(MiReplyKind.Error, id.Value, default, e.Code, e.Message, e.Data);
-        if (result is { } r) return new MiReply(MiReplyKind.Result, id.Value, r, 0, null, null);
+        if (result is { } r) return new MiReply(MiReplyKind.Success, id.Value, r, 0, null, null);
         return MiReply.Malformed("neither result nor error");
     }
 

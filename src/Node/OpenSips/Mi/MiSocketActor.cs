@@ -130,10 +130,10 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
             _log.Debug("MI socket {0}: reply for id {1} which is not pending", _index, reply.Id);
             return;
         }
-        if (reply.Kind == MiReplyKind.Result && MiMethods.IsUacDlg(pending.Call.Method) && IsProvisional(reply.Result))
+        if (reply.Kind == MiReplyKind.Success && MiMethods.IsUacDlg(pending.Call.Method) && IsProvisional(reply.Value))
             return; // pass_provisional_replies: a 1xx with the same id; the final reply follows.
-        MiOutcome outcome = reply.Kind == MiReplyKind.Result
-            ? new MiSuccess(pending.Call.Tag, pending.Call.Method, reply.Result)
+        MiOutcome outcome = reply.Kind == MiReplyKind.Success
+            ? new MiSuccess(pending.Call.Tag, pending.Call.Method, reply.Value)
             : new MiFailure(pending.Call.Tag, pending.Call.Method, reply.Code, reply.Message ?? "", reply.Data);
         Complete(pending, outcome);
         _replied++;

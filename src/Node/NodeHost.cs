@@ -197,7 +197,7 @@ public sealed class NodeHost
             cmdId => CommandEntity.Props(cmdId, miPool, sharding.ShardRegion(ShardRegions.Dialog), commandSettings),
             settings.WithRememberEntities(true), new CommandMessageExtractor(shards)).ConfigureAwait(false);
         var dialog = await sharding.StartAsync(ShardRegions.Dialog,
-            callId => DialogEntity.Props(callId, sharding.ShardRegion(ShardRegions.Command), dialogSettings),
+            callId => DialogEntity.Props(callId, sharding.ShardRegion(ShardRegions.Command), dialogSettings, miPool),
             settings, new DialogMessageExtractor(shards)).ConfigureAwait(false);
         return (command, dialog);
     }

@@ -74,6 +74,11 @@ public static class CallClusterMetrics
     public static readonly Gauge Entities = Prometheus.Metrics.CreateGauge(
         Prefix + "entities", "Entities alive in this process, by shard region type.", "type");
 
+    public static readonly Counter JournalWrites = Prometheus.Metrics.CreateCounter(
+        Prefix + "journal_writes_total",
+        "Journal writes requested by entities (one per Persist/PersistAsync/PersistAll call: one atomic write, " +
+        "however many events it holds), by entity type.", "entity");
+
     /// <summary>The metric names this class registers (tests check that <c>/metrics</c> exposes them).</summary>
     public static IReadOnlyList<string> Names { get; } =
     [
@@ -82,7 +87,7 @@ public static class CallClusterMetrics
         EviReceived.Name, EviMalformed.Name, EviRouted.Name,
         WebSocketConnections.Name, WebSocketConnectionsOpened.Name,
         ClusterMembers.Name, ClusterUnreachable.Name, ClusterSelfUp.Name, ClusterLeader.Name,
-        Shards.Name, Entities.Name,
+        Shards.Name, Entities.Name, JournalWrites.Name,
     ];
 
     // ---- one-liners for the node and gateway code ----
@@ -102,6 +107,9 @@ public static class CallClusterMetrics
         CommandDuration.WithLabels(method, outcome).Observe(Math.Max(0, duration.TotalSeconds));
         CommandsInFlight.Dec();
     }
+
+    /// <summary>An entity asked the journal for one atomic write.</summary>
+    public static void JournalWrite(string entity) => JournalWrites.WithLabels(entity).Inc();
 
     public static void MiRequestSent(string method) => MiRequests.WithLabels(method).Inc();
 

@@ -133,9 +133,7 @@ public sealed partial class CommandEntity
     private void CompleteCallEnd(string callId)
     {
         Timers.Cancel(EndConfirmTimer);
-        Become(CommonHandlers);
-        EmitEvent(EventCodes.CallEnd, callId: callId);
-        EndOk();
+        EmitEventThenEndOk(EventCodes.CallEnd, callId: callId);
     }
 
     private void FailFromMi(MiFailure failure)

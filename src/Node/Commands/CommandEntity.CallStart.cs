@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
+using CallCluster.Contracts.Journal;
 using CallCluster.Node.OpenSips;
 
 namespace CallCluster.Node.Commands;
@@ -26,6 +27,13 @@ public sealed partial class CommandEntity
 
     private sealed record ConfirmTimeout;
 
+    /// <summary>Stored with the start (one write): the placeholder's Call-ID, and that the INVITE goes out next.</summary>
+    private static IEnumerable<CommandStepRecorded> CallStartInitialSteps() =>
+    [
+        new(PlaceholderStep, "cc-" + Guid.NewGuid().ToString("N")),
+        new(InviteSentStep, null),
+    ];
+
     private void StartCallStart(bool resumed)
     {
         if (!_steps.TryGetValue(PlaceholderStep, out var placeholder) || placeholder is null)
@@ -40,15 +48,21 @@ public sealed partial class CommandEntity
             {
                 AwaitConfirmedThenTransfer(placeholder, dialog.State);
             }
-            else if (_steps.ContainsKey(InviteSentStep))
+            else if (!_steps.ContainsKey(InviteSentStep))
             {
-                // Resumed after the INVITE left: its MI reply went to the previous incarnation; the dialog's
-                // state events (or dlg_list when they do not come) tell what happened.
+                // A journal written before the step was stored with the start.
+                RecordStep(InviteSentStep, null, () => SendClickToDialInvite(placeholder));
+            }
+            else if (resumed)
+            {
+                // Resumed after the INVITE may have left: its MI reply went to the previous incarnation; the dialog's
+                // state events (or dlg_list when they do not come) tell what happened. (A crash between storing the
+                // start and sending the INVITE ends here too: dlg_list then reports no call and the command fails.)
                 AwaitCallerAnswer(placeholder, dialog.State, resumed: true);
             }
             else
             {
-                RecordStep(InviteSentStep, null, () => SendClickToDialInvite(placeholder));
+                SendClickToDialInvite(placeholder);
             }
         });
     }
@@ -208,11 +222,8 @@ public sealed partial class CommandEntity
             placeholder,
             [new("callid", placeholder), new("leg", "callee"), new("destination", callee)],
             new HashSet<string>(StringComparer.Ordinal) { placeholder },
-            ok =>
-            {
-                EmitEvent(EventCodes.CallAnswer, callId: ok.TransferCallId, leg: "callee", sipStatus: NullIfEmpty(ok.Status));
-                EndDialogThen(placeholder, EndOk);
-            },
+            ok => EndDialogThen(placeholder, () =>
+                EmitEventThenEndOk(EventCodes.CallAnswer, callId: ok.TransferCallId, leg: "callee", sipStatus: NullIfEmpty(ok.Status))),
             (code, message) => EndDialogThen(placeholder, () => EndFailed(code, message))));
     }
 

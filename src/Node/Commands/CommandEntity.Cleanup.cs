@@ -10,24 +10,21 @@ public sealed partial class CommandEntity
 {
     private const string CleanupTag = "cleanup";
 
+    /// <summary>Sends <c>dlg_end_dlg</c> and goes on at once: the request leaves before the command's Ended is even
+    /// stored, and waiting for its answer would only delay the client. Its outcome arrives in the Ended state and is
+    /// logged there (<see cref="LogCleanupOutcome"/>).</summary>
     private void EndDialogThen(string dialogId, Action then)
     {
         _miPool.Tell(new MiCall("dlg_end_dlg", [new("dialog_id", dialogId)], Tag: CleanupTag));
-        Become(() =>
-        {
-            CommonHandlers();
-            Command<MiOutcome>(o => Equals(o.Tag, CleanupTag), outcome =>
-            {
-                if (outcome is not MiSuccess and not MiFailure { Code: 404 })
-                {
-                    _log.Warning("Command {0}: could not end dialog {1}: {2}", CmdId, dialogId, Describe(outcome));
-                }
+        then();
+    }
 
-                then();
-            });
-            Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
-            CommandAny(_ => { }); // events of a dialog being torn down need no answer
-        });
+    private void LogCleanupOutcome(MiOutcome outcome)
+    {
+        if (outcome is not MiSuccess and not MiFailure { Code: 404 })
+        {
+            _log.Warning("Command {0}: could not end a dialog it was done with: {1}", CmdId, Describe(outcome));
+        }
     }
 
     private int EmittedCount(string code)

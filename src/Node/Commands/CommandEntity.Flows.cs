@@ -1,4 +1,5 @@
 using CallCluster.Contracts.Commands;
+using CallCluster.Contracts.Journal;
 
 namespace CallCluster.Node.Commands;
 
@@ -7,6 +8,13 @@ public sealed partial class CommandEntity
 {
     private static bool IsImplemented(string method) => method is CommandMethods.CallStart or CommandMethods.CallBlindTransfer
         or CommandMethods.CallAttendedTransfer or CommandMethods.CallHold or CommandMethods.CallUnHold or CommandMethods.CallEnd;
+
+    /// <summary>Steps a flow records before its first request, stored in the same write as the start.</summary>
+    private static IEnumerable<CommandStepRecorded> InitialSteps(string method) => method switch
+    {
+        CommandMethods.CallStart => CallStartInitialSteps(),
+        _ => [],
+    };
 
     private void RunFlow(bool resumed)
     {

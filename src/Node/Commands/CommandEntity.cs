@@ -6,6 +6,7 @@ using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
 using CallCluster.Contracts.Journal;
 using CallCluster.Hosting.Metrics;
+using CallCluster.Node.OpenSips;
 
 using CallCluster.Node.Persistence;
 
@@ -14,10 +15,18 @@ namespace CallCluster.Node.Commands;
 /// <summary>One client command (entity id = cmd_id). This file holds what every command shares: start and
 /// idempotency, subscribers, CommandGet/CommandSubscribe, numbering and persisting notifications, ending.
 /// Each method's flow is its own state machine in <c>CommandEntity.&lt;Method&gt;.cs</c>.
-/// Life: NotStarted → (the method's states) → Ended.</summary>
+/// Life: NotStarted → (the method's states) → Ended.
+///
+/// The write path (docs/persistence.md): the start is one durable write (with the steps the flow would otherwise
+/// record one by one before its first request), and the client's reply waits for it, so a repeated cmd_id is
+/// recognised even after a crash. Notifications are persisted with PersistAsync: the flow goes on at once, the
+/// journal batches them with whatever else is pending, and each notification reaches subscribers only once it is
+/// stored (<see cref="_durableCount"/>). Steps that guard a non-idempotent request (the INVITE, the REFER, the
+/// re-INVITE) stay synchronous Persist: the request leaves only after its step is stored.</summary>
 public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 {
     private const string StatusRunning = "running";
+    private const string JournalEntity = "command";
 
     private readonly IActorRef _miPool;
     private readonly IActorRef _dialogRegion;
@@ -28,6 +37,10 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
     private readonly HashSet<IActorRef> _subscribers = [];
     private CommandStarted? _started;
     private int _nextSeq = 1;
+
+    /// <summary>How many of <see cref="_notifications"/> are stored. The flow decides on all of them (a notification
+    /// is never emitted twice); clients only ever see the stored ones (queries, replays, live sends).</summary>
+    private int _durableCount;
 
     public CommandEntity(string cmdId, IActorRef miPool, IActorRef dialogRegion, CommandSettings settings)
     {
@@ -52,9 +65,10 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
     private string CmdId { get; }
 
-    private bool IsEnded => _notifications.Count > 0 && _notifications[^1].Kind == NotificationKind.Ended;
+    /// <summary>Ended as clients can see it: the Ended notification is stored.</summary>
+    private bool IsEnded => _durableCount > 0 && _notifications[_durableCount - 1].Kind == NotificationKind.Ended;
 
-    private string Status => IsEnded ? _notifications[^1].Status ?? CommandNotification.StatusFailed : StatusRunning;
+    private string Status => IsEnded ? _notifications[_durableCount - 1].Status ?? CommandNotification.StatusFailed : StatusRunning;
 
     public static Props Props(string cmdId, IActorRef miPool, IActorRef dialogRegion, CommandSettings settings) =>
         Akka.Actor.Props.Create(() => new CommandEntity(cmdId, miPool, dialogRegion, settings));
@@ -96,14 +110,37 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        Persist(new CommandStarted(CmdId, start.Method, start.Params, DateTimeOffset.UtcNow), started =>
+        // One write: the start and the steps the flow records before its first request (InitialSteps).
+        var started = new CommandStarted(CmdId, start.Method, start.Params, DateTimeOffset.UtcNow);
+        var events = new List<ICommandJournalEvent> { started };
+        events.AddRange(InitialSteps(start.Method));
+        CallClusterMetrics.JournalWrite(JournalEntity);
+        PersistAll(events, e =>
         {
-            _started = started;
+            ApplyStored(e);
+            if (!ReferenceEquals(e, events[^1]))
+            {
+                return;
+            }
+
             CallClusterMetrics.CommandStarted(started.Method);
             AddSubscriber(start.Subscriber);
             start.Subscriber.Tell(new CommandAccepted(CmdId, Existing: false));
             RunFlow(resumed: false);
         });
+    }
+
+    private void ApplyStored(ICommandJournalEvent stored)
+    {
+        switch (stored)
+        {
+            case CommandStarted s:
+                _started = s;
+                break;
+            case CommandStepRecorded step:
+                _steps[step.Step] = step.Value;
+                break;
+        }
     }
 
     private void RejectUnknownAndStop(IActorRef requester)
@@ -119,7 +156,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         Command<SubscribeCommand>(OnSubscribe);
         Command<UnsubscribeCommand>(u => RemoveSubscriber(u.Subscriber));
         Command<GetCommand>(_ => Sender.Tell(new CommandSnapshot(
-            CmdId, _started!.Method, _started.Params, Status, _notifications.ToArray())));
+            CmdId, _started!.Method, _started.Params, Status, _notifications.Take(_durableCount).ToArray())));
         Command<Terminated>(t => _subscribers.Remove(t.ActorRef));
     }
 
@@ -139,18 +176,20 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
     private void OnSubscribe(SubscribeCommand subscribe)
     {
-        subscribe.Subscriber.Tell(new CommandSubscribed(CmdId, _started!.Method, Status, _nextSeq - 1));
+        subscribe.Subscriber.Tell(new CommandSubscribed(CmdId, _started!.Method, Status, _durableCount));
         Replay(subscribe.Subscriber, subscribe.AfterSeq);
         AddSubscriber(subscribe.Subscriber);
     }
 
+    /// <summary>Sends the stored notifications after <paramref name="afterSeq"/>; those still being written follow
+    /// live once stored, because the subscriber is added right after.</summary>
     private void Replay(IActorRef subscriber, int afterSeq)
     {
-        foreach (var notification in _notifications)
+        for (var i = 0; i < _durableCount; i++)
         {
-            if (notification.Seq > afterSeq)
+            if (_notifications[i].Seq > afterSeq)
             {
-                subscriber.Tell(notification);
+                subscriber.Tell(_notifications[i]);
             }
         }
     }
@@ -171,14 +210,17 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         }
     }
 
-    /// <summary>Persists a notification, then sends it to every subscriber. The seq is taken now, so several
-    /// emits in a row keep their order even before their journal writes complete.</summary>
+    /// <summary>Decides a notification now (the flow sees it at once: <see cref="EmittedCount"/> never emits one
+    /// twice) and persists it without blocking the flow (PersistAsync: handlers still run in order); once stored,
+    /// it goes to every subscriber. Several emits while handling one message travel in one journal request.</summary>
     private void Emit(Func<int, CommandNotification> create, Action? afterPersisted = null)
     {
         var notification = create(_nextSeq++);
-        Persist(new NotificationRecorded(notification), e =>
+        _notifications.Add(notification);
+        CallClusterMetrics.JournalWrite(JournalEntity);
+        PersistAsync(new NotificationRecorded(notification), e =>
         {
-            Record(e.Notification);
+            _durableCount++;
             foreach (var subscriber in _subscribers)
             {
                 subscriber.Tell(e.Notification);
@@ -192,15 +234,49 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         string? sipStatus = null) =>
         Emit(seq => CommandNotification.Event(CmdId, seq, code, callId, leg, destination, sipStatus));
 
-    private void EndOk() => Emit(seq => CommandNotification.EndedOk(CmdId, seq), OnEnded);
+    /// <summary>The last event and Ended ok in one journal write (CallEnd's CALL_END, CallStart's last CALL_ANSWER).</summary>
+    private void EmitEventThenEndOk(string code, string? callId = null, string? leg = null, string? sipStatus = null)
+    {
+        var last = CommandNotification.Event(CmdId, _nextSeq++, code, callId, leg, null, sipStatus);
+        var ended = CommandNotification.EndedOk(CmdId, _nextSeq++);
+        _notifications.Add(last);
+        _notifications.Add(ended);
+        CallClusterMetrics.JournalWrite(JournalEntity);
+        PersistAllAsync([new NotificationRecorded(last), new NotificationRecorded(ended)], e =>
+        {
+            _durableCount++;
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Tell(e.Notification);
+            }
+
+            if (e.Notification.Kind == NotificationKind.Ended)
+            {
+                OnEndedStored();
+            }
+        });
+        Timers.CancelAll();
+        Become(Ended);
+    }
+
+    private void EndOk() => End(seq => CommandNotification.EndedOk(CmdId, seq));
 
     private void EndFailed(int code, string message)
     {
         _log.Info("Command {0} ({1}) failed: {2} {3}", CmdId, _started!.Method, code, message);
-        Emit(seq => CommandNotification.EndedFailed(CmdId, seq, code, message), OnEnded);
+        End(seq => CommandNotification.EndedFailed(CmdId, seq, code, message));
     }
 
-    private void OnEnded()
+    /// <summary>The flow is over the moment its Ended is decided: from here only the Ended state's handlers run,
+    /// so nothing can be emitted after it while it is being stored.</summary>
+    private void End(Func<int, CommandNotification> ended)
+    {
+        Emit(ended, OnEndedStored);
+        Timers.CancelAll();
+        Become(Ended);
+    }
+
+    private void OnEndedStored()
     {
         CallClusterMetrics.CommandEnded(_started!.Method, Status, DateTimeOffset.UtcNow - _started.StartedAt);
         foreach (var subscriber in _subscribers)
@@ -209,7 +285,6 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         }
 
         _subscribers.Clear();
-        Timers.CancelAll();
         DetachFromDialogs();
         BecomeEnded();
     }
@@ -224,6 +299,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
     private void Ended()
     {
         CommonHandlers();
+        Command<MiOutcome>(o => Equals(o.Tag, CleanupTag), LogCleanupOutcome);
         Command<ReceiveTimeout>(_ =>
         {
             Context.SetReceiveTimeout(null);
@@ -232,16 +308,23 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         CommandAny(m => _log.Debug("Command {0} ended: ignoring late {1}", CmdId, m.GetType().Name));
     }
 
-    private void RecordStep(string step, string? value, Action then) =>
+    /// <summary>Stores a step before the non-idempotent request it guards; <paramref name="then"/> sends it.
+    /// Synchronous Persist: nothing else is handled until the step is stored.</summary>
+    private void RecordStep(string step, string? value, Action then)
+    {
+        CallClusterMetrics.JournalWrite(JournalEntity);
         Persist(new CommandStepRecorded(step, value), e =>
         {
             _steps[e.Step] = e.Value;
             then();
         });
+    }
 
+    /// <summary>Recovery: a replayed notification is stored by definition.</summary>
     private void Record(CommandNotification notification)
     {
         _notifications.Add(notification);
+        _durableCount = _notifications.Count;
         _nextSeq = Math.Max(_nextSeq, notification.Seq + 1);
     }
 

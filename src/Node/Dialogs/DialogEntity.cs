@@ -1,53 +1,62 @@
+using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
-using Akka.Persistence;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
 using CallCluster.Contracts.Journal;
-
-using CallCluster.Node.Persistence;
+using CallCluster.Node.OpenSips;
 
 namespace CallCluster.Node.Dialogs;
 
-/// <summary>One SIP dialog (entity id = Call-ID). It records the states OpenSIPS reports, remembers which commands
-/// act on it, forwards its events to them through the command region, and passivates a while after it ended.
-/// States: Tracking (alive) → Ended (deleted; still absorbs late events until the linger timer passivates it).</summary>
-public sealed class DialogEntity : ReceivePersistentActor, IWithTimers
+/// <summary>One SIP dialog (entity id = Call-ID), kept in memory only. It records the states OpenSIPS reports,
+/// remembers which commands act on it, forwards its events to them through the command region, and passivates a
+/// while after it ended.
+///
+/// Why it is not persisted (docs/persistence.md has the figures): OpenSIPS itself keeps every dialog and answers
+/// <c>dlg_list</c>, so nothing here is lost for good when a node dies. Persisting every EVI event cost a journal
+/// recovery read per new Call-ID plus one write per state change, attach and detach — most of the journal's load.
+/// After a restart an entity starts at state 0 ("nothing heard yet"): commands already treat that as "the proxy
+/// decides", running commands re-attach when they resume (they are persisted), and a CallGet asks the proxy
+/// (<c>dlg_list</c>) before answering. What a restart forgets: the ids of finished commands and the hold flags
+/// (both for display), and that a transfer was attempted (OpenSIPS refuses a second one itself).
+///
+/// States: Tracking (alive) → Ended (deleted; still absorbs late events until the linger timer passivates it).
+/// A dialog the proxy never reported and no command watches (a CallEnd or CallGet of a made-up Call-ID)
+/// passivates at once, so unknown ids leave nothing behind.</summary>
+public sealed class DialogEntity : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private const string VerifyTimer = "verify-conflict";
+    private const string ReconcileTag = "reconcile";
     private static readonly TimeSpan VerifyWithin = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan ReconcileWithin = TimeSpan.FromSeconds(2);
 
     private readonly IActorRef _commandRegion;
+    private readonly IActorRef _miPool;
     private readonly DialogSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<IActorRef> _queriesAwaitingProxy = [];
     private DialogState _state;
 
-    public DialogEntity(string callId, IActorRef commandRegion, DialogSettings settings)
+    public DialogEntity(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null)
     {
         _commandRegion = commandRegion;
+        _miPool = miPool ?? ActorRefs.Nobody;
         _settings = settings;
         _state = DialogState.Empty(callId);
-        PersistenceId = "dialog-" + callId;
-
-        Recover<DialogStateRecorded>(e => _state = _state.Apply(e));
-        Recover<DialogCommandAttached>(e => _state = _state.Apply(e));
-        Recover<DialogCommandDetached>(e => _state = _state.Apply(e));
-        Recover<DialogHoldRecorded>(e => _state = _state.Apply(e));
-        Recover<RecoveryCompleted>(_ => BecomeForState());
+        Become(Tracking);
     }
-
-    public override string PersistenceId { get; }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Never snapshotted: recovery skips the snapshot store (one query and transaction less per entity start).</summary>
-    public override Recovery Recovery => EntityRecovery.NoSnapshots;
+    public IStash Stash { get; set; } = null!;
 
     private sealed record VerifyTimeout;
 
-    public static Props Props(string callId, IActorRef commandRegion, DialogSettings settings) =>
-        Akka.Actor.Props.Create(() => new DialogEntity(callId, commandRegion, settings));
+    /// <param name="miPool">Where to ask <c>dlg_list</c> when a query finds the dialog unknown (after a restart);
+    /// Nobody answers from memory only (entity tests, benchmarks).</param>
+    public static Props Props(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null) =>
+        Akka.Actor.Props.Create(() => new DialogEntity(callId, commandRegion, settings, miPool));
 
     private void BecomeForState()
     {
@@ -57,14 +66,12 @@ public sealed class DialogEntity : ReceivePersistentActor, IWithTimers
         }
         else
         {
+            Context.SetReceiveTimeout(null);
             Become(Tracking);
         }
     }
 
-    private void Tracking()
-    {
-        CommonHandlers();
-    }
+    private void Tracking() => CommonHandlers();
 
     private void BecomeEnded()
     {
@@ -75,22 +82,19 @@ public sealed class DialogEntity : ReceivePersistentActor, IWithTimers
     private void Ended()
     {
         CommonHandlers();
-        Command<ReceiveTimeout>(_ =>
-        {
-            Context.SetReceiveTimeout(null);
-            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
-        });
+        Receive<ReceiveTimeout>(_ => Passivate());
     }
 
     private void CommonHandlers()
     {
-        Command<DialogStateChanged>(OnStateChanged);
-        Command<CallTransferEvent>(ForwardToCommands);
-        Command<CallHoldEvent>(ForwardToCommands);
-        Command<RecordHoldState>(OnRecordHoldState);
-        Command<AttachCommand>(OnAttach);
-        Command<DetachCommand>(OnDetach);
-        Command<GetDialog>(_ => Sender.Tell(_state.ToView()));
+        Receive<DialogStateChanged>(OnStateChanged);
+        Receive<CallTransferEvent>(ForwardToCommands);
+        Receive<CallHoldEvent>(ForwardToCommands);
+        Receive<RecordHoldState>(OnRecordHoldState);
+        Receive<AttachCommand>(attach => Attach(attach, Sender));
+        Receive<DetachCommand>(OnDetach);
+        Receive<GetDialog>(_ => OnQuery(Sender));
+        Receive<MiOutcome>(o => Equals(o.Tag, ReconcileTag), OnReconciled);
     }
 
     private void OnStateChanged(DialogStateChanged e)
@@ -101,21 +105,10 @@ public sealed class DialogEntity : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        Persist(new DialogStateRecorded(e.DialogId, e.DbId, e.FromTag, e.ToTag, e.OldState, e.NewState), recorded =>
-        {
-            _state = _state.Apply(recorded);
-            ForwardToCommands(e);
-            if (_state.IsDeleted)
-            {
-                BecomeEnded();
-            }
-            else
-            {
-                // A late 2xx can bring a deleted dialog back (5→3): it is alive again.
-                Context.SetReceiveTimeout(null);
-                Become(Tracking);
-            }
-        });
+        _state = _state.Apply(new DialogStateRecorded(e.DialogId, e.DbId, e.FromTag, e.ToTag, e.OldState, e.NewState));
+        ForwardToCommands(e);
+        // A late 2xx can bring a deleted dialog back (5→3): it is alive again.
+        BecomeForState();
     }
 
     private void ForwardToCommands(IEviEvent e)
@@ -130,11 +123,66 @@ public sealed class DialogEntity : ReceivePersistentActor, IWithTimers
     {
         if (record.Leg is ("caller" or "callee") && _state.IsHeld(record.Leg) != record.Held)
         {
-            Persist(new DialogHoldRecorded(record.Leg, record.Held), recorded => _state = _state.Apply(recorded));
+            _state = _state.Apply(new DialogHoldRecorded(record.Leg, record.Held));
         }
     }
 
-    private void OnAttach(AttachCommand attach) => Attach(attach, Sender);
+    /// <summary>CallGet. State 0 means this entity has heard nothing of the call (new, or started again after a
+    /// restart): the proxy knows better, so ask it once before answering.</summary>
+    private void OnQuery(IActorRef requester)
+    {
+        if (_state.State != 0 || _miPool.IsNobody())
+        {
+            requester.Tell(_state.ToView());
+            PassivateIfUnknown();
+            return;
+        }
+
+        _queriesAwaitingProxy.Add(requester);
+        if (_queriesAwaitingProxy.Count == 1)
+        {
+            _miPool.Tell(new MiCall("dlg_list", [new("callid", _state.CallId)], Tag: ReconcileTag, Timeout: ReconcileWithin));
+        }
+    }
+
+    private void OnReconciled(MiOutcome outcome)
+    {
+        if (outcome is MiSuccess success && ReadDlgList(success.Value) is { } reported && _state.State == 0)
+        {
+            _state = _state.Apply(reported);
+            BecomeForState();
+        }
+        else if (outcome is not MiSuccess and not MiFailure { Code: 404 })
+        {
+            _log.Warning("Dialog {0}: the proxy did not say whether it knows the call ({1})", _state.CallId, outcome.GetType().Name);
+        }
+
+        foreach (var requester in _queriesAwaitingProxy)
+        {
+            requester.Tell(_state.ToView());
+        }
+
+        _queriesAwaitingProxy.Clear();
+        PassivateIfUnknown();
+    }
+
+    /// <summary>The state a <c>dlg_list {callid}</c> result reports, as if its events had been seen:
+    /// {"Dialog":{"ID":"47.f18e9f95","db_id":"…","state":4,"caller_tag":"…","callee_tag":"…",…}}.</summary>
+    private static DialogStateRecorded? ReadDlgList(JsonElement result)
+    {
+        if (result.ValueKind != JsonValueKind.Object || !result.TryGetProperty("Dialog", out var dialog)
+            || dialog.ValueKind != JsonValueKind.Object || !dialog.TryGetProperty("state", out var stateElement)
+            || !stateElement.TryGetInt32(out var state) || state is < 1 or > DialogState.Deleted)
+        {
+            return null;
+        }
+
+        static string? Text(JsonElement element, string name) =>
+            element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+        return new DialogStateRecorded(Text(dialog, "ID") ?? "", Text(dialog, "db_id"), Text(dialog, "caller_tag"),
+            Text(dialog, "callee_tag"), 0, state);
+    }
 
     private void Attach(AttachCommand attach, IActorRef requester)
     {
@@ -157,11 +205,8 @@ public sealed class DialogEntity : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        Persist(new DialogCommandAttached(attach.CmdId, attach.Operation), e =>
-        {
-            _state = _state.Apply(e);
-            requester.Tell(new DialogAttached(attach.CmdId, _state.ToView()));
-        });
+        _state = _state.Apply(new DialogCommandAttached(attach.CmdId, attach.Operation));
+        requester.Tell(new DialogAttached(attach.CmdId, _state.ToView()));
     }
 
     /// <summary>A detach is fire-and-forget and can be lost (sent while this dialog's shard was being handed off, or
@@ -183,17 +228,14 @@ public sealed class DialogEntity : ReceivePersistentActor, IWithTimers
         void DetachStaleThenRetry()
         {
             _log.Info("Dialog {0}: command {1} no longer runs; its watch is dropped", _state.CallId, inTheWay);
-            Persist(new DialogCommandDetached(inTheWay), e =>
-            {
-                _state = _state.Apply(e);
-                Resume();
-                Attach(attach, requester);
-            });
+            _state = _state.Apply(new DialogCommandDetached(inTheWay));
+            Resume();
+            Attach(attach, requester);
         }
 
         Become(() =>
         {
-            Command<CommandSnapshot>(s => s.CmdId == inTheWay, snapshot =>
+            Receive<CommandSnapshot>(s => s.CmdId == inTheWay, snapshot =>
             {
                 if (snapshot.Status == "running")
                 {
@@ -205,13 +247,13 @@ public sealed class DialogEntity : ReceivePersistentActor, IWithTimers
                     DetachStaleThenRetry();
                 }
             });
-            Command<CommandRejected>(r => r.CmdId == inTheWay, _ => DetachStaleThenRetry());
-            Command<VerifyTimeout>(_ =>
+            Receive<CommandRejected>(r => r.CmdId == inTheWay, _ => DetachStaleThenRetry());
+            Receive<VerifyTimeout>(_ =>
             {
                 requester.Tell(new DialogBusy(attach.CmdId, attach.CallId, reason));
                 Resume();
             });
-            CommandAny(_ => Stash.Stash());
+            ReceiveAny(_ => Stash.Stash());
         });
     }
 
@@ -222,6 +264,23 @@ public sealed class DialogEntity : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        Persist(new DialogCommandDetached(detach.CmdId), e => _state = _state.Apply(e));
+        _state = _state.Apply(new DialogCommandDetached(detach.CmdId));
+        PassivateIfUnknown();
+    }
+
+    /// <summary>A Call-ID the proxy never reported, that no command watches and no query waits for, is not a call:
+    /// keeping it would let any client fill a node's memory with made-up ids.</summary>
+    private void PassivateIfUnknown()
+    {
+        if (_state.State == 0 && _state.Watchers.IsEmpty && _queriesAwaitingProxy.Count == 0)
+        {
+            Passivate();
+        }
+    }
+
+    private void Passivate()
+    {
+        Context.SetReceiveTimeout(null);
+        Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }
 }

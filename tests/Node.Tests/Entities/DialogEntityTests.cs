@@ -3,10 +3,12 @@ using Akka.TestKit;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
 using CallCluster.Node.Dialogs;
+using CallCluster.Node.OpenSips;
+using System.Text.Json;
 
 namespace CallCluster.Node.Tests.Entities;
 
-/// <summary>The dialog entity: records states (persisted), ignores duplicates, never regresses on reordering,
+/// <summary>The dialog entity (in memory): records states, ignores duplicates, never regresses on reordering,
 /// forwards events to attached commands.</summary>
 public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
 {
@@ -19,7 +21,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void Records_states_in_any_order_without_regressing_and_survives_a_restart()
+    public void Records_states_in_any_order_without_regressing()
     {
         var dialog = Sys.ActorOf(DialogEntity.Props("call-a", _commands.Ref, Settings));
         dialog.Tell(State("call-a", 1, 2));
@@ -29,13 +31,55 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
         dialog.Tell(new GetDialog("call-a"));
         var view = ExpectMsg<DialogView>();
         Assert.Equal((4, "d.1", "ft", "tt"), (view.State, view.DialogId, view.FromTag, view.ToTag));
+    }
 
-        Watch(dialog);
-        Sys.Stop(dialog);
-        ExpectTerminated(dialog);
-        var revived = Sys.ActorOf(DialogEntity.Props("call-a", _commands.Ref, Settings));
-        revived.Tell(new GetDialog("call-a"));
+    /// <summary>Dialogs are kept in memory only: one that starts again (after a node restart) has heard nothing, so a
+    /// query asks the proxy (dlg_list) and answers with what the proxy reports.</summary>
+    [Fact]
+    public void A_restarted_dialog_asks_the_proxy_before_answering_a_query()
+    {
+        var mi = CreateTestProbe();
+        var dialog = Sys.ActorOf(DialogEntity.Props("call-r", _commands.Ref, Settings, mi.Ref));
+
+        dialog.Tell(new GetDialog("call-r"));
+        dialog.Tell(new GetDialog("call-r")); // a second query while the first waits: one dlg_list for both
+        var call = mi.ExpectMsg<MiCall>();
+        Assert.Equal(("dlg_list", "call-r"), (call.Method, (string)call.Params.Single(p => p.Key == "callid").Value));
+        mi.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // nothing answered before the proxy did
+        using var reply = JsonDocument.Parse(
+            """{"Dialog":{"ID":"47.f18e9f95","db_id":"499","state":4,"callid":"call-r","caller_tag":"ct","callee_tag":"et"}}""");
+        dialog.Tell(new MiSuccess(call.Tag, "dlg_list", reply.RootElement.Clone()));
+
+        var first = ExpectMsg<DialogView>();
+        Assert.Equal((4, "47.f18e9f95", "ct", "et"), (first.State, first.DialogId, first.FromTag, first.ToTag));
         Assert.Equal(4, ExpectMsg<DialogView>().State);
+        dialog.Tell(new GetDialog("call-r")); // known now: answered from memory
+        Assert.Equal(4, ExpectMsg<DialogView>().State);
+        mi.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    /// <summary>A CallEnd or CallGet of a made-up Call-ID must not leave an entity behind (any client could fill a
+    /// node's memory): unknown to the proxy and watched by no command, the dialog asks to be passivated.</summary>
+    [Fact]
+    public void A_call_id_the_proxy_does_not_know_passivates_once_no_command_watches_it()
+    {
+        var mi = CreateTestProbe();
+        var shard = CreateTestProbe();
+        var dialog = shard.ChildActorOf(DialogEntity.Props("made-up", _commands.Ref, Settings, mi.Ref));
+
+        dialog.Tell(new AttachCommand("made-up", "end-1", DialogOperation.End));
+        Assert.Equal(0, ExpectMsg<DialogAttached>().Dialog.State);
+        shard.ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // a command still watches it
+        dialog.Tell(new DetachCommand("made-up", "end-1"));
+        Assert.IsType<PoisonPill>(shard.ExpectMsg<Akka.Cluster.Sharding.Passivate>().StopMessage);
+
+        var queried = shard.ChildActorOf(DialogEntity.Props("made-up-2", _commands.Ref, Settings, mi.Ref));
+        queried.Tell(new GetDialog("made-up-2"));
+        var call = mi.ExpectMsg<MiCall>();
+        mi.Reply(new MiFailure(call.Tag, "dlg_list", 404, "Dialog not found", null));
+        Assert.Equal(0, ExpectMsg<DialogView>().State);
+        shard.ExpectMsg<Akka.Cluster.Sharding.Passivate>();
     }
 
     [Fact]

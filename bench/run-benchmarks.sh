@@ -3,6 +3,8 @@
 #
 #   bench/run-benchmarks.sh            # all scenarios
 #   BENCH_SCALE=0.2 bench/run-benchmarks.sh   # shorter (counts and durations scaled)
+#   BENCH_ONLY='callend_16' bench/run-benchmarks.sh   # only the scenarios whose name matches the regex
+#   BENCH_PG='Host=...;Username=...' bench/run-benchmarks.sh   # journal on PostgreSQL instead of SQLite
 #
 # Steps (each bounded in time): build Release (Node + LoadGen) → start `dotnet run -c Release --project src/Node`
 # with a temp SQLite file and free WebSocket / simulator-MI ports → wait until the WebSocket accepts a command →
@@ -84,11 +86,20 @@ LOADGEN=(dotnet "$ROOT/src/LoadGen/bin/Release/net10.0/CallCluster.LoadGen.dll")
 WS_PORT=$(free_udp_tcp_port)
 MI_PORT=$(free_udp_tcp_port)
 while [[ "$MI_PORT" == "$WS_PORT" ]]; do MI_PORT=$(free_udp_tcp_port); done
+ADMIN_PORT=$(free_udp_tcp_port)
+while [[ "$ADMIN_PORT" == "$WS_PORT" || "$ADMIN_PORT" == "$MI_PORT" ]]; do ADMIN_PORT=$(free_udp_tcp_port); done
+# BENCH_PG=<Npgsql connection string> runs the same scenarios with the journal on PostgreSQL instead of SQLite.
+STORE_ENV=(CALLCLUSTER_DB="$WORK/bench.db")
+STORE_NAME="SQLite $WORK/bench.db"
+if [[ -n "${BENCH_PG:-}" ]]; then
+    STORE_ENV=(CALLCLUSTER_PG="$BENCH_PG")
+    STORE_NAME="PostgreSQL"
+fi
 URL="ws://127.0.0.1:$WS_PORT/call-api"
-log "starting the product: WebSocket $URL, simulator MI 127.0.0.1:$MI_PORT, journal $WORK/bench.db"
+log "starting the product: WebSocket $URL, simulator MI 127.0.0.1:$MI_PORT, admin 127.0.0.1:$ADMIN_PORT, journal $STORE_NAME"
 env -u CALLCLUSTER_MI -u CALLCLUSTER_PG -u CALLCLUSTER_SEEDS -u CALLCLUSTER_ROLES \
-    CALLCLUSTER_DB="$WORK/bench.db" CALLCLUSTER_WS_PORT="$WS_PORT" CALLCLUSTER_SIM_MI_PORT="$MI_PORT" \
-    CALLCLUSTER_WS_HOST=127.0.0.1 \
+    "${STORE_ENV[@]}" CALLCLUSTER_WS_PORT="$WS_PORT" CALLCLUSTER_SIM_MI_PORT="$MI_PORT" \
+    CALLCLUSTER_ADMIN_PORT="$ADMIN_PORT" CALLCLUSTER_WS_HOST=127.0.0.1 \
     dotnet run -c Release --no-build --project src/Node >"$NODE_LOG" 2>&1 </dev/null &
 NODE_PID=$!
 
@@ -112,37 +123,53 @@ log "the product accepts commands"
 # ---------------------------------------------------------------- 4. scenarios
 # name | loadgen arguments (the URL and --json-only are added)
 SCENARIOS=(
-    "callend_1conn_seq|--connections 1 --in-flight 1 --count $(scaled 1000) --warmup 2 --mix end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 90"
-    "callend_16conn|--connections 16 --in-flight 4 --count $(scaled 5000) --warmup 2 --mix end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 90"
-    "callstart_16conn|--connections 16 --in-flight 16 --duration $(scaled 10) --warmup 2 --grace 30 --mix start=1 --max-seconds 90"
-    "mixed_16conn|--connections 16 --in-flight 2 --count $(scaled 1000) --warmup 2 --grace 30 --mix hold=2,transfer=1,end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 90"
+    "callend_1x1|--connections 1 --in-flight 1 --count $(scaled 2000) --warmup 2 --mix end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 90"
+    "callend_16x1|--connections 16 --in-flight 1 --count $(scaled 20000) --warmup 2 --mix end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 90"
+    "callend_64x4|--connections 64 --in-flight 4 --count $(scaled 30000) --warmup 2 --mix end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 90"
+    "callend_16x1_srvid|--connections 16 --in-flight 1 --count $(scaled 20000) --warmup 2 --mix end=1 --server-cmd-ids --mi 127.0.0.1:$MI_PORT --max-seconds 90"
+    "callstart_16x16|--connections 16 --in-flight 16 --duration $(scaled 10) --warmup 2 --grace 30 --mix start=1 --max-seconds 90"
+    "mixed_16x2|--connections 16 --in-flight 2 --count $(scaled 1000) --warmup 2 --grace 30 --mix hold=2,transfer=1,end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 90"
 )
 
-printf '\n%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s  %s\n' scenario cmds/s acc_p50 acc_p95 acc_p99 acc_max flow_p50 flow_p99 sent errors never wrong "errors_by_kind" >"$WORK/table.txt"
+# Journal writes per command: the node's own counters (admin /metrics), read around each scenario. Warm-up and
+# set-up commands are included, so this is an average over every command the scenario started.
+metric_sum() { # metric name prefix (with labels) → sum of matching samples, 0 when absent
+    curl -s --max-time 5 "http://127.0.0.1:$ADMIN_PORT/metrics" 2>/dev/null \
+        | awk -v m="$1" 'index($0, m) == 1 { s += $NF } END { printf "%d\n", s + 0 }'
+}
+
+printf '\n%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %8s  %s\n' scenario cmds/s acc_p50 acc_p95 acc_p99 acc_max flow_p50 flow_p99 sent errors never wrong writes/cmd "errors_by_kind" >"$WORK/table.txt"
 for entry in "${SCENARIOS[@]}"; do
     name=${entry%%|*}
     args=${entry#*|}
+    if [[ -n "${BENCH_ONLY:-}" && ! "$name" =~ $BENCH_ONLY ]]; then continue; fi
     log "scenario $name: loadgen --url $URL $args"
     # shellcheck disable=SC2086  # args is a word list on purpose
     rc=0
+    writes_before=$(metric_sum 'callcluster_journal_writes_total{entity="command"}')
+    started_before=$(metric_sum 'callcluster_commands_started_total')
     out=$(timeout 400 "${LOADGEN[@]}" --url "$URL" $args --json-only) || rc=$?
+    writes=$(( $(metric_sum 'callcluster_journal_writes_total{entity="command"}') - writes_before ))
+    started=$(( $(metric_sum 'callcluster_commands_started_total') - started_before ))
+    writes_per_cmd=$(python3 -c "import sys; w,c=int(sys.argv[1]),int(sys.argv[2]); print(f'{w/c:.2f}' if c else '-')" "$writes" "$started")
     if [[ $rc -ne 0 || -z "$out" ]]; then
         log "scenario $name: load generator failed (exit $rc)"
         KEEP_WORK=1
         continue
     fi
     echo "$out" >>"$RESULTS"
-    printf '%s %s\n' "$name" "$out"
-    jq -r --arg n "$name" '[$n, .commands_per_s, .accept_latency_ms.p50, .accept_latency_ms.p95, .accept_latency_ms.p99,
+    printf '%s %s journal_writes=%s commands_started=%s\n' "$name" "$out" "$writes" "$started"
+    jq -r --arg n "$name" --arg w "$writes_per_cmd" '[$n, .commands_per_s, .accept_latency_ms.p50, .accept_latency_ms.p95, .accept_latency_ms.p99,
             .accept_latency_ms.max, .flow_latency_ms.p50, .flow_latency_ms.p99, .commands.sent, .errors_total,
-            .never_ended, .wrong_pairing, (.errors_by_kind | to_entries | map("\(.key)=\(.value)") | join(","))]
+            .never_ended, .wrong_pairing, $w, (.errors_by_kind | to_entries | map("\(.key)=\(.value)") | join(","))]
           | @tsv' <<<"$out" \
-        | awk -F'\t' '{ printf "%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s  %s\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13 }' \
+        | awk -F'\t' '{ printf "%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %8s  %s\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14 }' \
         >>"$WORK/table.txt"
 done
 
 echo
-echo "latencies in ms; cmds/s = measured commands completed per second; never = never_ended; wrong = wrong_pairing"
+echo "journal: $STORE_NAME; latencies in ms; cmds/s = measured commands completed per second; never = never_ended; wrong = wrong_pairing;"
+echo "writes/cmd = journal writes requested by command entities / commands started (node metrics; warm-up included)"
 cat "$WORK/table.txt"
 echo
 

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
+using CallCluster.Node.Dialogs;
 using CallCluster.Node.OpenSips;
 
 namespace CallCluster.Node.Commands;
@@ -21,7 +22,7 @@ public sealed partial class CommandEntity
         var callId = Param("callid");
         BecomeAttaching(callId, DialogOperation.End, dialog =>
         {
-            if (resumed && dialog.State == DialogStateDeleted)
+            if (resumed && dialog.Phase() == DialogPhase.Deleted)
             {
                 CompleteCallEnd(callId);
             }
@@ -35,7 +36,7 @@ public sealed partial class CommandEntity
     private void SendEndDialog(string callId, DialogView dialog, bool resumed)
     {
         // The dialog ID is exact; a Call-ID lookup takes the first match in the hash bucket (§6).
-        var target = dialog.DialogId is not null && dialog.State is > 0 and < DialogStateDeleted ? dialog.DialogId : callId;
+        var target = dialog.DialogId is not null && dialog.Phase() is > DialogPhase.Unknown and < DialogPhase.Deleted ? dialog.DialogId : callId;
         _miPool.Tell(new MiCall("dlg_end_dlg", [new("dialog_id", target)]));
         var deletedSeen = false;
 
@@ -51,7 +52,7 @@ public sealed partial class CommandEntity
                 }
                 else
                 {
-                    AwaitDeleted(callId, 0);
+                    AwaitDeleted(callId, DialogPhase.Unknown);
                 }
             });
             Command<MiFailure>(r => r.Method == "dlg_end_dlg", f =>
@@ -72,9 +73,9 @@ public sealed partial class CommandEntity
         });
     }
 
-    private void AwaitDeleted(string callId, int knownState)
+    private void AwaitDeleted(string callId, DialogPhase knownState)
     {
-        if (knownState == DialogStateDeleted)
+        if (knownState == DialogPhase.Deleted)
         {
             CompleteCallEnd(callId);
             return;
@@ -114,14 +115,14 @@ public sealed partial class CommandEntity
             Command<MiSuccess>(r => r.Method == "dlg_list", r =>
             {
                 var state = DlgListState(r);
-                if (state == DialogStateDeleted)
+                if (state == DialogPhase.Deleted)
                 {
                     CompleteCallEnd(callId);
                 }
                 else
                 {
                     EndFailed(ErrorCodes.ProxyUnavailable,
-                        $"the SIP proxy accepted dlg_end_dlg but still reports the call in state {state}");
+                        $"the SIP proxy accepted dlg_end_dlg but still reports the call in state {(int)state}");
                 }
             });
             Command<MiOutcome>(o => o.Method == "dlg_list", o => EndFailed(ErrorCodes.ProxyUnavailable,

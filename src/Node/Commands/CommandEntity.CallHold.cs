@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
+using CallCluster.Node.Dialogs;
 using CallCluster.Node.OpenSips;
 
 namespace CallCluster.Node.Commands;
@@ -42,7 +43,7 @@ public sealed partial class CommandEntity
         var holding = action == "hold";
         var legs = requestedLeg.Length > 0 ? [requestedLeg] : new[] { "caller", "callee" };
         var affected = new HashSet<string>(
-            legs.Where(leg => dialog.State == 0 || (leg == "caller" ? dialog.CallerHeld : dialog.CalleeHeld) != holding),
+            legs.Where(leg => dialog.Phase() == DialogPhase.Unknown || (leg == "caller" ? dialog.CallerHeld : dialog.CalleeHeld) != holding),
             StringComparer.Ordinal);
         // The legs that change: asked for and not already in the target state (a stale view: all asked for).
         var target = new HoldTarget(callId, action, affected.Count > 0 ? affected.ToHashSet(StringComparer.Ordinal) : legs.ToHashSet(StringComparer.Ordinal));
@@ -138,7 +139,7 @@ public sealed partial class CommandEntity
 
                 CompleteIfDone();
             });
-            Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: DialogStateDeleted } d && d.CallId == callId,
+            Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: (int)DialogPhase.Deleted } d && d.CallId == callId,
                 _ => Fail(ErrorCodes.CallUnknown, $"call {callId} ended during the {action}"));
             Command<DialogEventNotice>(_ => { });
             // The ok/fail events may have been lost (UDP, or raised while a node was leaving): ask the proxy to do it

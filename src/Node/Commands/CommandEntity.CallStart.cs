@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
+using CallCluster.Node.Dialogs;
 using CallCluster.Contracts.Journal;
 using CallCluster.Node.OpenSips;
 
@@ -46,7 +47,7 @@ public sealed partial class CommandEntity
         {
             if (EmittedCount(EventCodes.CallAnswer) > 0)
             {
-                AwaitConfirmedThenTransfer(placeholder, dialog.State);
+                AwaitConfirmedThenTransfer(placeholder, dialog.Phase());
             }
             else if (!_steps.ContainsKey(InviteSentStep))
             {
@@ -58,7 +59,7 @@ public sealed partial class CommandEntity
                 // Resumed after the INVITE may have left: its MI reply went to the previous incarnation; the dialog's
                 // state events (or dlg_list when they do not come) tell what happened. (A crash between storing the
                 // start and sending the INVITE ends here too: dlg_list then reports no call and the command fails.)
-                AwaitCallerAnswer(placeholder, dialog.State, resumed: true);
+                AwaitCallerAnswer(placeholder, dialog.Phase(), resumed: true);
             }
             else
             {
@@ -87,12 +88,12 @@ public sealed partial class CommandEntity
         }
 
         _miPool.Tell(new MiCall("t_uac_dlg", parameters, Tag: InviteTag));
-        AwaitCallerAnswer(placeholder, 0, resumed: false);
+        AwaitCallerAnswer(placeholder, DialogPhase.Unknown, resumed: false);
     }
 
-    private void AwaitCallerAnswer(string placeholder, int knownState, bool resumed)
+    private void AwaitCallerAnswer(string placeholder, DialogPhase knownState, bool resumed)
     {
-        if (knownState == 4)
+        if (knownState == DialogPhase.Confirmed)
         {
             CallerAnswered(placeholder, "200 OK", confirmed: true);
             return;
@@ -130,13 +131,13 @@ public sealed partial class CommandEntity
                 EndFailed(ErrorCodes.Overloaded, "too many requests in flight to the SIP proxy"));
             Command<DialogEventNotice>(n => n.Event is DialogStateChanged d && d.CallId == placeholder, n =>
             {
-                var state = ((DialogStateChanged)n.Event).NewState;
-                confirmed |= state == 4;
-                if (resumed && state == 4)
+                var state = ((DialogStateChanged)n.Event).NewPhase();
+                confirmed |= state == DialogPhase.Confirmed;
+                if (resumed && state == DialogPhase.Confirmed)
                 {
                     CallerAnswered(placeholder, "200 OK", confirmed: true);
                 }
-                else if (resumed && state == DialogStateDeleted)
+                else if (resumed && state == DialogPhase.Deleted)
                 {
                     EndFailed(ErrorCodes.ServerError, "the caller did not answer");
                 }
@@ -145,11 +146,11 @@ public sealed partial class CommandEntity
             Command<MiSuccess>(r => Equals(r.Tag, InviteCheckTag), r =>
             {
                 var state = DlgListState(r);
-                if (state == 4)
+                if (state == DialogPhase.Confirmed)
                 {
                     CallerAnswered(placeholder, "200 OK", confirmed: true);
                 }
-                else if (state == DialogStateDeleted)
+                else if (state == DialogPhase.Deleted)
                 {
                     EndFailed(ErrorCodes.ServerError, "the caller did not answer");
                 }
@@ -166,14 +167,14 @@ public sealed partial class CommandEntity
     {
         Timers.Cancel(ConfirmTimer);
         EmitEvent(EventCodes.CallAnswer, callId: placeholder, leg: "caller", sipStatus: status);
-        AwaitConfirmedThenTransfer(placeholder, confirmed ? 4 : 0);
+        AwaitConfirmedThenTransfer(placeholder, confirmed ? DialogPhase.Confirmed : DialogPhase.Unknown);
     }
 
     /// <summary>The REFER must follow the ACK, which tm sends before the MI reply but which still has to loop
     /// through the proxy: wait for the dialog's state 4 rather than sleeping (the original's 500 ms).</summary>
-    private void AwaitConfirmedThenTransfer(string placeholder, int knownState)
+    private void AwaitConfirmedThenTransfer(string placeholder, DialogPhase knownState)
     {
-        if (knownState == 4 || _steps.ContainsKey(TransferSentStep))
+        if (knownState == DialogPhase.Confirmed || _steps.ContainsKey(TransferSentStep))
         {
             TransferCallerToCallee(placeholder);
             return;
@@ -183,12 +184,12 @@ public sealed partial class CommandEntity
         Become(() =>
         {
             CommonHandlers();
-            Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: 4 } d && d.CallId == placeholder, _ =>
+            Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: (int)DialogPhase.Confirmed } d && d.CallId == placeholder, _ =>
             {
                 Timers.Cancel(ConfirmTimer);
                 TransferCallerToCallee(placeholder);
             });
-            Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: DialogStateDeleted } d && d.CallId == placeholder, _ =>
+            Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: (int)DialogPhase.Deleted } d && d.CallId == placeholder, _ =>
             {
                 Timers.Cancel(ConfirmTimer);
                 EndFailed(ErrorCodes.ServerError, "the caller hung up before the callee was called");
@@ -198,14 +199,14 @@ public sealed partial class CommandEntity
             Command<MiSuccess>(r => Equals(r.Tag, ConfirmCheckTag), r =>
             {
                 var state = DlgListState(r);
-                if (state == 4)
+                if (state == DialogPhase.Confirmed)
                 {
                     TransferCallerToCallee(placeholder);
                 }
                 else
                 {
                     EndDialogThen(placeholder, () => EndFailed(ErrorCodes.ProxyUnavailable,
-                        $"the caller's call was not confirmed within {_settings.ConfirmTimeout.TotalSeconds:0.#}s (state {state})"));
+                        $"the caller's call was not confirmed within {_settings.ConfirmTimeout.TotalSeconds:0.#}s (state {(int)state})"));
                 }
             });
             Command<MiOutcome>(r => Equals(r.Tag, ConfirmCheckTag), o => EndDialogThen(placeholder, () =>

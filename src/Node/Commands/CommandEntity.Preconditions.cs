@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
+using CallCluster.Node.Dialogs;
 using CallCluster.Node.OpenSips;
 
 namespace CallCluster.Node.Commands;
@@ -16,12 +17,12 @@ public sealed partial class CommandEntity
 
     private void RequireConfirmed(DialogView dialog, Action proceed)
     {
-        switch (dialog.State)
+        switch (dialog.Phase())
         {
-            case DialogStateDeleted:
+            case DialogPhase.Deleted:
                 EndFailed(ErrorCodes.CallUnknown, $"call {dialog.CallId} has already ended");
                 return;
-            case > 0 and < 4:
+            case > DialogPhase.Unknown and < DialogPhase.Confirmed:
                 VerifyConfirmedWithProxy(dialog.CallId, proceed);
                 return;
             default:
@@ -36,22 +37,31 @@ public sealed partial class CommandEntity
         Become(() =>
         {
             CommonHandlers();
+            // Each way out hands the events that waited here to the state that follows (or to Ended, which drops them).
             Command<MiSuccess>(r => Equals(r.Tag, StateCheckTag), r =>
             {
                 var state = DlgListState(r);
-                if (state == 4)
+                if (state == DialogPhase.Confirmed)
                 {
                     proceed();
                 }
                 else
                 {
-                    EndFailed(ErrorCodes.CallBusy, $"call {callId} is not answered yet (dialog state {state})");
+                    EndFailed(ErrorCodes.CallBusy, $"call {callId} is not answered yet (dialog state {(int)state})");
                 }
+
+                Stash.UnstashAll();
             });
             Command<MiFailure>(r => Equals(r.Tag, StateCheckTag) && r.Code == 404, _ =>
-                EndFailed(ErrorCodes.CallUnknown, $"call {callId} is unknown to the SIP proxy or already ended"));
+            {
+                EndFailed(ErrorCodes.CallUnknown, $"call {callId} is unknown to the SIP proxy or already ended");
+                Stash.UnstashAll();
+            });
             Command<MiOutcome>(r => Equals(r.Tag, StateCheckTag), o =>
-                EndFailed(ErrorCodes.ProxyUnavailable, "the SIP proxy did not say whether the call is answered: " + Describe(o)));
+            {
+                EndFailed(ErrorCodes.ProxyUnavailable, "the SIP proxy did not say whether the call is answered: " + Describe(o));
+                Stash.UnstashAll();
+            });
             Command<DialogEventNotice>(_ => Stash.Stash());
             Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
         });

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
+using CallCluster.Node.Dialogs;
 using CallCluster.Node.OpenSips;
 
 namespace CallCluster.Node.Commands;
@@ -103,7 +104,7 @@ public sealed partial class CommandEntity
                         break;
                 }
             });
-            Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: DialogStateDeleted } d
+            Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: (int)DialogPhase.Deleted } d
                                             && d.CallId == plan.TransferredCallId && EmittedCount(EventCodes.CallStart) == 0,
                 _ => Fail(ErrorCodes.CallUnknown, $"call {plan.TransferredCallId} ended before the transfer started"));
             Command<DialogEventNotice>(_ => { });
@@ -121,7 +122,7 @@ public sealed partial class CommandEntity
             Command<MiSuccess>(r => Equals(r.Tag, NewCallCheckTag), r =>
             {
                 var state = DlgListState(r);
-                if (state == 4)
+                if (state == DialogPhase.Confirmed)
                 {
                     Timers.Cancel(TransferAnswerTimer);
                     plan.OnOk(new CallTransferEvent(plan.TransferredCallId, null, NewCallId(), null, "ok", null));
@@ -129,7 +130,7 @@ public sealed partial class CommandEntity
                 else if (!Timers.IsTimerActive(TransferAnswerTimer))
                 {
                     Fail(ErrorCodes.ProxyUnavailable,
-                        $"the transfer target's answer was not reported within {_settings.TransferAnswerTimeout.TotalSeconds:0.#}s (new call in state {state})");
+                        $"the transfer target's answer was not reported within {_settings.TransferAnswerTimeout.TotalSeconds:0.#}s (new call in state {(int)state})");
                 }
             });
             Command<MiOutcome>(r => Equals(r.Tag, NewCallCheckTag) && !Timers.IsTimerActive(TransferAnswerTimer), o =>

@@ -21,12 +21,15 @@ namespace CallCluster.Node.Dialogs;
 /// (<c>dlg_list</c>) before answering. What a restart forgets: the ids of finished commands and the hold flags
 /// (both for display), and that a transfer was attempted (OpenSIPS refuses a second one itself).
 ///
-/// States: Tracking (alive) → Ended (deleted; still absorbs late events until the linger timer passivates it).
-/// A dialog the proxy never reported and no command watches (a CallEnd or CallGet of a made-up Call-ID)
-/// passivates at once, so unknown ids leave nothing behind.</summary>
-public sealed class DialogEntity : ReceiveActor, IWithTimers, IWithUnboundedStash
+/// States, each one method: <see cref="Tracking"/> (alive) → <see cref="Ended"/> (deleted; still absorbs late
+/// events until the linger timeout passivates it); <see cref="VerifyingConflict"/> for a moment while it asks
+/// whether a command in the way still runs. A dialog the proxy never reported and no command watches (a CallEnd or
+/// CallGet of a made-up Call-ID) passivates at once, so unknown ids leave nothing behind.
+///
+/// An <see cref="UntypedActor"/> with no per-instance handler tables, timers, stash or logger: a node tracks up to
+/// 100,000 of these, and each of those would cost hundreds of bytes per dialog (bench/README.md, dialog-memory).</summary>
+public sealed class DialogEntity : UntypedActor
 {
-    private const string VerifyTimer = "verify-conflict";
     private const string ReconcileTag = "reconcile";
     private static readonly TimeSpan VerifyWithin = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan ReconcileWithin = TimeSpan.FromSeconds(2);
@@ -34,9 +37,13 @@ public sealed class DialogEntity : ReceiveActor, IWithTimers, IWithUnboundedStas
     private readonly IActorRef _commandRegion;
     private readonly IActorRef _miPool;
     private readonly DialogSettings _settings;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly List<IActorRef> _queriesAwaitingProxy = [];
     private DialogState _state;
+
+    /// <summary>CallGet requesters waiting for the proxy's <c>dlg_list</c>; allocated only while one waits.</summary>
+    private List<IActorRef>? _queriesAwaitingProxy;
+
+    /// <summary>The conflict being verified, with the messages that wait for its outcome; null in every other state.</summary>
+    private ConflictCheck? _conflictCheck;
 
     public DialogEntity(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null)
     {
@@ -44,70 +51,131 @@ public sealed class DialogEntity : ReceiveActor, IWithTimers, IWithUnboundedStas
         _miPool = miPool ?? ActorRefs.Nobody;
         _settings = settings;
         _state = DialogState.Empty(callId);
-        Become(Tracking);
     }
-
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    public IStash Stash { get; set; } = null!;
-
-    private sealed record VerifyTimeout;
 
     /// <param name="miPool">Where to ask <c>dlg_list</c> when a query finds the dialog unknown (after a restart);
     /// Nobody answers from memory only (entity tests, benchmarks).</param>
     public static Props Props(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null) =>
         Akka.Actor.Props.Create(() => new DialogEntity(callId, commandRegion, settings, miPool));
 
+    protected override void OnReceive(object message) => Tracking(message);
+
+    protected override void PostStop() => _conflictCheck?.Timeout?.Cancel();
+
+    private ILoggingAdapter Log => Context.GetLogger();
+
+    // ---------------------------------------------------------------- states
+
+    private void Tracking(object message)
+    {
+        if (!Common(message, Sender))
+        {
+            Unhandled(message);
+        }
+    }
+
+    private void Ended(object message)
+    {
+        if (message is ReceiveTimeout)
+        {
+            Passivate();
+        }
+        else if (!Common(message, Sender))
+        {
+            Unhandled(message);
+        }
+    }
+
+    /// <summary>Waiting for the command in the way to say whether it still runs; everything else waits in order.</summary>
+    private void VerifyingConflict(object message)
+    {
+        var check = _conflictCheck!;
+        switch (message)
+        {
+            case CommandSnapshot s when s.CmdId == check.InTheWay:
+                if (s.Status == "running")
+                {
+                    ConflictStands(check);
+                }
+                else
+                {
+                    DetachStaleThenRetry(check);
+                }
+
+                break;
+            case CommandRejected r when r.CmdId == check.InTheWay:
+                DetachStaleThenRetry(check);
+                break;
+            case VerifyTimeout t when ReferenceEquals(t.Check, check):
+                ConflictStands(check);
+                break;
+            case VerifyTimeout:
+                break; // of an earlier check
+            default:
+                check.Waiting.Enqueue((message, Sender));
+                break;
+        }
+    }
+
     private void BecomeForState()
     {
         if (_state.IsDeleted)
         {
-            BecomeEnded();
+            Become(Ended);
+            Context.SetReceiveTimeout(_settings.EndedLinger);
         }
         else
         {
+            // A late 2xx can bring a deleted dialog back (5→3): it is alive again.
             Context.SetReceiveTimeout(null);
             Become(Tracking);
         }
     }
 
-    private void Tracking() => CommonHandlers();
-
-    private void BecomeEnded()
+    /// <summary>What every state but VerifyingConflict handles. The sender is explicit: messages that waited for a
+    /// conflict check are handled later, with the sender they came with.</summary>
+    private bool Common(object message, IActorRef sender)
     {
-        Become(Ended);
-        Context.SetReceiveTimeout(_settings.EndedLinger);
+        switch (message)
+        {
+            case DialogStateChanged e:
+                OnStateChanged(e);
+                return true;
+            case CallTransferEvent or CallHoldEvent:
+                ForwardToCommands((IEviEvent)message);
+                return true;
+            case RecordHoldState record:
+                OnRecordHoldState(record);
+                return true;
+            case AttachCommand attach:
+                Attach(attach, sender);
+                return true;
+            case DetachCommand detach:
+                OnDetach(detach);
+                return true;
+            case GetDialog:
+                OnQuery(sender);
+                return true;
+            case MiOutcome outcome when Equals(outcome.Tag, ReconcileTag):
+                OnReconciled(outcome);
+                return true;
+            default:
+                return false;
+        }
     }
 
-    private void Ended()
-    {
-        CommonHandlers();
-        Receive<ReceiveTimeout>(_ => Passivate());
-    }
-
-    private void CommonHandlers()
-    {
-        Receive<DialogStateChanged>(OnStateChanged);
-        Receive<CallTransferEvent>(ForwardToCommands);
-        Receive<CallHoldEvent>(ForwardToCommands);
-        Receive<RecordHoldState>(OnRecordHoldState);
-        Receive<AttachCommand>(attach => Attach(attach, Sender));
-        Receive<DetachCommand>(OnDetach);
-        Receive<GetDialog>(_ => OnQuery(Sender));
-        Receive<MiOutcome>(o => Equals(o.Tag, ReconcileTag), OnReconciled);
-    }
+    // ---------------------------------------------------------------- events from the proxy
 
     private void OnStateChanged(DialogStateChanged e)
     {
         if (_state.HasSeen(e.OldState, e.NewState))
         {
-            _log.Debug("Dialog {0}: duplicate state event {1}->{2} ignored", e.CallId, e.OldState, e.NewState);
+            Log.Debug("Dialog {0}: duplicate state event {1}->{2} ignored", e.CallId, e.OldState, e.NewState);
             return;
         }
 
         _state = _state.Apply(new DialogStateRecorded(e.DialogId, e.DbId, e.FromTag, e.ToTag, e.OldState, e.NewState));
         ForwardToCommands(e);
-        // A late 2xx can bring a deleted dialog back (5→3): it is alive again.
         BecomeForState();
     }
 
@@ -127,17 +195,20 @@ public sealed class DialogEntity : ReceiveActor, IWithTimers, IWithUnboundedStas
         }
     }
 
+    // ---------------------------------------------------------------- queries
+
     /// <summary>CallGet. State 0 means this entity has heard nothing of the call (new, or started again after a
     /// restart): the proxy knows better, so ask it once before answering.</summary>
     private void OnQuery(IActorRef requester)
     {
-        if (_state.State != 0 || _miPool.IsNobody())
+        if (_state.State != DialogPhase.Unknown || _miPool.IsNobody())
         {
             requester.Tell(_state.ToView());
             PassivateIfUnknown();
             return;
         }
 
+        _queriesAwaitingProxy ??= [];
         _queriesAwaitingProxy.Add(requester);
         if (_queriesAwaitingProxy.Count == 1)
         {
@@ -147,22 +218,22 @@ public sealed class DialogEntity : ReceiveActor, IWithTimers, IWithUnboundedStas
 
     private void OnReconciled(MiOutcome outcome)
     {
-        if (outcome is MiSuccess success && ReadDlgList(success.Value) is { } reported && _state.State == 0)
+        if (outcome is MiSuccess success && ReadDlgList(success.Value) is { } reported && _state.State == DialogPhase.Unknown)
         {
             _state = _state.Apply(reported);
             BecomeForState();
         }
         else if (outcome is not MiSuccess and not MiFailure { Code: 404 })
         {
-            _log.Warning("Dialog {0}: the proxy did not say whether it knows the call ({1})", _state.CallId, outcome.GetType().Name);
+            Log.Warning("Dialog {0}: the proxy did not say whether it knows the call ({1})", _state.CallId, outcome.GetType().Name);
         }
 
-        foreach (var requester in _queriesAwaitingProxy)
+        foreach (var requester in _queriesAwaitingProxy ?? [])
         {
             requester.Tell(_state.ToView());
         }
 
-        _queriesAwaitingProxy.Clear();
+        _queriesAwaitingProxy = null;
         PassivateIfUnknown();
     }
 
@@ -172,7 +243,7 @@ public sealed class DialogEntity : ReceiveActor, IWithTimers, IWithUnboundedStas
     {
         if (result.ValueKind != JsonValueKind.Object || !result.TryGetProperty("Dialog", out var dialog)
             || dialog.ValueKind != JsonValueKind.Object || !dialog.TryGetProperty("state", out var stateElement)
-            || !stateElement.TryGetInt32(out var state) || state is < 1 or > DialogState.Deleted)
+            || !stateElement.TryGetInt32(out var state) || state.AsPhase() is < DialogPhase.Unconfirmed or > DialogPhase.Deleted)
         {
             return null;
         }
@@ -181,8 +252,10 @@ public sealed class DialogEntity : ReceiveActor, IWithTimers, IWithUnboundedStas
             element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
         return new DialogStateRecorded(Text(dialog, "ID") ?? "", Text(dialog, "db_id"), Text(dialog, "caller_tag"),
-            Text(dialog, "callee_tag"), 0, state);
+            Text(dialog, "callee_tag"), (int)DialogPhase.Unknown, state);
     }
+
+    // ---------------------------------------------------------------- commands attaching and detaching
 
     private void Attach(AttachCommand attach, IActorRef requester)
     {
@@ -195,7 +268,7 @@ public sealed class DialogEntity : ReceiveActor, IWithTimers, IWithUnboundedStas
         var conflict = _state.ConflictWith(attach.CmdId, attach.Operation);
         if (conflict is { CmdId: { } inTheWay })
         {
-            VerifyStillRunning(inTheWay, conflict.Reason, attach, requester);
+            VerifyStillRunning(new ConflictCheck(inTheWay, conflict.Reason, attach, requester));
             return;
         }
 
@@ -211,50 +284,52 @@ public sealed class DialogEntity : ReceiveActor, IWithTimers, IWithUnboundedStas
 
     /// <summary>A detach is fire-and-forget and can be lost (sent while this dialog's shard was being handed off, or
     /// by a command that crashed): before calling the dialog busy, ask the command in the way whether it still runs.
-    /// An ended or unknown command is detached here; if it does not answer in time the dialog stays busy.
-    /// State: VerifyingConflict (other messages wait in the stash).</summary>
-    private void VerifyStillRunning(string inTheWay, string reason, AttachCommand attach, IActorRef requester)
+    /// An ended or unknown command is detached here; if it does not answer in time the dialog stays busy.</summary>
+    private void VerifyStillRunning(ConflictCheck check)
     {
-        _commandRegion.Tell(new GetCommand(inTheWay));
-        Timers.StartSingleTimer(VerifyTimer, new VerifyTimeout(), VerifyWithin);
+        _conflictCheck = check;
+        _commandRegion.Tell(new GetCommand(check.InTheWay));
+        // Not IWithTimers: its scheduler would be allocated for every dialog, and only a conflict ever needs a timer.
+        check.Timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(VerifyWithin, Self, new VerifyTimeout(check), Self);
+        Become(VerifyingConflict);
+    }
 
-        void Resume()
-        {
-            Timers.Cancel(VerifyTimer);
-            BecomeForState();
-            Stash.UnstashAll();
-        }
+    private void ConflictStands(ConflictCheck check)
+    {
+        check.Requester.Tell(new DialogBusy(check.Attach.CmdId, check.Attach.CallId, check.Reason));
+        EndConflictCheck(check);
+    }
 
-        void DetachStaleThenRetry()
-        {
-            _log.Info("Dialog {0}: command {1} no longer runs; its watch is dropped", _state.CallId, inTheWay);
-            _state = _state.Apply(new DialogCommandDetached(inTheWay));
-            Resume();
-            Attach(attach, requester);
-        }
+    private void DetachStaleThenRetry(ConflictCheck check)
+    {
+        Log.Info("Dialog {0}: command {1} no longer runs; its watch is dropped", _state.CallId, check.InTheWay);
+        _state = _state.Apply(new DialogCommandDetached(check.InTheWay));
+        EndConflictCheck(check, retry: () => Attach(check.Attach, check.Requester));
+    }
 
-        Become(() =>
+    /// <summary>Back to the state the dialog is in, then the retried attach if any, then the messages that waited, handled now, in their order and with
+    /// their senders (before anything newer in the mailbox). One of them may start another check: the rest wait for it.</summary>
+    private void EndConflictCheck(ConflictCheck check, Action? retry = null)
+    {
+        check.Timeout?.Cancel();
+        _conflictCheck = null;
+        BecomeForState();
+        retry?.Invoke();
+        while (check.Waiting.TryDequeue(out var waiting))
         {
-            Receive<CommandSnapshot>(s => s.CmdId == inTheWay, snapshot =>
+            if (_conflictCheck is not null)
             {
-                if (snapshot.Status == "running")
-                {
-                    requester.Tell(new DialogBusy(attach.CmdId, attach.CallId, reason));
-                    Resume();
-                }
-                else
-                {
-                    DetachStaleThenRetry();
-                }
-            });
-            Receive<CommandRejected>(r => r.CmdId == inTheWay, _ => DetachStaleThenRetry());
-            Receive<VerifyTimeout>(_ =>
+                _conflictCheck.Waiting.Enqueue(waiting);
+            }
+            else if (waiting.Message is ReceiveTimeout && _state.IsDeleted)
             {
-                requester.Tell(new DialogBusy(attach.CmdId, attach.CallId, reason));
-                Resume();
-            });
-            ReceiveAny(_ => Stash.Stash());
-        });
+                Passivate();
+            }
+            else if (!Common(waiting.Message, waiting.Sender))
+            {
+                Unhandled(waiting.Message);
+            }
+        }
     }
 
     private void OnDetach(DetachCommand detach)
@@ -268,11 +343,13 @@ public sealed class DialogEntity : ReceiveActor, IWithTimers, IWithUnboundedStas
         PassivateIfUnknown();
     }
 
+    // ---------------------------------------------------------------- passivation
+
     /// <summary>A Call-ID the proxy never reported, that no command watches and no query waits for, is not a call:
     /// keeping it would let any client fill a node's memory with made-up ids.</summary>
     private void PassivateIfUnknown()
     {
-        if (_state.State == 0 && _state.Watchers.IsEmpty && _queriesAwaitingProxy.Count == 0)
+        if (_state.State == DialogPhase.Unknown && _state.Watchers.IsEmpty && _queriesAwaitingProxy is null)
         {
             Passivate();
         }
@@ -283,4 +360,13 @@ public sealed class DialogEntity : ReceiveActor, IWithTimers, IWithUnboundedStas
         Context.SetReceiveTimeout(null);
         Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }
+
+    private sealed record ConflictCheck(string InTheWay, string Reason, AttachCommand Attach, IActorRef Requester)
+    {
+        public Queue<(object Message, IActorRef Sender)> Waiting { get; } = new();
+
+        public ICancelable? Timeout { get; set; }
+    }
+
+    private sealed record VerifyTimeout(ConflictCheck Check);
 }

@@ -13,7 +13,7 @@ public sealed record DialogState(
     string? DbId,
     string? FromTag,
     string? ToTag,
-    int State,
+    DialogPhase State,
     long SeenTransitions,
     ImmutableSortedSet<string> CmdIds,
     ImmutableSortedDictionary<string, DialogOperation> Watchers,
@@ -21,12 +21,10 @@ public sealed record DialogState(
     bool CalleeHeld,
     bool TransferAttempted)
 {
-    public const int Deleted = 5;
-
-    public static DialogState Empty(string callId) => new(callId, null, null, null, null, 0, 0,
+    public static DialogState Empty(string callId) => new(callId, null, null, null, null, DialogPhase.Unknown, 0,
         ImmutableSortedSet<string>.Empty, ImmutableSortedDictionary<string, DialogOperation>.Empty, false, false, false);
 
-    public bool IsDeleted => State == Deleted;
+    public bool IsDeleted => State == DialogPhase.Deleted;
 
     /// <summary>Events arrive out of order and duplicated (OpenSIPS raises them from different workers):
     /// a transition already seen is a duplicate.</summary>
@@ -64,7 +62,7 @@ public sealed record DialogState(
         DbId = e.DbId ?? DbId,
         FromTag = e.FromTag ?? FromTag,
         ToTag = e.ToTag ?? ToTag,
-        State = NextState(State, e.NewState),
+        State = NextState(State, e.NewState.AsPhase()),
         SeenTransitions = SeenTransitions | TransitionBit(e.OldState, e.NewState),
     };
 
@@ -84,12 +82,12 @@ public sealed record DialogState(
     public bool IsHeld(string leg) => leg == "caller" ? CallerHeld : CalleeHeld;
 
     public DialogView ToView() =>
-        new(CallId, DialogId, FromTag, ToTag, State, CmdIds.ToArray(), CallerHeld, CalleeHeld, TransferAttempted);
+        new(CallId, DialogId, FromTag, ToTag, (int)State, CmdIds.ToArray(), CallerHeld, CalleeHeld, TransferAttempted);
 
     /// <summary>States only move forward, so a late 2→3 after 3→4 does not regress the dialog; the one
     /// exception is OpenSIPS's own: a late 2xx takes a deleted dialog back to 3.</summary>
-    private static int NextState(int current, int reported) =>
-        reported > current || (current == Deleted && reported == 3) ? reported : current;
+    private static DialogPhase NextState(DialogPhase current, DialogPhase reported) =>
+        reported > current || (current == DialogPhase.Deleted && reported == DialogPhase.ConfirmedNotAcked) ? reported : current;
 
     /// <summary>One bit per (old, new) pair of states 0..5: 36 pairs fit a long.</summary>
     private static long TransitionBit(int oldState, int newState) =>

@@ -7,14 +7,15 @@ using MessagePack.Resolvers;
 namespace CallCluster.Contracts.Serialization;
 
 /// <summary>Serializes every <see cref="ICallClusterMessage"/> (remote messages and journal events) with
-/// MessagePack; the manifest is the type's full name. Actor references travel as their serialization path.
+/// MessagePack. The manifest is the type's short, stable name from <see cref="ManifestTable"/>; reading accepts only
+/// the manifests listed there (current and legacy full names), so nothing outside the table is ever deserialized and
+/// renaming a class does not break stored journals. Actor references travel as their serialization path.
 /// Bound in hocon/base.conf.</summary>
 public sealed class MessagePackAkkaSerializer : SerializerWithStringManifest
 {
     public const int SerializerIdentifier = 8721;
 
     private readonly MessagePackSerializerOptions _options;
-    private readonly Dictionary<string, Type> _typesByManifest;
 
     public MessagePackAkkaSerializer(ExtendedActorSystem system) : base(system)
     {
@@ -22,44 +23,21 @@ public sealed class MessagePackAkkaSerializer : SerializerWithStringManifest
             [new ActorRefFormatter(system)],
             [StandardResolverAllowPrivate.Instance, ContractlessStandardResolverAllowPrivate.Instance]);
         _options = MessagePackSerializerOptions.Standard.WithResolver(resolver);
-        _typesByManifest = typeof(ICallClusterMessage).Assembly.GetTypes()
-            .Concat(AppDomain.CurrentDomain.GetAssemblies()
-                .Where(a => a.GetName().Name?.StartsWith("CallCluster.", StringComparison.Ordinal) == true)
-                .SelectMany(SafeTypes))
-            .Where(t => typeof(ICallClusterMessage).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
-            .DistinctBy(t => t.FullName)
-            .ToDictionary(t => t.FullName!, t => t);
     }
 
     public override int Identifier => SerializerIdentifier;
 
-    public override string Manifest(object o) => o.GetType().FullName!;
+    public override string Manifest(object o) => ManifestTable.ManifestOf(o.GetType());
 
-    public override byte[] ToBinary(object obj) => MessagePackSerializer.Serialize(obj.GetType(), obj, _options);
-
-    public override object FromBinary(byte[] bytes, string manifest)
+    public override byte[] ToBinary(object obj)
     {
-        if (!_typesByManifest.TryGetValue(manifest, out var type))
-        {
-            type = Type.GetType(manifest) ?? AppDomain.CurrentDomain.GetAssemblies()
-                       .Select(a => a.GetType(manifest)).FirstOrDefault(t => t is not null)
-                   ?? throw new SerializationException($"Unknown CallCluster message manifest '{manifest}'");
-        }
-
-        return MessagePackSerializer.Deserialize(type, bytes, _options)!;
+        // Refuse what could not be read back: a type missing from the table fails here, not on the receiving side.
+        _ = ManifestTable.ManifestOf(obj.GetType());
+        return MessagePackSerializer.Serialize(obj.GetType(), obj, _options);
     }
 
-    private static IEnumerable<Type> SafeTypes(System.Reflection.Assembly assembly)
-    {
-        try
-        {
-            return assembly.GetTypes();
-        }
-        catch (System.Reflection.ReflectionTypeLoadException e)
-        {
-            return e.Types.OfType<Type>();
-        }
-    }
+    public override object FromBinary(byte[] bytes, string manifest) =>
+        MessagePackSerializer.Deserialize(ManifestTable.TypeOf(manifest), bytes, _options)!;
 
     /// <summary>Actor references as their serialization path (with the system's address), resolved on read.</summary>
     private sealed class ActorRefFormatter(ExtendedActorSystem system) : IMessagePackFormatter<IActorRef>

@@ -15,15 +15,18 @@ public static class EviBurstBench
     public static async Task<Dictionary<string, object?>> RunAsync(Options o)
     {
         var maxPhase = o.MaxSeconds ?? TimeSpan.FromSeconds(20);
-        await using var node = await NodeFixture.StartAsync(withEvi: true);
+        await using var node = await NodeFixture.StartAsync(withEvi: true, o.Hocon);
         var evi = node.Evi!;
         var drops = new UdpDropReader(evi.LocalEndPoint);
-        Program.Log($"one-node cluster up; EVI listener on {evi.LocalEndPoint}; kernel drop counter {(drops.Read() is null ? "unavailable" : "available")}");
+        var evi0 = EviSettings.FromConfig(node.System.Settings.Config);
+        Program.Log($"one-node cluster up; EVI listener on {evi.LocalEndPoint}, kernel receive buffer {evi.ReceiveBufferBytes} bytes " +
+            $"(configured {evi0.ReceiveBufferBytes}; queue {evi0.QueueSize}, parse x{evi0.ParseParallelism} by {evi0.ParseBatch}); " +
+            $"kernel drop counter {(drops.Read() is null ? "unavailable" : "available")}");
         var run = Guid.NewGuid().ToString("N")[..6];
         var sockets = Enumerable.Range(0, o.Senders).Select(_ => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp)).ToArray();
         var result = new Dictionary<string, object?>
         {
-            ["mode"] = "burst", ["burst"] = o.Burst, ["calls"] = o.Calls, ["senders"] = o.Senders,
+            ["mode"] = "burst", ["hocon_override"] = o.Hocon, ["burst"] = o.Burst, ["calls"] = o.Calls, ["senders"] = o.Senders,
             ["loadavg_start"] = Program.LoadAvg(),
         };
         try
@@ -54,7 +57,8 @@ public static class EviBurstBench
             result["listener_totals"] = new Dictionary<string, object?>
             {
                 ["received"] = final.Received, ["routed"] = final.Routed, ["malformed"] = final.Malformed,
-                ["kernel_drops"] = drops.Read(),
+                ["kernel_drops"] = drops.Read(), ["kernel_drops_listener_stats"] = final.KernelDrops,
+                ["queue_full"] = final.QueueFull, ["receive_buffer_bytes"] = evi.ReceiveBufferBytes,
             };
             return result;
         }

@@ -138,7 +138,7 @@ public static class CallClusterMetrics
     public static void EviKernelDropped(long count) => EviKernelDrops.Inc(count);
 
     /// <summary>An EVI event was handed to its dialog shard; <paramref name="eventName"/> e.g. E_DLG_STATE_CHANGED.</summary>
-    public static void EviEventRouted(string eventName) => EviRouted.WithLabels(eventName).Inc();
+    public static void EviEventRouted(string eventName, int count = 1) => EviRouted.WithLabels(eventName).Inc(count);
 
     public static void WebSocketOpened()
     {

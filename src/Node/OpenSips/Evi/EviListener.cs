@@ -45,6 +45,9 @@ public sealed class EviListener : IAsyncDisposable
     /// <summary>Completes when the stream stops (after <see cref="DisposeAsync"/>).</summary>
     public Task Completion { get; }
 
+    /// <summary>The socket's kernel receive buffer as the kernel reports it (Linux: twice the granted size).</summary>
+    public int ReceiveBufferBytes => _socket.ReceiveBufferSize;
+
     public EviStats Stats => _counters.Snapshot() with { KernelDrops = _drops.Drops };
 
     private EviListener(Socket socket, IPEndPoint local, string advertised, EviCounters counters, UniqueKillSwitch killSwitch,
@@ -92,11 +95,8 @@ public sealed class EviListener : IAsyncDisposable
                 .ViaMaterialized(KillSwitches.Single<List<IEviEvent>>(), Keep.Right)
                 .ToMaterialized(Sink.ForEach<List<IEviEvent>>(events =>
                 {
-                    foreach (var evt in events)
-                    {
-                        target.Tell(evt, ActorRefs.NoSender);
-                        counters.Routed(evt);
-                    }
+                    foreach (var evt in events) target.Tell(evt, ActorRefs.NoSender);
+                    counters.Routed(events);
                 }), Keep.Both)
                 .Run(system.Materializer(namePrefix: "evi-listener"));
 
@@ -269,15 +269,23 @@ public sealed class EviListener : IAsyncDisposable
 
         public void Ignored() => Interlocked.Increment(ref _ignored);
 
-        public void Routed(IEviEvent routed)
+        /// <summary>Counts a routed batch: one atomic add and one metric update per event name, not per event.</summary>
+        public void Routed(List<IEviEvent> routed)
         {
-            Interlocked.Increment(ref _routed);
-            CallClusterMetrics.EviEventRouted(routed switch
+            int states = 0, transfers = 0, holds = 0;
+            foreach (var evt in routed)
             {
-                DialogStateChanged => EviDatagramParser.DialogStateChanged,
-                CallTransferEvent => EviDatagramParser.CallTransfer,
-                _ => EviDatagramParser.CallHold,
-            });
+                switch (evt)
+                {
+                    case DialogStateChanged: states++; break;
+                    case CallTransferEvent: transfers++; break;
+                    default: holds++; break;
+                }
+            }
+            Interlocked.Add(ref _routed, routed.Count);
+            if (states > 0) CallClusterMetrics.EviEventRouted(EviDatagramParser.DialogStateChanged, states);
+            if (transfers > 0) CallClusterMetrics.EviEventRouted(EviDatagramParser.CallTransfer, transfers);
+            if (holds > 0) CallClusterMetrics.EviEventRouted(EviDatagramParser.CallHold, holds);
         }
 
         public EviStats Snapshot() => new(

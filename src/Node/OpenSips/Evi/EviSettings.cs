@@ -8,7 +8,7 @@ namespace CallCluster.Node.OpenSips;
 /// <param name="Advertise">The socket string OpenSIPS is told; empty = <c>udp:&lt;bound ip&gt;:&lt;bound port&gt;</c>.</param>
 public sealed record EviSettings(string BindHost, int Port, string Advertise)
 {
-    public const int DefaultReceiveBufferBytes = 8 * 1024 * 1024;
+    public const int DefaultReceiveBufferBytes = 32 * 1024 * 1024;
     public const int DefaultQueueSize = 65536;
     public const int DefaultParseParallelism = 2;
     public const int DefaultParseBatch = 256;

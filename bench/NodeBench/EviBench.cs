@@ -134,7 +134,7 @@ public static class EviBench
 
     /// <summary>Sends datagrams round-robin over the sockets from one thread, never more than <paramref name="window"/>
     /// ahead of what the listener has received. Stops after <paramref name="max"/> (cycling the list) or the deadline.</summary>
-    private static Task<long> SendAsync(Socket[] sockets, List<byte[]> datagrams, EviListener evi, int window, DateTime deadline, long max = -1) =>
+    internal static Task<long> SendAsync(Socket[] sockets, List<byte[]> datagrams, EviListener evi, int window, DateTime deadline, long max = -1) =>
         Task.Factory.StartNew(() => Send(sockets, datagrams, evi, window, deadline, max), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
@@ -190,12 +190,12 @@ public static class EviBench
     }
 
     // The wire format of c_normal_call.jsonl (OpenSIPS 3.x event_datagram, jsonrpc notifications).
-    private static byte[] StateDatagram(string callId, int i, int oldState, int newState) => Encoding.UTF8.GetBytes(
+    internal static byte[] StateDatagram(string callId, int i, int oldState, int newState) => Encoding.UTF8.GetBytes(
         "{\"jsonrpc\":\"2.0\",\"method\":\"E_DLG_STATE_CHANGED\",\"params\":{\"id\":\"" + (i % 4096) + "." + (0xf18e0000 + i).ToString("x8") +
         "\",\"db_id\":\"" + (499725756447L + i) + "\",\"callid\":\"" + callId + "\",\"from_tag\":\"7c4300077a685558\",\"to_tag\":\"2c076d53646e9207\"," +
         "\"old_state\":" + oldState + ",\"new_state\":" + newState + "}}");
 
-    private static byte[] HoldDatagram(string callId, string leg, string action) => Encoding.UTF8.GetBytes(
+    internal static byte[] HoldDatagram(string callId, string leg, string action) => Encoding.UTF8.GetBytes(
         "{\"jsonrpc\":\"2.0\",\"method\":\"E_CALL_HOLD\",\"params\":{\"callid\":\"" + callId + "\",\"leg\":\"" + leg +
         "\",\"action\":\"" + action + "\",\"state\":\"start\"}}");
 }

@@ -32,7 +32,8 @@ public sealed class NodeFixture : IAsyncDisposable
     public IActorRef Dialog { get; }
     public EviListener? Evi { get; }
 
-    public static async Task<NodeFixture> StartAsync(bool withEvi)
+    /// <param name="hocon">Extra settings on top of everything else (what-if runs), or null.</param>
+    public static async Task<NodeFixture> StartAsync(bool withEvi, string? hocon = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "nodebench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
@@ -46,6 +47,7 @@ public sealed class NodeFixture : IAsyncDisposable
             akka.loglevel = WARNING
             akka.remote.dot-netty.tcp.port = 0
             """);
+        if (!string.IsNullOrWhiteSpace(hocon)) overrides = ConfigurationFactory.ParseString(hocon).WithFallback(overrides);
         var config = overrides.WithFallback(ConfigLoader.Load(["base.conf", "node.conf", "persistence-sqlite.conf"], []));
         config = PersistenceSetup.Configure(config);
         var system = ClusterBootstrap.CreateSystem(config, PersistenceSetup.Setups(config));

@@ -15,6 +15,9 @@ public static class Program
           evi            EVI datagrams over real UDP -> EviListener -> dialog shard region -> DialogEntity
                          --calls N (10000)  --hold-events N (200000)  --senders N sockets (4)  --window N (2000)
                          --max-seconds S per phase (20)
+                         --burst N: instead, N datagrams sent as fast as possible (no window), twice: E_CALL_HOLD on
+                         2,000 live dialogs, then E_DLG_STATE_CHANGED 1->2 of new Call-IDs (a call-creation burst);
+                         prints kernel drops (/proc/net/udp) and received/routed per second
           dialog-memory  memory per idle tracked dialog
                          --dialogs N (100000)  --batch N (5000)  --max-seconds S total (300)  --no-controls
           journal        persisted events/s: one Persist per event, PersistAll x10, PersistAsync
@@ -44,6 +47,7 @@ public static class Program
         Log($"NodeBench {args[0]}: {Environment.ProcessorCount} cores, loadavg {LoadAvg()}, server GC {System.Runtime.GCSettings.IsServerGC}");
         Dictionary<string, object?> result = args[0] switch
         {
+            "evi" when o.Burst > 0 => await EviBurstBench.RunAsync(o),
             "evi" => await EviBench.RunAsync(o),
             "dialog-memory" => await MemoryBench.RunAsync(o),
             "journal" => await JournalBench.RunAsync(o),
@@ -71,6 +75,7 @@ public sealed record Options
 {
     public int Calls { get; init; } = 10_000;
     public long HoldEvents { get; init; } = 200_000;
+    public int Burst { get; init; }
     public int Senders { get; init; } = 4;
     public int Window { get; init; } = 2000;
     public int Dialogs { get; init; } = 100_000;
@@ -94,6 +99,7 @@ public sealed record Options
                 "--calls" => o with { Calls = Int() },
                 "--hold-events" => o with { HoldEvents = long.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--senders" => o with { Senders = Int() },
+                "--burst" => o with { Burst = Int() },
                 "--window" => o with { Window = Int() },
                 "--dialogs" => o with { Dialogs = Int() },
                 "--batch" => o with { Batch = Int() },
@@ -106,7 +112,7 @@ public sealed record Options
                 _ => throw new FormatException("unknown argument " + args[i]),
             };
         }
-        if (o.Calls < 1 || o.Senders < 1 || o.Window < 1 || o.Dialogs < 1 || o.Batch < 1 || o.Actors < 1 || o.EventsPerActor < 1)
+        if (o.Calls < 1 || o.Burst < 0 || o.Senders < 1 || o.Window < 1 || o.Dialogs < 1 || o.Batch < 1 || o.Actors < 1 || o.EventsPerActor < 1)
             throw new FormatException("counts must be positive");
         return o;
     }

@@ -50,6 +50,11 @@ public static class CallClusterMetrics
     public static readonly Counter EviRouted = Prometheus.Metrics.CreateCounter(
         Prefix + "evi_events_routed_total", "EVI events routed to their dialog entity, by event name.", "event");
 
+    public static readonly Counter EviKernelDrops = Prometheus.Metrics.CreateCounter(
+        Prefix + "evi_kernel_drops_total",
+        "EVI datagrams the kernel dropped because the listener's socket receive buffer was full (from /proc/net/udp; " +
+        "absent where that is unavailable). OpenSIPS never resends them.");
+
     public static readonly Gauge WebSocketConnections = Prometheus.Metrics.CreateGauge(
         Prefix + "websocket_connections", "Open client WebSocket connections on this gateway.");
 
@@ -84,7 +89,7 @@ public static class CallClusterMetrics
     [
         CommandsStarted.Name, Commands.Name, CommandDuration.Name, CommandsInFlight.Name,
         MiRequests.Name, MiTimeouts.Name, MiErrors.Name, MiLatency.Name,
-        EviReceived.Name, EviMalformed.Name, EviRouted.Name,
+        EviReceived.Name, EviMalformed.Name, EviRouted.Name, EviKernelDrops.Name,
         WebSocketConnections.Name, WebSocketConnectionsOpened.Name,
         ClusterMembers.Name, ClusterUnreachable.Name, ClusterSelfUp.Name, ClusterLeader.Name,
         Shards.Name, Entities.Name, JournalWrites.Name,
@@ -129,8 +134,11 @@ public static class CallClusterMetrics
 
     public static void EviDatagramMalformed() => EviMalformed.Inc();
 
+    /// <summary>The kernel's drop counter of an EVI socket grew by <paramref name="count"/>.</summary>
+    public static void EviKernelDropped(long count) => EviKernelDrops.Inc(count);
+
     /// <summary>An EVI event was handed to its dialog shard; <paramref name="eventName"/> e.g. E_DLG_STATE_CHANGED.</summary>
-    public static void EviEventRouted(string eventName) => EviRouted.WithLabels(eventName).Inc();
+    public static void EviEventRouted(string eventName, int count = 1) => EviRouted.WithLabels(eventName).Inc(count);
 
     public static void WebSocketOpened()
     {

@@ -1,21 +1,30 @@
-using CallCluster.Hosting.Metrics;
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using Akka;
+using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.Streams.Supervision;
-using Akka.Util;
 using CallCluster.Contracts.Dialogs;
+using CallCluster.Hosting.Metrics;
 
 namespace CallCluster.Node.OpenSips;
 
 /// <summary>Receives OpenSIPS event datagrams from any source address/port and streams the typed events to
-/// a target (the dialog shard region): socket → parse → Tell. Memory is bounded: the source only receives
-/// when downstream pulls, so a slow consumer leaves datagrams in the kernel buffer.</summary>
+/// a target (the dialog shard region). Three steps, so a burst waits in process memory rather than overflowing the
+/// kernel buffer:
+/// <list type="number">
+/// <item>a receive loop that only receives: each datagram is copied into a pooled buffer and queued;</item>
+/// <item>a bounded queue (<see cref="EviSettings.QueueSize"/>): when full, the loop waits and the kernel buffer
+/// (sized by <see cref="EviSettings.ReceiveBufferBytes"/>) takes the rest, so memory stays bounded;</item>
+/// <item>a stream that takes what is queued in batches, parses batches in parallel on the thread pool
+/// (<c>SelectAsync</c> keeps their order, so one Call-ID's events stay in arrival order) and Tells each event.</item>
+/// </list>
+/// The kernel's drop counter for the socket is polled into <see cref="EviStats.KernelDrops"/> and the
+/// <c>callcluster_evi_kernel_drops_total</c> metric.</summary>
 public sealed class EviListener : IAsyncDisposable
 {
     private const int MaxDatagram = 65536;
@@ -24,6 +33,8 @@ public sealed class EviListener : IAsyncDisposable
     private readonly CancellationTokenSource _stop;
     private readonly EviCounters _counters;
     private readonly UniqueKillSwitch _killSwitch;
+    private readonly Task _receiveLoop;
+    private readonly KernelDropMonitor _drops;
     private int _disposed;
 
     public IPEndPoint LocalEndPoint { get; }
@@ -34,10 +45,13 @@ public sealed class EviListener : IAsyncDisposable
     /// <summary>Completes when the stream stops (after <see cref="DisposeAsync"/>).</summary>
     public Task Completion { get; }
 
-    public EviStats Stats => _counters.Snapshot();
+    /// <summary>The socket's kernel receive buffer as the kernel reports it (Linux: twice the granted size).</summary>
+    public int ReceiveBufferBytes => _socket.ReceiveBufferSize;
 
-    private EviListener(Socket socket, IPEndPoint local, string advertised, EviCounters counters,
-        UniqueKillSwitch killSwitch, Task completion, CancellationTokenSource stop)
+    public EviStats Stats => _counters.Snapshot() with { KernelDrops = _drops.Drops };
+
+    private EviListener(Socket socket, IPEndPoint local, string advertised, EviCounters counters, UniqueKillSwitch killSwitch,
+        Task completion, Task receiveLoop, KernelDropMonitor drops, CancellationTokenSource stop)
     {
         _socket = socket;
         LocalEndPoint = local;
@@ -45,6 +59,8 @@ public sealed class EviListener : IAsyncDisposable
         _counters = counters;
         _killSwitch = killSwitch;
         Completion = completion;
+        _receiveLoop = receiveLoop;
+        _drops = drops;
         _stop = stop;
     }
 
@@ -53,31 +69,42 @@ public sealed class EviListener : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(target);
-        var socket = Bind(settings);
+        var log = Logging.GetLogger(system, typeof(EviListener));
+        var socket = Bind(settings, log);
         try
         {
             var local = (IPEndPoint)socket.LocalEndPoint!;
             var advertised = Advertise(settings, local);
             var counters = new EviCounters();
-            var log = Logging.GetLogger(system, typeof(EviListener));
             var stop = new CancellationTokenSource();
             var malformedLog = new RateLimitedLog(log, TimeSpan.FromSeconds(1));
+            var queue = Channel.CreateBounded<Datagram>(new BoundedChannelOptions(settings.QueueSize)
+            {
+                SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait,
+            });
 
-            var (killSwitch, done) = Source
-                .UnfoldAsync<Socket, byte[]>(socket, s => ReceiveNext(s, counters, stop.Token))
-                .Select(bytes => Route(bytes, counters, malformedLog))
-                .Where(evt => evt is not null)
-                .WithAttributes(ActorAttributes.CreateSupervisionStrategy(Deciders.ResumingDecider))
-                .ViaMaterialized(KillSwitches.Single<IEviEvent?>(), Keep.Right)
-                .ToMaterialized(Sink.ForEach<IEviEvent?>(evt =>
+            var (killSwitch, done) = ChannelSource.FromReader(queue.Reader)
+                // Batches form only while the parse stage is busy, so a quiet listener adds no latency.
+                .Batch(settings.ParseBatch, d => new List<Datagram>(8) { d }, (batch, d) =>
                 {
-                    target.Tell(evt!, ActorRefs.NoSender);
-                    counters.Routed(evt!);
+                    batch.Add(d);
+                    return batch;
+                })
+                .SelectAsync(settings.ParseParallelism, batch => Task.Run(() => ParseBatch(batch, counters, malformedLog)))
+                .WithAttributes(ActorAttributes.CreateSupervisionStrategy(Deciders.ResumingDecider))
+                .ViaMaterialized(KillSwitches.Single<List<IEviEvent>>(), Keep.Right)
+                .ToMaterialized(Sink.ForEach<List<IEviEvent>>(events =>
+                {
+                    foreach (var evt in events) target.Tell(evt, ActorRefs.NoSender);
+                    counters.Routed(events);
                 }), Keep.Both)
                 .Run(system.Materializer(namePrefix: "evi-listener"));
 
-            log.Info("EVI listener on {0}, advertised as {1}", local, advertised);
-            return Task.FromResult(new EviListener(socket, local, advertised, counters, killSwitch, done, stop));
+            var receiveLoop = Task.Run(() => ReceiveLoop(socket, queue.Writer, counters, stop.Token));
+            var drops = new KernelDropMonitor(new UdpDropReader(local), log, TimeSpan.FromSeconds(1));
+            log.Info("EVI listener on {0}, advertised as {1}; kernel drop counter {2}", local, advertised,
+                drops.Available ? "from /proc/net/udp" : "unavailable");
+            return Task.FromResult(new EviListener(socket, local, advertised, counters, killSwitch, done, receiveLoop, drops, stop));
         }
         catch
         {
@@ -90,11 +117,12 @@ public sealed class EviListener : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        _drops.Dispose();
         _stop.Cancel();
         _killSwitch.Shutdown();
         try
         {
-            await Completion.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await Task.WhenAll(Completion, _receiveLoop).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -104,7 +132,7 @@ public sealed class EviListener : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private static Socket Bind(EviSettings settings)
+    private static Socket Bind(EviSettings settings, ILoggingAdapter log)
     {
         var ip = IPAddress.TryParse(settings.BindHost, out var parsed)
             ? parsed
@@ -113,7 +141,18 @@ public sealed class EviListener : IAsyncDisposable
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         try
         {
-            socket.ReceiveBufferSize = settings.ReceiveBufferBytes; // best effort; the kernel may cap it
+            var size = ReceiveBufferSizer.Apply(socket, settings.ReceiveBufferBytes);
+            if (size.Granted)
+            {
+                log.Info("EVI receive buffer: requested {0} bytes, kernel reports {1}{2}", size.Requested, size.Effective,
+                    size.Forced ? " (SO_RCVBUFFORCE)" : "");
+            }
+            else
+            {
+                log.Warning("EVI receive buffer: requested {0} bytes but the kernel granted only {1} (reported {2}): bursts " +
+                    "will be dropped sooner. Raise the cap: sysctl -w net.core.rmem_max={0} (or run with CAP_NET_ADMIN)",
+                    size.Requested, OperatingSystem.IsLinux() ? size.Effective / 2 : size.Effective, size.Effective);
+            }
             socket.Bind(new IPEndPoint(ip, settings.Port));
             return socket;
         }
@@ -132,55 +171,95 @@ public sealed class EviListener : IAsyncDisposable
         return $"udp:{local.Address}:{local.Port}";
     }
 
-    /// <summary>One receive per downstream pull; a cancelled receive ends the stream.</summary>
-    private static async Task<Option<(Socket, byte[])>> ReceiveNext(Socket socket, EviCounters counters, CancellationToken stop)
+    /// <summary>Only receives: copies each datagram into a pooled buffer of its size and queues it, so the kernel
+    /// buffer drains as fast as the socket allows. ReceiveAsync (not ReceiveFromAsync): the sender's address is not
+    /// needed, and the ValueTask overload allocates nothing when data is waiting. Completes the queue when it ends.</summary>
+    private static async Task ReceiveLoop(Socket socket, ChannelWriter<Datagram> queue, EviCounters counters, CancellationToken stop)
     {
-        var buffer = counters.ReceiveBuffer;
-        for (var attempt = 0; ; attempt++)
+        var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);
+        var errors = 0;
+        Exception? failure = null;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                int n;
+                try
+                {
+                    n = await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, stop).ConfigureAwait(false);
+                    errors = 0;
+                }
+                catch (SocketException) when (++errors < 1000)
+                {
+                    continue; // transient (e.g. ICMP reports on some platforms); keep listening
+                }
+                counters.Received();
+                var copy = ArrayPool<byte>.Shared.Rent(n);
+                buffer.AsSpan(0, n).CopyTo(copy);
+                var datagram = new Datagram(copy, n);
+                if (!queue.TryWrite(datagram))
+                {
+                    counters.QueueFull();
+                    await queue.WriteAsync(datagram, stop).ConfigureAwait(false); // full: the kernel buffer takes over
+                }
+            }
+        }
+        catch (OperationCanceledException) { /* stopping */ }
+        catch (ObjectDisposedException) { /* stopping */ }
+        catch (Exception ex) { failure = ex; }
+        finally
+        {
+            queue.TryComplete(failure);
+        }
+    }
+
+    /// <summary>Parses a batch on a thread-pool thread and returns the pooled buffers. A bad datagram is counted
+    /// and skipped, never fails the batch.</summary>
+    private static List<IEviEvent> ParseBatch(List<Datagram> batch, EviCounters counters, RateLimitedLog malformedLog)
+    {
+        var events = new List<IEviEvent>(batch.Count);
+        foreach (var datagram in batch)
         {
             try
             {
-                var n = await socket.ReceiveAsync(buffer, SocketFlags.None, stop).ConfigureAwait(false);
-                counters.Received();
-                return Option<(Socket, byte[])>.Create((socket, buffer.AsSpan(0, n).ToArray()));
+                switch (EviDatagramParser.Parse(datagram.Bytes.AsSpan(0, datagram.Length), out var evt, out var error))
+                {
+                    case EviParseStatus.Event:
+                        events.Add(evt!);
+                        break;
+                    case EviParseStatus.Ignored:
+                        counters.Ignored();
+                        break;
+                    default:
+                        counters.Malformed();
+                        malformedLog.Warning("Malformed EVI datagram ({0} bytes): {1}", datagram.Length, error);
+                        break;
+                }
             }
-            catch (OperationCanceledException) { return Option<(Socket, byte[])>.None; }
-            catch (ObjectDisposedException) { return Option<(Socket, byte[])>.None; }
-            catch (SocketException) when (attempt < 1000)
+            finally
             {
-                // Transient (e.g. ICMP reports on some platforms); keep listening.
+                ArrayPool<byte>.Shared.Return(datagram.Bytes);
             }
         }
+        return events;
     }
 
-    private static IEviEvent? Route(byte[] datagram, EviCounters counters, RateLimitedLog malformedLog)
-    {
-        switch (EviDatagramParser.Parse(datagram, out var evt, out var error))
-        {
-            case EviParseStatus.Event:
-                return evt;
-            case EviParseStatus.Ignored:
-                counters.Ignored();
-                return null;
-            default:
-                counters.Malformed();
-                malformedLog.Warning("Malformed EVI datagram ({0} bytes): {1}", datagram.Length, error);
-                return null;
-        }
-    }
+    /// <summary>A received datagram: the first <paramref name="Length"/> bytes of a buffer rented from the shared pool.</summary>
+    private readonly record struct Datagram(byte[] Bytes, int Length);
 
-    /// <summary>Counters written by the stream, read by <see cref="Stats"/>; plus the single receive buffer
-    /// (one receive is outstanding at a time, and its bytes are copied before the next).</summary>
+    /// <summary>Counters written by the receive loop and the stream, read by <see cref="Stats"/>.</summary>
     private sealed class EviCounters
     {
-        private long _received, _malformed, _ignored, _routed;
-        public readonly byte[] ReceiveBuffer = GC.AllocateUninitializedArray<byte>(MaxDatagram);
+        private long _received, _malformed, _ignored, _routed, _queueFull;
 
         public void Received()
         {
             Interlocked.Increment(ref _received);
             CallClusterMetrics.EviDatagramReceived();
         }
+
+        /// <summary>The queue was full when a datagram arrived: the parse stage is the bottleneck.</summary>
+        public void QueueFull() => Interlocked.Increment(ref _queueFull);
 
         public void Malformed()
         {
@@ -190,19 +269,30 @@ public sealed class EviListener : IAsyncDisposable
 
         public void Ignored() => Interlocked.Increment(ref _ignored);
 
-        public void Routed(IEviEvent routed)
+        /// <summary>Counts a routed batch: one atomic add and one metric update per event name, not per event.</summary>
+        public void Routed(List<IEviEvent> routed)
         {
-            Interlocked.Increment(ref _routed);
-            CallClusterMetrics.EviEventRouted(routed switch
+            int states = 0, transfers = 0, holds = 0;
+            foreach (var evt in routed)
             {
-                DialogStateChanged => EviDatagramParser.DialogStateChanged,
-                CallTransferEvent => EviDatagramParser.CallTransfer,
-                _ => EviDatagramParser.CallHold,
-            });
+                switch (evt)
+                {
+                    case DialogStateChanged: states++; break;
+                    case CallTransferEvent: transfers++; break;
+                    default: holds++; break;
+                }
+            }
+            Interlocked.Add(ref _routed, routed.Count);
+            if (states > 0) CallClusterMetrics.EviEventRouted(EviDatagramParser.DialogStateChanged, states);
+            if (transfers > 0) CallClusterMetrics.EviEventRouted(EviDatagramParser.CallTransfer, transfers);
+            if (holds > 0) CallClusterMetrics.EviEventRouted(EviDatagramParser.CallHold, holds);
         }
 
         public EviStats Snapshot() => new(
             Interlocked.Read(ref _received), Interlocked.Read(ref _malformed),
-            Interlocked.Read(ref _ignored), Interlocked.Read(ref _routed));
+            Interlocked.Read(ref _ignored), Interlocked.Read(ref _routed))
+        {
+            QueueFull = Interlocked.Read(ref _queueFull),
+        };
     }
 }

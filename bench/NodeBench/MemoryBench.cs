@@ -25,7 +25,7 @@ public static class MemoryBench
         // Warm-up: shards allocated, journal connections open, code jitted; these dialogs stay in both measurements.
         var warm = 1000;
         for (var i = 0; i < warm; i++) node.Dialog.Tell(Event($"w{run}", i), ActorRefs.NoSender);
-        await node.WaitForRowsAsync(warm, DateTime.UtcNow + TimeSpan.FromSeconds(60));
+        await node.CountDialogsInStateAsync(Enumerable.Range(0, warm).Select(i => $"w{run}{i:x8}").ToList(), 4, DateTime.UtcNow + TimeSpan.FromSeconds(60));
         await Task.Delay(1000);
 
         var (heap0, ws0) = Measure();
@@ -37,9 +37,11 @@ public static class MemoryBench
         {
             var n = Math.Min(o.Batch, o.Dialogs - created);
             for (var i = created; i < created + n; i++) node.Dialog.Tell(Event($"m{run}", i), ActorRefs.NoSender);
-            var rows = await node.WaitForRowsAsync(warm + created + n, DateTime.UtcNow + (maxTotal - budget.Elapsed));
-            created = (int)Math.Min(created + n, rows - warm);
-            Program.Log($"  {created} dialogs persisted ({created / sw.Elapsed.TotalSeconds:F0}/s)");
+            var batchIds = Enumerable.Range(created, n).Select(i => $"m{run}{i:x8}").ToList();
+            var inState = await node.CountDialogsInStateAsync(batchIds, 4, DateTime.UtcNow + (maxTotal - budget.Elapsed));
+            created += inState;
+            Program.Log($"  {created} dialogs tracked ({created / sw.Elapsed.TotalSeconds:F0}/s)");
+            if (inState < n) break;
         }
         var createSeconds = sw.Elapsed.TotalSeconds;
 
@@ -47,7 +49,7 @@ public static class MemoryBench
         var sample = Enumerable.Range(0, 1000).Select(k => (int)((long)k * created / 1000)).Distinct().ToArray();
         var views = await Task.WhenAll(sample.Select(i => node.Dialog.Ask<DialogView>(new GetDialog($"m{run}{i:x8}"), TimeSpan.FromSeconds(30))));
         var confirmed = views.Count(v => v.State == 4);
-        await Task.Delay(2000); // journal write buffers and ask temp actors gone
+        await Task.Delay(2000); // ask temp actors gone
         var (heap1, ws1) = Measure();
         var perDialog = (heap1 - heap0) / (double)created;
         var wsPerDialog = (ws1 - ws0) / (double)created;

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
+using CallCluster.Contracts.Dialogs;
 using CallCluster.Contracts.Sharding;
 using CallCluster.Hosting;
 using CallCluster.Node.Dialogs;
@@ -103,6 +104,22 @@ public sealed class NodeFixture : IAsyncDisposable
             await Task.Delay(50);
         }
         return n;
+    }
+
+    /// <summary>Dialogs are kept in memory (not journaled): asks each dialog for its view, at most 256 asks at a time,
+    /// until all answered or the deadline passed; returns how many report <paramref name="state"/>. Events sent
+    /// before through the same region reach each entity first (region → shard → entity keeps the order).</summary>
+    public async Task<int> CountDialogsInStateAsync(IReadOnlyList<string> callIds, int state, DateTime deadline)
+    {
+        var inState = 0;
+        foreach (var chunk in callIds.Chunk(256))
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) break;
+            var views = await Task.WhenAll(chunk.Select(id => Dialog.Ask<DialogView>(new GetDialog(id), left)));
+            inState += views.Count(v => v.State == state);
+        }
+        return inState;
     }
 
     public async ValueTask DisposeAsync()

@@ -6,14 +6,17 @@ namespace CallCluster.Node.Commands;
 /// <summary>CallAttendedTransfer {callid_a, leg_a, callid_b, leg_b, destination?}: RFC 5359 §2.5 attended transfer.
 /// The party on leg_a of call A gets a REFER whose Refer-To replaces call B (callops recipe B, or C with an explicit
 /// destination). OpenSIPS reports the transfer for A and for B; either counts. TRANSFER_ACCEPT, CALL_START, then
-/// call A is ended (B is replaced by the new call) and Ended ok.</summary>
+/// call A is ended (B is replaced by the new call) and Ended ok.
+/// States, in order: <see cref="Attaching"/> (call A) → (<see cref="CheckingAnswered"/> A) → <see cref="Attaching"/>
+/// (call B) → (<see cref="CheckingAnswered"/> B) → <see cref="FollowingTransfer"/> → Ended (call A's dlg_end_dlg
+/// logged there).</summary>
 public sealed partial class CommandEntity
 {
     private void StartAttendedTransfer()
     {
         var callA = Param("callid_a");
         var callB = Param("callid_b");
-        var resumed = _steps.ContainsKey(TransferSentStep);
+        var resumed = _state.HasRequestedTransfer;
         BecomeAttaching(callA, DialogOperation.Transfer, dialogA => RequireConfirmedUnless(resumed, dialogA, () =>
             BecomeAttaching(callB, DialogOperation.Transfer, dialogB => RequireConfirmedUnless(resumed, dialogB, () =>
             {
@@ -35,18 +38,5 @@ public sealed partial class CommandEntity
                     _ => EndDialogThen(dialogA.DialogId ?? callA, EndOk),
                     EndFailed));
             }))));
-    }
-
-    /// <summary>A resumed transfer already passed the check before it sent call_transfer.</summary>
-    private void RequireConfirmedUnless(bool resumed, DialogView dialog, Action proceed)
-    {
-        if (resumed)
-        {
-            proceed();
-        }
-        else
-        {
-            RequireConfirmed(dialog, proceed);
-        }
     }
 }

@@ -15,28 +15,38 @@ public sealed partial class CommandEntity
     private void StartAttendedTransfer()
     {
         var callA = Param("callid_a");
-        var callB = Param("callid_b");
         var resumed = _state.HasRequestedTransfer;
-        BecomeAttaching(callA, DialogOperation.Transfer, dialogA => RequireConfirmedUnless(resumed, dialogA, () =>
-            BecomeAttaching(callB, DialogOperation.Transfer, dialogB => RequireConfirmedUnless(resumed, dialogB, () =>
-            {
-                List<KeyValuePair<string, object>> parameters =
-                [
-                    new("callid", callA), new("leg", Param("leg_a")),
-                    new("transfer_callid", callB), new("transfer_leg", Param("leg_b")),
-                ];
-                var destination = Param("destination");
-                if (destination.Length > 0)
-                {
-                    parameters.Add(new("destination", destination));
-                }
+        BecomeAttaching(callA, DialogOperation.Transfer, dialogA =>
+            RequireConfirmedUnless(resumed, dialogA, () => AttachCallB(dialogA, resumed)));
+    }
 
-                RunTransfer(new TransferPlan(
-                    callA,
-                    parameters,
-                    new HashSet<string>(StringComparer.Ordinal) { callA, callB },
-                    _ => EndDialogThen(dialogA.DialogId ?? callA, EndOk),
-                    EndFailed));
-            }))));
+    /// <summary>Call A is answered (or the transfer was already requested): the same for call B, then the REFER.</summary>
+    private void AttachCallB(DialogView dialogA, bool resumed)
+    {
+        var callB = Param("callid_b");
+        BecomeAttaching(callB, DialogOperation.Transfer, dialogB =>
+            RequireConfirmedUnless(resumed, dialogB, () => RunAttendedTransfer(dialogA)));
+    }
+
+    private void RunAttendedTransfer(DialogView dialogA)
+    {
+        var (callA, callB) = (Param("callid_a"), Param("callid_b"));
+        List<KeyValuePair<string, object>> parameters =
+        [
+            new("callid", callA), new("leg", Param("leg_a")),
+            new("transfer_callid", callB), new("transfer_leg", Param("leg_b")),
+        ];
+        var destination = Param("destination");
+        if (destination.Length > 0)
+        {
+            parameters.Add(new("destination", destination));
+        }
+
+        RunTransfer(new TransferPlan(
+            callA,
+            parameters,
+            new HashSet<string>(StringComparer.Ordinal) { callA, callB },
+            _ => EndDialogThen(dialogA.DialogId ?? callA, EndOk),
+            EndFailed));
     }
 }

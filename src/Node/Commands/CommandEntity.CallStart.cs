@@ -55,25 +55,30 @@ public sealed partial class CommandEntity
             }
             else if (resumed)
             {
-                // Resumed after the INVITE may have left: its MI reply went to the previous incarnation; the dialog's
-                // state events (or dlg_list when they do not come) tell what happened. (A crash between storing the
-                // start and sending the INVITE ends here too: dlg_list then reports no call and the command fails.)
-                if (dialog.Phase() == DialogPhase.Confirmed)
-                {
-                    CallerAnswered(placeholder, "200 OK", confirmed: true);
-                    return;
-                }
-
-                _miPool.Tell(new MiCall("dlg_list", [new("callid", placeholder)], Tag: InviteCheckTag));
-                Timers.StartSingleTimer(ConfirmTimer, new ConfirmTimeout(), _settings.TransferAnswerTimeout);
-                var wait = new CallerAnswerWait(placeholder, Resumed: true);
-                Become(() => AwaitingCallerAnswer(wait));
+                ResumeAwaitingCallerAnswer(placeholder, dialog.Phase());
             }
             else
             {
                 SendClickToDialInvite(placeholder);
             }
         });
+    }
+
+    /// <summary>Resumed after the INVITE may have left: its MI reply went to the previous incarnation; the dialog's
+    /// state events (or dlg_list when they do not come) tell what happened. (A crash between storing the start and
+    /// sending the INVITE ends here too: dlg_list then reports no call and the command fails.)</summary>
+    private void ResumeAwaitingCallerAnswer(string placeholder, DialogPhase knownPhase)
+    {
+        if (knownPhase == DialogPhase.Confirmed)
+        {
+            CallerAnswered(placeholder, "200 OK", confirmed: true);
+            return;
+        }
+
+        _miPool.Tell(new MiCall("dlg_list", [new("callid", placeholder)], Tag: InviteCheckTag));
+        Timers.StartSingleTimer(ConfirmTimer, new ConfirmTimeout(), _settings.TransferAnswerTimeout);
+        var wait = new CallerAnswerWait(placeholder, Resumed: true);
+        Become(() => AwaitingCallerAnswer(wait));
     }
 
     private void SendClickToDialInvite(string placeholder)

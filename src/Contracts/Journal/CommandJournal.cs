@@ -12,7 +12,20 @@ public sealed record CommandStarted(
     IReadOnlyDictionary<string, string> Params,
     DateTimeOffset StartedAt) : ICommandJournalEvent;
 
-/// <summary>A decision the flow must not repeat after recovery, e.g. "end-requested" once dlg_end_dlg was accepted.</summary>
+/// <summary>Legacy (journals written before the typed steps below): a named step and its value. Still applied on replay
+/// ("placeholder-callid", "invite-sent", "transfer-sent", "hold-sent"), never written any more.</summary>
 public sealed record CommandStepRecorded(string Step, string? Value) : ICommandJournalEvent;
+
+/// <summary>CallStart: the placeholder call's Call-ID is chosen and the INVITE to the caller goes out next. Stored with
+/// <see cref="CommandStarted"/> in one write; after a crash the INVITE may or may not have left.</summary>
+public sealed record CallStartPrepared(string PlaceholderCallId) : ICommandJournalEvent;
+
+/// <summary>Transfers (and CallStart's transfer phase): <c>call_transfer</c> of <paramref name="TransferredCallId"/>
+/// goes out next. It is not idempotent, so a resumed command only listens.</summary>
+public sealed record TransferRequested(string TransferredCallId) : ICommandJournalEvent;
+
+/// <summary>CallHold/CallUnHold: the <c>call_hold</c>/<c>call_unhold</c> request goes out next (re-INVITEs are not
+/// idempotent), so a resumed command only listens.</summary>
+public sealed record HoldRequested : ICommandJournalEvent;
 
 public sealed record NotificationRecorded(CommandNotification Notification) : ICommandJournalEvent;

@@ -22,6 +22,9 @@ public static class ManifestTable
         ("dca", typeof(DialogCommandAttached)),
         ("dcd", typeof(DialogCommandDetached)),
         ("dhr", typeof(DialogHoldRecorded)),
+        ("csp", typeof(CallStartPrepared)),
+        ("trq", typeof(TransferRequested)),
+        ("hrq", typeof(HoldRequested)),
 
         // Command region: requests, replies, notifications, notices from dialogs.
         ("stc", typeof(StartCommand)),

@@ -5,7 +5,9 @@ namespace CallCluster.Node.Commands;
 
 /// <summary>CallBlindTransfer {callid, leg, destination}: RFC 5359 §2.4 blind transfer. The party on <c>leg</c>
 /// gets a REFER to <c>destination</c> (callops recipe A). TRANSFER_ACCEPT, CALL_START (the new call), then the
-/// transferred call is ended (the transferor is done) and Ended ok. Failures leave the original call up.</summary>
+/// transferred call is ended (the transferor is done) and Ended ok. Failures leave the original call up.
+/// States, in order: <see cref="Attaching"/> → (<see cref="CheckingAnswered"/> when the dialog's view is not
+/// conclusive) → <see cref="FollowingTransfer"/> → Ended (the transferred call's dlg_end_dlg logged there).</summary>
 public sealed partial class CommandEntity
 {
     private void StartBlindTransfer()
@@ -19,7 +21,7 @@ public sealed partial class CommandEntity
                 new HashSet<string>(StringComparer.Ordinal) { callId },
                 _ => EndDialogThen(dialog.DialogId ?? callId, EndOk),
                 EndFailed);
-            if (_steps.ContainsKey(TransferSentStep))
+            if (_state.HasRequestedTransfer)
             {
                 RunTransfer(plan);
             }

@@ -3,24 +3,25 @@ using Akka.Actor;
 using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
-using CallCluster.Node.Dialogs;
 using CallCluster.Contracts.Journal;
+using CallCluster.Node.Dialogs;
 using CallCluster.Node.OpenSips;
 
 namespace CallCluster.Node.Commands;
 
 /// <summary>CallStart {caller, callee}: click-to-dial as RFC 5359 §2.x "3pcc via REFER".
 /// 1. <c>t_uac_dlg</c> INVITE to the caller, looped through OpenSIPS (next_hop) so the proxy creates a dialog: the
-///    placeholder call, with its own Call-ID (never the cmd_id). 2xx → CALL_ANSWER (leg caller).
+///    placeholder call, with its own Call-ID (never the cmd_id), chosen and stored with the start
+///    (<see cref="CallStartPrepared"/>). 2xx → CALL_ANSWER (leg caller).
 /// 2. Once the proxy reports the placeholder confirmed (state 4: the ACK went out), <c>call_transfer</c> its callee
 ///    leg (the caller's phone) to the callee: TRANSFER_ACCEPT, CALL_START (the caller's phone dials), CALL_ANSWER
 ///    (callee answered, leg callee).
 /// 3. <c>dlg_end_dlg</c> the placeholder, Ended ok. Any failure ends the placeholder too and ends failed.
-/// States: Attaching → AwaitingCallerAnswer → AwaitingConfirmed → transfer phase → CleaningUp.</summary>
+/// States, in order:
+/// <see cref="Attaching"/> (to the placeholder) → <see cref="AwaitingCallerAnswer"/> → <see cref="AwaitingConfirmed"/>
+/// → <see cref="FollowingTransfer"/> (CommandEntity.Transfer.cs) → Ended (the placeholder's dlg_end_dlg logged there).</summary>
 public sealed partial class CommandEntity
 {
-    private const string PlaceholderStep = "placeholder-callid";
-    private const string InviteSentStep = "invite-sent";
     private const string InviteTag = "invite";
     private const string ConfirmTimer = "confirm";
     private const string ConfirmCheckTag = "confirm-check";
@@ -28,44 +29,56 @@ public sealed partial class CommandEntity
 
     private sealed record ConfirmTimeout;
 
+    /// <summary>Waiting for the caller to answer the INVITE. <paramref name="Resumed"/>: its MI reply went to a previous
+    /// incarnation, so the dialog's events and dlg_list decide. <paramref name="Confirmed"/>: state 4 already seen.</summary>
+    private sealed record CallerAnswerWait(string Placeholder, bool Resumed, bool Confirmed = false);
+
     /// <summary>Stored with the start (one write): the placeholder's Call-ID, and that the INVITE goes out next.</summary>
-    private static IEnumerable<CommandStepRecorded> CallStartInitialSteps() =>
-    [
-        new(PlaceholderStep, "cc-" + Guid.NewGuid().ToString("N")),
-        new(InviteSentStep, null),
-    ];
+    private static CallStartPrepared CallStartInitialFact() => new(NewPlaceholderCallId());
+
+    private static string NewPlaceholderCallId() => "cc-" + Guid.NewGuid().ToString("N");
 
     private void StartCallStart(bool resumed)
     {
-        if (!_steps.TryGetValue(PlaceholderStep, out var placeholder) || placeholder is null)
-        {
-            RecordStep(PlaceholderStep, "cc-" + Guid.NewGuid().ToString("N"), () => StartCallStart(resumed));
-            return;
-        }
-
+        // A journal older than the typed facts may hold no placeholder yet: choose one, stored before the INVITE.
+        var placeholder = _state.PlaceholderCallId ?? NewPlaceholderCallId();
         BecomeAttaching(placeholder, DialogOperation.Observe, dialog =>
         {
-            if (EmittedCount(EventCodes.CallAnswer) > 0)
+            if (_state.EmittedCount(EventCodes.CallAnswer) > 0)
             {
                 AwaitConfirmedThenTransfer(placeholder, dialog.Phase());
             }
-            else if (!_steps.ContainsKey(InviteSentStep))
+            else if (!_state.HasRequestedInvite)
             {
-                // A journal written before the step was stored with the start.
-                RecordStep(InviteSentStep, null, () => SendClickToDialInvite(placeholder));
+                // A journal written before the placeholder and the INVITE were stored with the start.
+                PersistFact(new CallStartPrepared(placeholder), () => SendClickToDialInvite(placeholder));
             }
             else if (resumed)
             {
-                // Resumed after the INVITE may have left: its MI reply went to the previous incarnation; the dialog's
-                // state events (or dlg_list when they do not come) tell what happened. (A crash between storing the
-                // start and sending the INVITE ends here too: dlg_list then reports no call and the command fails.)
-                AwaitCallerAnswer(placeholder, dialog.Phase(), resumed: true);
+                ResumeAwaitingCallerAnswer(placeholder, dialog.Phase());
             }
             else
             {
                 SendClickToDialInvite(placeholder);
             }
         });
+    }
+
+    /// <summary>Resumed after the INVITE may have left: its MI reply went to the previous incarnation; the dialog's
+    /// state events (or dlg_list when they do not come) tell what happened. (A crash between storing the start and
+    /// sending the INVITE ends here too: dlg_list then reports no call and the command fails.)</summary>
+    private void ResumeAwaitingCallerAnswer(string placeholder, DialogPhase knownPhase)
+    {
+        if (knownPhase == DialogPhase.Confirmed)
+        {
+            CallerAnswered(placeholder, "200 OK", confirmed: true);
+            return;
+        }
+
+        _miPool.Tell(new MiCall("dlg_list", [new("callid", placeholder)], Tag: InviteCheckTag));
+        Timers.StartSingleTimer(ConfirmTimer, new ConfirmTimeout(), _settings.TransferAnswerTimeout);
+        var wait = new CallerAnswerWait(placeholder, Resumed: true);
+        Become(() => AwaitingCallerAnswer(wait));
     }
 
     private void SendClickToDialInvite(string placeholder)
@@ -88,79 +101,70 @@ public sealed partial class CommandEntity
         }
 
         _miPool.Tell(new MiCall("t_uac_dlg", parameters, Tag: InviteTag));
-        AwaitCallerAnswer(placeholder, DialogPhase.Unknown, resumed: false);
+        var wait = new CallerAnswerWait(placeholder, Resumed: false);
+        Become(() => AwaitingCallerAnswer(wait));
     }
 
-    private void AwaitCallerAnswer(string placeholder, DialogPhase knownState, bool resumed)
+    /// <summary>The INVITE is out (or may be, when resumed): t_uac_dlg's reply carries the caller's final answer.</summary>
+    private void AwaitingCallerAnswer(CallerAnswerWait wait)
     {
-        if (knownState == DialogPhase.Confirmed)
+        var placeholder = wait.Placeholder;
+        CommonHandlers();
+        Command<MiSuccess>(r => Equals(r.Tag, InviteTag), r =>
         {
-            CallerAnswered(placeholder, "200 OK", confirmed: true);
-            return;
-        }
-
-        if (resumed)
-        {
-            _miPool.Tell(new MiCall("dlg_list", [new("callid", placeholder)], Tag: InviteCheckTag));
-            Timers.StartSingleTimer(ConfirmTimer, new ConfirmTimeout(), _settings.TransferAnswerTimeout);
-        }
-
-        var confirmed = false;
-        Become(() =>
-        {
-            CommonHandlers();
-            Command<MiSuccess>(r => Equals(r.Tag, InviteTag), r =>
+            var status = r.Value.ValueKind == JsonValueKind.Object && r.Value.TryGetProperty("Status", out var s)
+                ? s.GetString() ?? ""
+                : "";
+            if (status.StartsWith('2'))
             {
-                var status = r.Value.ValueKind == JsonValueKind.Object && r.Value.TryGetProperty("Status", out var s)
-                    ? s.GetString() ?? ""
-                    : "";
-                if (status.StartsWith('2'))
-                {
-                    CallerAnswered(placeholder, status, confirmed);
-                }
-                else
-                {
-                    EndFailed(ErrorCodes.ServerError, "the caller did not answer: " + (status.Length > 0 ? status : "no status"));
-                }
-            });
-            Command<MiFailure>(r => Equals(r.Tag, InviteTag), f =>
-                EndFailed(ErrorCodes.ServerError, $"the SIP proxy refused the INVITE to the caller: {f.Code} {f.Message}"));
-            Command<MiTimeout>(t => Equals(t.Tag, InviteTag), t => EndDialogThen(placeholder, () =>
-                EndFailed(ErrorCodes.ProxyUnavailable, $"the SIP proxy did not answer t_uac_dlg within {t.After.TotalSeconds:0.#}s")));
-            Command<MiOverloaded>(r => Equals(r.Tag, InviteTag), _ =>
-                EndFailed(ErrorCodes.Overloaded, "too many requests in flight to the SIP proxy"));
-            Command<DialogEventNotice>(n => n.Event is DialogStateChanged d && d.CallId == placeholder, n =>
+                CallerAnswered(placeholder, status, wait.Confirmed);
+            }
+            else
             {
-                var state = ((DialogStateChanged)n.Event).NewPhase();
-                confirmed |= state == DialogPhase.Confirmed;
-                if (resumed && state == DialogPhase.Confirmed)
-                {
-                    CallerAnswered(placeholder, "200 OK", confirmed: true);
-                }
-                else if (resumed && state == DialogPhase.Deleted)
-                {
-                    EndFailed(ErrorCodes.ServerError, "the caller did not answer");
-                }
-            });
-            Command<DialogEventNotice>(_ => { });
-            Command<MiSuccess>(r => Equals(r.Tag, InviteCheckTag), r =>
-            {
-                var state = DlgListState(r);
-                if (state == DialogPhase.Confirmed)
-                {
-                    CallerAnswered(placeholder, "200 OK", confirmed: true);
-                }
-                else if (state == DialogPhase.Deleted)
-                {
-                    EndFailed(ErrorCodes.ServerError, "the caller did not answer");
-                }
-            });
-            Command<MiFailure>(r => Equals(r.Tag, InviteCheckTag) && r.Code == 404, _ =>
-                EndFailed(ErrorCodes.ServerError, "the caller did not answer"));
-            Command<ConfirmTimeout>(_ => EndDialogThen(placeholder, () =>
-                EndFailed(ErrorCodes.ProxyUnavailable, "the caller's answer was not reported after the restart")));
-            Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+                EndFailed(ErrorCodes.ServerError, "the caller did not answer: " + (status.Length > 0 ? status : "no status"));
+            }
         });
+        Command<MiFailure>(r => Equals(r.Tag, InviteTag), f =>
+            EndFailed(ErrorCodes.ServerError, $"the SIP proxy refused the INVITE to the caller: {f.Code} {f.Message}"));
+        Command<MiTimeout>(t => Equals(t.Tag, InviteTag), t => EndDialogThen(placeholder, () =>
+            EndFailed(ErrorCodes.ProxyUnavailable, $"the SIP proxy did not answer t_uac_dlg within {t.After.TotalSeconds:0.#}s")));
+        Command<MiOverloaded>(r => Equals(r.Tag, InviteTag), _ =>
+            EndFailed(ErrorCodes.Overloaded, "too many requests in flight to the SIP proxy"));
+        Command<DialogEventNotice>(n => n.Event is DialogStateChanged d && d.CallId == placeholder, n =>
+        {
+            var state = ((DialogStateChanged)n.Event).NewPhase();
+            if (wait.Resumed && state == DialogPhase.Confirmed)
+            {
+                CallerAnswered(placeholder, "200 OK", confirmed: true);
+            }
+            else if (wait.Resumed && state == DialogPhase.Deleted)
+            {
+                EndFailed(ErrorCodes.ServerError, "the caller did not answer");
+            }
+            else if (state == DialogPhase.Confirmed && !wait.Confirmed)
+            {
+                var confirmed = wait with { Confirmed = true };
+                Become(() => AwaitingCallerAnswer(confirmed));
+            }
+        });
+        Command<DialogEventNotice>(_ => { });
+        Command<MiSuccess>(r => Equals(r.Tag, InviteCheckTag), r =>
+        {
+            var state = DlgListState(r);
+            if (state == DialogPhase.Confirmed)
+            {
+                CallerAnswered(placeholder, "200 OK", confirmed: true);
+            }
+            else if (state == DialogPhase.Deleted)
+            {
+                EndFailed(ErrorCodes.ServerError, "the caller did not answer");
+            }
+        });
+        Command<MiFailure>(r => Equals(r.Tag, InviteCheckTag) && r.Code == 404, _ =>
+            EndFailed(ErrorCodes.ServerError, "the caller did not answer"));
+        Command<ConfirmTimeout>(_ => EndDialogThen(placeholder, () =>
+            EndFailed(ErrorCodes.ProxyUnavailable, "the caller's answer was not reported after the restart")));
+        Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
     }
 
     private void CallerAnswered(string placeholder, string status, bool confirmed)
@@ -174,45 +178,48 @@ public sealed partial class CommandEntity
     /// through the proxy: wait for the dialog's state 4 rather than sleeping (the original's 500 ms).</summary>
     private void AwaitConfirmedThenTransfer(string placeholder, DialogPhase knownState)
     {
-        if (knownState == DialogPhase.Confirmed || _steps.ContainsKey(TransferSentStep))
+        if (knownState == DialogPhase.Confirmed || _state.HasRequestedTransfer)
         {
             TransferCallerToCallee(placeholder);
             return;
         }
 
         Timers.StartSingleTimer(ConfirmTimer, new ConfirmTimeout(), _settings.ConfirmTimeout);
-        Become(() =>
+        Become(() => AwaitingConfirmed(placeholder));
+    }
+
+    /// <summary>The caller answered; waiting for the placeholder's state 4 (its ACK), asking dlg_list if it is late.</summary>
+    private void AwaitingConfirmed(string placeholder)
+    {
+        CommonHandlers();
+        Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: (int)DialogPhase.Confirmed } d && d.CallId == placeholder, _ =>
         {
-            CommonHandlers();
-            Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: (int)DialogPhase.Confirmed } d && d.CallId == placeholder, _ =>
-            {
-                Timers.Cancel(ConfirmTimer);
-                TransferCallerToCallee(placeholder);
-            });
-            Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: (int)DialogPhase.Deleted } d && d.CallId == placeholder, _ =>
-            {
-                Timers.Cancel(ConfirmTimer);
-                EndFailed(ErrorCodes.ServerError, "the caller hung up before the callee was called");
-            });
-            Command<DialogEventNotice>(_ => { });
-            Command<ConfirmTimeout>(_ => _miPool.Tell(new MiCall("dlg_list", [new("callid", placeholder)], Tag: ConfirmCheckTag)));
-            Command<MiSuccess>(r => Equals(r.Tag, ConfirmCheckTag), r =>
-            {
-                var state = DlgListState(r);
-                if (state == DialogPhase.Confirmed)
-                {
-                    TransferCallerToCallee(placeholder);
-                }
-                else
-                {
-                    EndDialogThen(placeholder, () => EndFailed(ErrorCodes.ProxyUnavailable,
-                        $"the caller's call was not confirmed within {_settings.ConfirmTimeout.TotalSeconds:0.#}s (state {(int)state})"));
-                }
-            });
-            Command<MiOutcome>(r => Equals(r.Tag, ConfirmCheckTag), o => EndDialogThen(placeholder, () =>
-                EndFailed(ErrorCodes.ProxyUnavailable, "the caller's call was not confirmed: " + Describe(o))));
-            Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+            Timers.Cancel(ConfirmTimer);
+            TransferCallerToCallee(placeholder);
         });
+        Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: (int)DialogPhase.Deleted } d && d.CallId == placeholder, _ =>
+        {
+            Timers.Cancel(ConfirmTimer);
+            EndFailed(ErrorCodes.ServerError, "the caller hung up before the callee was called");
+        });
+        Command<DialogEventNotice>(_ => { });
+        Command<ConfirmTimeout>(_ => _miPool.Tell(new MiCall("dlg_list", [new("callid", placeholder)], Tag: ConfirmCheckTag)));
+        Command<MiSuccess>(r => Equals(r.Tag, ConfirmCheckTag), r =>
+        {
+            var state = DlgListState(r);
+            if (state == DialogPhase.Confirmed)
+            {
+                TransferCallerToCallee(placeholder);
+            }
+            else
+            {
+                EndDialogThen(placeholder, () => EndFailed(ErrorCodes.ProxyUnavailable,
+                    $"the caller's call was not confirmed within {_settings.ConfirmTimeout.TotalSeconds:0.#}s (state {(int)state})"));
+            }
+        });
+        Command<MiOutcome>(r => Equals(r.Tag, ConfirmCheckTag), o => EndDialogThen(placeholder, () =>
+            EndFailed(ErrorCodes.ProxyUnavailable, "the caller's call was not confirmed: " + Describe(o))));
+        Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
     }
 
     private void TransferCallerToCallee(string placeholder)

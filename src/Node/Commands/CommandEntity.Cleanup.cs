@@ -26,18 +26,4 @@ public sealed partial class CommandEntity
             _log.Warning("Command {0}: could not end a dialog it was done with: {1}", CmdId, Describe(outcome));
         }
     }
-
-    private int EmittedCount(string code)
-    {
-        var count = 0;
-        foreach (var n in _notifications)
-        {
-            if (n.Kind == Contracts.Commands.NotificationKind.Event && n.Data == code)
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
 }

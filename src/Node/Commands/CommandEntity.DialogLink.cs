@@ -5,7 +5,8 @@ using CallCluster.Contracts.Dialogs;
 namespace CallCluster.Node.Commands;
 
 /// <summary>Linking a command to the dialog entities whose events it needs. Attaching is a state of its own:
-/// the dialog may live on another node or be recovering, so the request is repeated until it answers.</summary>
+/// the dialog may live on another node or be recovering, so the request is repeated until it answers.
+/// State: <see cref="Attaching"/> → the flow's next state (<see cref="Attachment.OnAttached"/>).</summary>
 public sealed partial class CommandEntity
 {
     private const string AttachTimer = "attach-dialog";
@@ -16,53 +17,60 @@ public sealed partial class CommandEntity
 
     private sealed record AttachRetry(string CallId, DialogOperation Operation);
 
+    /// <summary>Attaching to one dialog: how often it was asked, how often it answered busy, and where the flow goes on.</summary>
+    private sealed record Attachment(string CallId, DialogOperation Operation, Action<DialogView> OnAttached, int Attempts = 1, int BusyChecks = 0);
+
     private void BecomeAttaching(string callId, DialogOperation operation, Action<DialogView> onAttached)
     {
         // Remembered before the answer: if the answer is lost, the dialog may still have recorded us.
         _linkedCallIds.Add(callId);
-        var attempts = 1;
-        var busyChecks = 0;
         _dialogRegion.Tell(new AttachCommand(callId, CmdId, operation));
         Timers.StartPeriodicTimer(AttachTimer, new AttachRetry(callId, operation), _settings.DialogAttachRetry);
+        var attachment = new Attachment(callId, operation, onAttached);
+        Become(() => Attaching(attachment));
+    }
 
-        Become(() =>
+    private void Attaching(Attachment attachment)
+    {
+        CommonHandlers();
+        Command<DialogAttached>(attached =>
         {
-            CommonHandlers();
-            Command<DialogAttached>(attached =>
-            {
-                Timers.Cancel(AttachTimer);
-                onAttached(attached.Dialog);
-                Stash.UnstashAll();
-            });
-            Command<AttachRetry>(retry =>
-            {
-                // After a quick busy re-check the regular cadence resumes, in case this answer is lost too.
-                Timers.StartPeriodicTimer(AttachTimer, retry, _settings.DialogAttachRetry);
-                if (++attempts > MaxAttachAttempts + MaxBusyChecks)
-                {
-                    Timers.Cancel(AttachTimer);
-                    EndFailed(ErrorCodes.ServerError, "the dialog service did not answer for call " + retry.CallId);
-                    return;
-                }
-
-                _dialogRegion.Tell(new AttachCommand(retry.CallId, CmdId, retry.Operation));
-            });
-            // The command that was busy may have just ended, its detach still on the way (a client sends the next
-            // command when it sees the previous one's Ended): look again a few times before calling it busy.
-            Command<DialogBusy>(busy =>
-            {
-                if (++busyChecks <= MaxBusyChecks)
-                {
-                    Timers.StartSingleTimer(AttachTimer, new AttachRetry(callId, operation), BusyRecheck);
-                    return;
-                }
-
-                Timers.Cancel(AttachTimer);
-                EndFailed(ErrorCodes.CallBusy, busy.Reason);
-            });
-            // Events can overtake the attach answer; keep them for the state that follows.
-            Command<DialogEventNotice>(_ => Stash.Stash());
+            Timers.Cancel(AttachTimer);
+            attachment.OnAttached(attached.Dialog);
+            Stash.UnstashAll();
         });
+        Command<AttachRetry>(retry =>
+        {
+            // After a quick busy re-check the regular cadence resumes, in case this answer is lost too.
+            Timers.StartPeriodicTimer(AttachTimer, retry, _settings.DialogAttachRetry);
+            var next = attachment with { Attempts = attachment.Attempts + 1 };
+            if (next.Attempts > MaxAttachAttempts + MaxBusyChecks)
+            {
+                Timers.Cancel(AttachTimer);
+                EndFailed(ErrorCodes.ServerError, "the dialog service did not answer for call " + retry.CallId);
+                return;
+            }
+
+            Become(() => Attaching(next));
+            _dialogRegion.Tell(new AttachCommand(retry.CallId, CmdId, retry.Operation));
+        });
+        // The command that was busy may have just ended, its detach still on the way (a client sends the next
+        // command when it sees the previous one's Ended): look again a few times before calling it busy.
+        Command<DialogBusy>(busy =>
+        {
+            var next = attachment with { BusyChecks = attachment.BusyChecks + 1 };
+            if (next.BusyChecks <= MaxBusyChecks)
+            {
+                Become(() => Attaching(next));
+                Timers.StartSingleTimer(AttachTimer, new AttachRetry(attachment.CallId, attachment.Operation), BusyRecheck);
+                return;
+            }
+
+            Timers.Cancel(AttachTimer);
+            EndFailed(ErrorCodes.CallBusy, busy.Reason);
+        });
+        // Events can overtake the attach answer; keep them for the state that follows.
+        Command<DialogEventNotice>(_ => Stash.Stash());
     }
 
     private void DetachFromDialogs()

@@ -9,16 +9,16 @@ public sealed partial class CommandEntity
     private static bool IsImplemented(string method) => method is CommandMethods.CallStart or CommandMethods.CallBlindTransfer
         or CommandMethods.CallAttendedTransfer or CommandMethods.CallHold or CommandMethods.CallUnHold or CommandMethods.CallEnd;
 
-    /// <summary>Steps a flow records before its first request, stored in the same write as the start.</summary>
-    private static IEnumerable<CommandStepRecorded> InitialSteps(string method) => method switch
+    /// <summary>Facts a flow records before its first request, stored in the same write as the start.</summary>
+    private static IEnumerable<ICommandJournalEvent> InitialFacts(string method) => method switch
     {
-        CommandMethods.CallStart => CallStartInitialSteps(),
+        CommandMethods.CallStart => [CallStartInitialFact()],
         _ => [],
     };
 
     private void RunFlow(bool resumed)
     {
-        switch (_started!.Method)
+        switch (_state.Method)
         {
             case CommandMethods.CallStart:
                 StartCallStart(resumed);
@@ -41,7 +41,7 @@ public sealed partial class CommandEntity
             default:
                 // Only reachable for a journal written by a build that knew more methods.
                 Become(CommonHandlers);
-                EndFailed(ErrorCodes.ServerError, _started.Method + " is not available on this server");
+                EndFailed(ErrorCodes.ServerError, _state.Method + " is not available on this server");
                 break;
         }
     }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
+using CallCluster.Contracts.Journal;
 using CallCluster.Node.Dialogs;
 using CallCluster.Node.OpenSips;
 
@@ -12,10 +13,11 @@ namespace CallCluster.Node.Commands;
 /// "Accepted" only means the REFER was handed to tm; <c>start</c> comes when the transferee's new INVITE reaches
 /// the proxy, <c>ok</c>/<c>fail</c> with its final answer. A rejected or ignored REFER raises nothing, hence the
 /// start watchdog. Events arrive in any order (start after ok, start before the MI reply) and duplicated: the
-/// notifications already emitted are the memory, so each is sent once and in protocol order.</summary>
+/// notifications already emitted are the memory, so each is sent once and in protocol order.
+/// States, in order: (<see cref="TransferRequested"/> stored, call_transfer sent) → <see cref="FollowingTransfer"/> →
+/// the plan's OnOk or OnFailed (the calling flow's ending).</summary>
 public sealed partial class CommandEntity
 {
-    private const string TransferSentStep = "transfer-sent";
     private const string TransferTag = "transfer";
     private const string TransferStartTimer = "transfer-start";
     private const string TransferAnswerTimer = "transfer-answer";
@@ -36,25 +38,25 @@ public sealed partial class CommandEntity
 
     private void RunTransfer(TransferPlan plan)
     {
-        if (_steps.ContainsKey(TransferSentStep))
+        if (_state.HasRequestedTransfer)
         {
             // Resumed: call_transfer is not idempotent (a second one gets 491), so only listen; and if the new
             // call had started, its final answer may have been reported while no node listened: ask the proxy.
-            FollowTransfer(plan);
+            BecomeFollowingTransfer(plan);
             CheckNewCall();
             return;
         }
 
-        RecordStep(TransferSentStep, plan.TransferredCallId, () =>
+        PersistFact(new TransferRequested(plan.TransferredCallId), () =>
         {
             _miPool.Tell(new MiCall("call_transfer", plan.Params, Tag: TransferTag));
-            FollowTransfer(plan);
+            BecomeFollowingTransfer(plan);
         });
     }
 
-    private void FollowTransfer(TransferPlan plan)
+    private void BecomeFollowingTransfer(TransferPlan plan)
     {
-        if (EmittedCount(EventCodes.CallStart) == 0)
+        if (_state.EmittedCount(EventCodes.CallStart) == 0)
         {
             Timers.StartSingleTimer(TransferStartTimer, new TransferStartTimeout(), _settings.TransferStartTimeout);
         }
@@ -63,86 +65,92 @@ public sealed partial class CommandEntity
             Timers.StartSingleTimer(TransferAnswerTimer, new TransferAnswerTimeout(), _settings.TransferAnswerTimeout);
         }
 
-        void Fail(int code, string message)
-        {
-            Timers.Cancel(TransferStartTimer);
-            Timers.Cancel(TransferAnswerTimer);
-            plan.OnFailed(code, message);
-        }
+        Become(() => FollowingTransfer(plan));
+    }
 
-        Become(() =>
+    /// <summary>call_transfer is out: its reply (TRANSFER_ACCEPT), then E_CALL_TRANSFER start (CALL_START), notify
+    /// (TRANSFER_PROGRESS) and ok/fail, in whatever order they come. Which timer runs says which of start or the
+    /// final answer is awaited; the notifications already decided say what was already reported.</summary>
+    private void FollowingTransfer(TransferPlan plan)
+    {
+        CommonHandlers();
+        Command<MiSuccess>(r => Equals(r.Tag, TransferTag), _ => EnsureTransferAccepted());
+        Command<MiFailure>(r => Equals(r.Tag, TransferTag), f => FailTransfer(plan, TransferErrorCode(f),
+            $"the SIP proxy refused the transfer: {f.Code} {f.Message}"));
+        Command<MiTimeout>(t => Equals(t.Tag, TransferTag), t => FailTransfer(plan, ErrorCodes.ProxyUnavailable,
+            $"the SIP proxy did not answer call_transfer within {t.After.TotalSeconds:0.#}s"));
+        Command<MiOverloaded>(r => Equals(r.Tag, TransferTag), _ =>
+            FailTransfer(plan, ErrorCodes.Overloaded, "too many requests in flight to the SIP proxy"));
+        Command<DialogEventNotice>(n => n.Event is CallTransferEvent t && plan.EventCallIds.Contains(t.CallId), n =>
         {
-            CommonHandlers();
-            Command<MiSuccess>(r => Equals(r.Tag, TransferTag), _ => EnsureTransferAccepted());
-            Command<MiFailure>(r => Equals(r.Tag, TransferTag), f => Fail(TransferErrorCode(f),
-                $"the SIP proxy refused the transfer: {f.Code} {f.Message}"));
-            Command<MiTimeout>(t => Equals(t.Tag, TransferTag), t => Fail(ErrorCodes.ProxyUnavailable,
-                $"the SIP proxy did not answer call_transfer within {t.After.TotalSeconds:0.#}s"));
-            Command<MiOverloaded>(r => Equals(r.Tag, TransferTag), _ => Fail(ErrorCodes.Overloaded, "too many requests in flight to the SIP proxy"));
-            Command<DialogEventNotice>(n => n.Event is CallTransferEvent t && plan.EventCallIds.Contains(t.CallId), n =>
+            var e = (CallTransferEvent)n.Event;
+            switch (e.State)
             {
-                var e = (CallTransferEvent)n.Event;
-                switch (e.State)
-                {
-                    case "start":
-                        EnsureTransferStarted(e);
-                        break;
-                    case "notify":
-                        EmitEvent(EventCodes.TransferProgress, callId: e.TransferCallId, sipStatus: e.Status);
-                        break;
-                    case "ok":
-                        EnsureTransferStarted(e);
-                        Timers.Cancel(TransferAnswerTimer);
-                        plan.OnOk(e);
-                        break;
-                    case "fail":
-                        EnsureTransferStarted(e);
-                        Fail(ErrorCodes.ServerError, "the transfer target did not take the call: " + FinalStatus(e.Status));
-                        break;
-                    default:
-                        _log.Warning("Command {0}: unknown E_CALL_TRANSFER state '{1}' ignored", CmdId, e.State);
-                        break;
-                }
-            });
-            Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: (int)DialogPhase.Deleted } d
-                                            && d.CallId == plan.TransferredCallId && EmittedCount(EventCodes.CallStart) == 0,
-                _ => Fail(ErrorCodes.CallUnknown, $"call {plan.TransferredCallId} ended before the transfer started"));
-            Command<DialogEventNotice>(_ => { });
-            Command<TransferStartTimeout>(_ => Fail(ErrorCodes.ServerError,
-                $"no transferred call started within {_settings.TransferStartTimeout.TotalSeconds:0.#}s: " +
-                "the phone rejected or ignored the REFER"));
-            Command<TransferAnswerTimeout>(_ =>
-            {
-                if (!CheckNewCall())
-                {
-                    Fail(ErrorCodes.ProxyUnavailable, "the transfer target's answer was not reported");
-                }
-            });
-            // The new call confirmed (state 4) means the target answered: the ok event was lost.
-            Command<MiSuccess>(r => Equals(r.Tag, NewCallCheckTag), r =>
-            {
-                var state = DlgListState(r);
-                if (state == DialogPhase.Confirmed)
-                {
+                case "start":
+                    EnsureTransferStarted(e);
+                    break;
+                case "notify":
+                    EmitEvent(EventCodes.TransferProgress, callId: e.TransferCallId, sipStatus: e.Status);
+                    break;
+                case "ok":
+                    EnsureTransferStarted(e);
                     Timers.Cancel(TransferAnswerTimer);
-                    plan.OnOk(new CallTransferEvent(plan.TransferredCallId, null, NewCallId(), null, "ok", null));
-                }
-                else if (!Timers.IsTimerActive(TransferAnswerTimer))
-                {
-                    Fail(ErrorCodes.ProxyUnavailable,
-                        $"the transfer target's answer was not reported within {_settings.TransferAnswerTimeout.TotalSeconds:0.#}s (new call in state {(int)state})");
-                }
-            });
-            Command<MiOutcome>(r => Equals(r.Tag, NewCallCheckTag) && !Timers.IsTimerActive(TransferAnswerTimer), o =>
-                Fail(ErrorCodes.ProxyUnavailable, "the transfer target's answer was not reported: " + Describe(o)));
-            Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+                    plan.OnOk(e);
+                    break;
+                case "fail":
+                    EnsureTransferStarted(e);
+                    FailTransfer(plan, ErrorCodes.ServerError, "the transfer target did not take the call: " + FinalStatus(e.Status));
+                    break;
+                default:
+                    _log.Warning("Command {0}: unknown E_CALL_TRANSFER state '{1}' ignored", CmdId, e.State);
+                    break;
+            }
         });
+        Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: (int)DialogPhase.Deleted } d
+                                        && d.CallId == plan.TransferredCallId && _state.EmittedCount(EventCodes.CallStart) == 0,
+            _ => FailTransfer(plan, ErrorCodes.CallUnknown, $"call {plan.TransferredCallId} ended before the transfer started"));
+        Command<DialogEventNotice>(_ => { });
+        Command<TransferStartTimeout>(_ => FailTransfer(plan, ErrorCodes.ServerError,
+            $"no transferred call started within {_settings.TransferStartTimeout.TotalSeconds:0.#}s: " +
+            "the phone rejected or ignored the REFER"));
+        Command<TransferAnswerTimeout>(_ =>
+        {
+            if (!CheckNewCall())
+            {
+                FailTransfer(plan, ErrorCodes.ProxyUnavailable, "the transfer target's answer was not reported");
+            }
+        });
+        // The new call confirmed (state 4) means the target answered: the ok event was lost.
+        Command<MiSuccess>(r => Equals(r.Tag, NewCallCheckTag), r =>
+        {
+            var state = DlgListState(r);
+            if (state == DialogPhase.Confirmed)
+            {
+                Timers.Cancel(TransferAnswerTimer);
+                plan.OnOk(new CallTransferEvent(plan.TransferredCallId, null, _state.NewCallId, null, "ok", null));
+            }
+            else if (!Timers.IsTimerActive(TransferAnswerTimer))
+            {
+                FailTransfer(plan, ErrorCodes.ProxyUnavailable,
+                    $"the transfer target's answer was not reported within {_settings.TransferAnswerTimeout.TotalSeconds:0.#}s (new call in state {(int)state})");
+            }
+        });
+        Command<MiOutcome>(r => Equals(r.Tag, NewCallCheckTag) && !Timers.IsTimerActive(TransferAnswerTimer), o =>
+            FailTransfer(plan, ErrorCodes.ProxyUnavailable, "the transfer target's answer was not reported: " + Describe(o)));
+        Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+    }
+
+    private void FailTransfer(TransferPlan plan, int code, string message)
+    {
+        Timers.Cancel(TransferStartTimer);
+        Timers.Cancel(TransferAnswerTimer);
+        plan.OnFailed(code, message);
     }
 
     /// <summary>Asks the proxy for the state of the transferred-to call, when one was started; false when none was.</summary>
     private bool CheckNewCall()
     {
-        var newCall = NewCallId();
+        var newCall = _state.NewCallId;
         if (newCall is null)
         {
             return false;
@@ -152,13 +160,10 @@ public sealed partial class CommandEntity
         return true;
     }
 
-    private string? NewCallId() =>
-        _notifications.LastOrDefault(n => n.Kind == NotificationKind.Event && n.Data == EventCodes.CallStart)?.CallId;
-
     /// <summary>TRANSFER_ACCEPT once, even when a <c>start</c> overtook the MI reply.</summary>
     private void EnsureTransferAccepted()
     {
-        if (EmittedCount(EventCodes.TransferAccept) == 0)
+        if (_state.EmittedCount(EventCodes.TransferAccept) == 0)
         {
             EmitEvent(EventCodes.TransferAccept);
         }
@@ -169,7 +174,7 @@ public sealed partial class CommandEntity
     private void EnsureTransferStarted(CallTransferEvent e)
     {
         EnsureTransferAccepted();
-        if (EmittedCount(EventCodes.CallStart) > 0)
+        if (_state.EmittedCount(EventCodes.CallStart) > 0)
         {
             return;
         }

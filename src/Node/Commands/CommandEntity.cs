@@ -12,35 +12,32 @@ using CallCluster.Node.Persistence;
 
 namespace CallCluster.Node.Commands;
 
-/// <summary>One client command (entity id = cmd_id). This file holds what every command shares: start and
+/// <summary>One client command (entity id = cmd_id): a thin shell around <see cref="CommandState"/>. It persists the
+/// journal events the flows decide on, applies them to the state, and talks to clients; the rules of what a stored
+/// event means are in <see cref="CommandState.Apply"/>. This file holds what every command shares: start and
 /// idempotency, subscribers, CommandGet/CommandSubscribe, numbering and persisting notifications, ending.
-/// Each method's flow is its own state machine in <c>CommandEntity.&lt;Method&gt;.cs</c>.
-/// Life: NotStarted → (the method's states) → Ended.
+/// Each method's flow is a set of named states in <c>CommandEntity.&lt;Method&gt;.cs</c>, one method per state.
+/// Life: <see cref="NotStarted"/> → (the method's states) → <see cref="Ended"/>.
 ///
-/// The write path (docs/persistence.md): the start is one durable write (with the steps the flow would otherwise
-/// record one by one before its first request), and the client's reply waits for it, so a repeated cmd_id is
-/// recognised even after a crash. Notifications are persisted with PersistAsync: the flow goes on at once, the
-/// journal batches them with whatever else is pending, and each notification reaches subscribers only once it is
-/// stored (<see cref="_durableCount"/>). Steps that guard a non-idempotent request (the INVITE, the REFER, the
-/// re-INVITE) stay synchronous Persist: the request leaves only after its step is stored.</summary>
+/// The write path (docs/persistence.md): the start is one durable write (with the facts the flow would otherwise
+/// record one by one before its first request, <see cref="InitialFacts"/>), and the client's reply waits for it, so a
+/// repeated cmd_id is recognised even after a crash. Notifications are persisted with PersistAsync: the flow goes on
+/// at once, the journal batches them with whatever else is pending, and each notification reaches subscribers only
+/// once it is stored (<see cref="CommandState.DurableCount"/>). Facts that guard a non-idempotent request (the INVITE,
+/// the REFER, the re-INVITE) stay synchronous Persist (<see cref="PersistFact"/>): the request leaves only after its
+/// fact is stored. Every journal call counts once in <c>CallClusterMetrics.JournalWrite("command")</c>.</summary>
 public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 {
-    private const string StatusRunning = "running";
     private const string JournalEntity = "command";
 
     private readonly IActorRef _miPool;
     private readonly IActorRef _dialogRegion;
     private readonly CommandSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly List<CommandNotification> _notifications = [];
-    private readonly Dictionary<string, string?> _steps = new(StringComparer.Ordinal);
     private readonly HashSet<IActorRef> _subscribers = [];
-    private CommandStarted? _started;
-    private int _nextSeq = 1;
 
-    /// <summary>How many of <see cref="_notifications"/> are stored. The flow decides on all of them (a notification
-    /// is never emitted twice); clients only ever see the stored ones (queries, replays, live sends).</summary>
-    private int _durableCount;
+    /// <summary>Everything the journal rebuilds; replaced (never mutated) on each applied event or decided notification.</summary>
+    private CommandState _state = CommandState.Empty;
 
     public CommandEntity(string cmdId, IActorRef miPool, IActorRef dialogRegion, CommandSettings settings)
     {
@@ -50,9 +47,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         _settings = settings;
         PersistenceId = "command-" + cmdId;
 
-        Recover<CommandStarted>(e => _started = e);
-        Recover<CommandStepRecorded>(e => _steps[e.Step] = e.Value);
-        Recover<NotificationRecorded>(e => Record(e.Notification));
+        Recover<ICommandJournalEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
     }
 
@@ -65,32 +60,32 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
     private string CmdId { get; }
 
-    /// <summary>Ended as clients can see it: the Ended notification is stored.</summary>
-    private bool IsEnded => _durableCount > 0 && _notifications[_durableCount - 1].Kind == NotificationKind.Ended;
-
-    private string Status => IsEnded ? _notifications[_durableCount - 1].Status ?? CommandNotification.StatusFailed : StatusRunning;
+    private CommandStarted Started => _state.Start!;
 
     public static Props Props(string cmdId, IActorRef miPool, IActorRef dialogRegion, CommandSettings settings) =>
         Akka.Actor.Props.Create(() => new CommandEntity(cmdId, miPool, dialogRegion, settings));
 
     private void OnRecovered()
     {
-        if (_started is null)
+        if (!_state.IsStarted)
         {
             Become(NotStarted);
         }
-        else if (IsEnded)
+        else if (_state.IsEnded)
         {
             BecomeEnded();
         }
         else
         {
-            _log.Info("Command {0} ({1}) resumes after recovery", CmdId, _started.Method);
-            CallClusterMetrics.CommandStarted(_started.Method);
+            _log.Info("Command {0} ({1}) resumes after recovery", CmdId, _state.Method);
+            CallClusterMetrics.CommandStarted(_state.Method);
             RunFlow(resumed: true);
         }
     }
 
+    // ---- State: NotStarted ----------------------------------------------------------------------------------------
+
+    /// <summary>Nothing stored under this cmd_id: only a StartCommand creates the command.</summary>
     private void NotStarted()
     {
         Command<StartCommand>(OnFirstStart);
@@ -110,14 +105,14 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        // One write: the start and the steps the flow records before its first request (InitialSteps).
+        // One write: the start and the facts the flow records before its first request (InitialFacts).
         var started = new CommandStarted(CmdId, start.Method, start.Params, DateTimeOffset.UtcNow);
         var events = new List<ICommandJournalEvent> { started };
-        events.AddRange(InitialSteps(start.Method));
+        events.AddRange(InitialFacts(start.Method));
         CallClusterMetrics.JournalWrite(JournalEntity);
         PersistAll(events, e =>
         {
-            ApplyStored(e);
+            _state = _state.Apply(e);
             if (!ReferenceEquals(e, events[^1]))
             {
                 return;
@@ -130,39 +125,29 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         });
     }
 
-    private void ApplyStored(ICommandJournalEvent stored)
-    {
-        switch (stored)
-        {
-            case CommandStarted s:
-                _started = s;
-                break;
-            case CommandStepRecorded step:
-                _steps[step.Step] = step.Value;
-                break;
-        }
-    }
-
     private void RejectUnknownAndStop(IActorRef requester)
     {
         requester.Tell(new CommandRejected(CmdId, ErrorCodes.InvalidParams, "Invalid params", "cmd_id: no such command"));
         Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }
 
-    /// <summary>Handlers valid in every state after the start: idempotent repeats, queries, subscriptions.</summary>
+    // ---- Shared by every state after the start ---------------------------------------------------------------------
+
+    /// <summary>Handlers valid in every state after the start: idempotent repeats, queries, subscriptions.
+    /// Each state registers them first; the first matching handler wins.</summary>
     private void CommonHandlers()
     {
         Command<StartCommand>(OnRepeatedStart);
         Command<SubscribeCommand>(OnSubscribe);
         Command<UnsubscribeCommand>(u => RemoveSubscriber(u.Subscriber));
         Command<GetCommand>(_ => Sender.Tell(new CommandSnapshot(
-            CmdId, _started!.Method, _started.Params, Status, _notifications.Take(_durableCount).ToArray())));
+            CmdId, Started.Method, Started.Params, _state.Status, _state.Durable.ToArray())));
         Command<Terminated>(t => _subscribers.Remove(t.ActorRef));
     }
 
     private void OnRepeatedStart(StartCommand start)
     {
-        if (start.Method != _started!.Method || !SameParams(start.Params, _started.Params))
+        if (!_state.SameStart(start.Method, start.Params))
         {
             start.Subscriber.Tell(new CommandRejected(CmdId, ErrorCodes.InvalidParams, "Invalid params",
                 "cmd_id: already used by a command with a different method or params"));
@@ -176,7 +161,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
     private void OnSubscribe(SubscribeCommand subscribe)
     {
-        subscribe.Subscriber.Tell(new CommandSubscribed(CmdId, _started!.Method, Status, _durableCount));
+        subscribe.Subscriber.Tell(new CommandSubscribed(CmdId, Started.Method, _state.Status, _state.DurableCount));
         Replay(subscribe.Subscriber, subscribe.AfterSeq);
         AddSubscriber(subscribe.Subscriber);
     }
@@ -185,18 +170,18 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
     /// live once stored, because the subscriber is added right after.</summary>
     private void Replay(IActorRef subscriber, int afterSeq)
     {
-        for (var i = 0; i < _durableCount; i++)
+        foreach (var notification in _state.Durable)
         {
-            if (_notifications[i].Seq > afterSeq)
+            if (notification.Seq > afterSeq)
             {
-                subscriber.Tell(_notifications[i]);
+                subscriber.Tell(notification);
             }
         }
     }
 
     private void AddSubscriber(IActorRef subscriber)
     {
-        if (!IsEnded && !subscriber.IsNobody() && _subscribers.Add(subscriber))
+        if (!_state.IsEnded && !subscriber.IsNobody() && _subscribers.Add(subscriber))
         {
             Context.Watch(subscriber);
         }
@@ -210,24 +195,42 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         }
     }
 
-    /// <summary>Decides a notification now (the flow sees it at once: <see cref="EmittedCount"/> never emits one
-    /// twice) and persists it without blocking the flow (PersistAsync: handlers still run in order); once stored,
-    /// it goes to every subscriber. Several emits while handling one message travel in one journal request.</summary>
+    // ---- Persisting ------------------------------------------------------------------------------------------------
+
+    /// <summary>Stores a fact before the non-idempotent request it guards; <paramref name="then"/> sends it.
+    /// Synchronous Persist: nothing else is handled until the fact is stored.</summary>
+    private void PersistFact(ICommandJournalEvent fact, Action then)
+    {
+        CallClusterMetrics.JournalWrite(JournalEntity);
+        Persist(fact, e =>
+        {
+            _state = _state.Apply(e);
+            then();
+        });
+    }
+
+    /// <summary>Decides a notification now (the flow sees it at once: <see cref="CommandState.EmittedCount"/> never
+    /// emits one twice) and persists it without blocking the flow (PersistAsync: handlers still run in order); once
+    /// stored, it goes to every subscriber. Several emits while handling one message travel in one journal request.</summary>
     private void Emit(Func<int, CommandNotification> create, Action? afterPersisted = null)
     {
-        var notification = create(_nextSeq++);
-        _notifications.Add(notification);
+        var notification = create(_state.NextSeq);
+        _state = _state.Decide(notification);
         CallClusterMetrics.JournalWrite(JournalEntity);
         PersistAsync(new NotificationRecorded(notification), e =>
         {
-            _durableCount++;
-            foreach (var subscriber in _subscribers)
-            {
-                subscriber.Tell(e.Notification);
-            }
-
+            NotificationStored(e.Notification);
             afterPersisted?.Invoke();
         });
+    }
+
+    private void NotificationStored(CommandNotification notification)
+    {
+        _state = _state.NotificationStored();
+        foreach (var subscriber in _subscribers)
+        {
+            subscriber.Tell(notification);
+        }
     }
 
     private void EmitEvent(string code, string? callId = null, string? leg = null, string? destination = null,
@@ -237,19 +240,14 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
     /// <summary>The last event and Ended ok in one journal write (CallEnd's CALL_END, CallStart's last CALL_ANSWER).</summary>
     private void EmitEventThenEndOk(string code, string? callId = null, string? leg = null, string? sipStatus = null)
     {
-        var last = CommandNotification.Event(CmdId, _nextSeq++, code, callId, leg, null, sipStatus);
-        var ended = CommandNotification.EndedOk(CmdId, _nextSeq++);
-        _notifications.Add(last);
-        _notifications.Add(ended);
+        var last = CommandNotification.Event(CmdId, _state.NextSeq, code, callId, leg, null, sipStatus);
+        _state = _state.Decide(last);
+        var ended = CommandNotification.EndedOk(CmdId, _state.NextSeq);
+        _state = _state.Decide(ended);
         CallClusterMetrics.JournalWrite(JournalEntity);
         PersistAllAsync([new NotificationRecorded(last), new NotificationRecorded(ended)], e =>
         {
-            _durableCount++;
-            foreach (var subscriber in _subscribers)
-            {
-                subscriber.Tell(e.Notification);
-            }
-
+            NotificationStored(e.Notification);
             if (e.Notification.Kind == NotificationKind.Ended)
             {
                 OnEndedStored();
@@ -259,11 +257,13 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         Become(Ended);
     }
 
+    // ---- Ending ----------------------------------------------------------------------------------------------------
+
     private void EndOk() => End(seq => CommandNotification.EndedOk(CmdId, seq));
 
     private void EndFailed(int code, string message)
     {
-        _log.Info("Command {0} ({1}) failed: {2} {3}", CmdId, _started!.Method, code, message);
+        _log.Info("Command {0} ({1}) failed: {2} {3}", CmdId, _state.Method, code, message);
         End(seq => CommandNotification.EndedFailed(CmdId, seq, code, message));
     }
 
@@ -278,7 +278,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
     private void OnEndedStored()
     {
-        CallClusterMetrics.CommandEnded(_started!.Method, Status, DateTimeOffset.UtcNow - _started.StartedAt);
+        CallClusterMetrics.CommandEnded(Started.Method, _state.Status, DateTimeOffset.UtcNow - Started.StartedAt);
         foreach (var subscriber in _subscribers)
         {
             Context.Unwatch(subscriber);
@@ -295,6 +295,8 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         Context.SetReceiveTimeout(_settings.EndedLinger);
     }
 
+    // ---- State: Ended ----------------------------------------------------------------------------------------------
+
     /// <summary>Ended: answers replays and queries; late events from the proxy are normal here and ignored.</summary>
     private void Ended()
     {
@@ -308,28 +310,5 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         CommandAny(m => _log.Debug("Command {0} ended: ignoring late {1}", CmdId, m.GetType().Name));
     }
 
-    /// <summary>Stores a step before the non-idempotent request it guards; <paramref name="then"/> sends it.
-    /// Synchronous Persist: nothing else is handled until the step is stored.</summary>
-    private void RecordStep(string step, string? value, Action then)
-    {
-        CallClusterMetrics.JournalWrite(JournalEntity);
-        Persist(new CommandStepRecorded(step, value), e =>
-        {
-            _steps[e.Step] = e.Value;
-            then();
-        });
-    }
-
-    /// <summary>Recovery: a replayed notification is stored by definition.</summary>
-    private void Record(CommandNotification notification)
-    {
-        _notifications.Add(notification);
-        _durableCount = _notifications.Count;
-        _nextSeq = Math.Max(_nextSeq, notification.Seq + 1);
-    }
-
-    private string Param(string name) => _started!.Params.TryGetValue(name, out var value) ? value : "";
-
-    private static bool SameParams(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
-        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
+    private string Param(string name) => _state.Param(name);
 }

@@ -75,6 +75,11 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
     private void OnRecovered()
     {
+        if (RecoveredAsRemoved()) // retention hook: events deleted, tombstone only (CommandEntity.Retention.cs)
+        {
+            return;
+        }
+
         if (_started is null)
         {
             Become(NotStarted);
@@ -299,6 +304,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
     private void Ended()
     {
         CommonHandlers();
+        Command<PurgeCommand>(OnPurge); // retention hook: delete the events (CommandEntity.Retention.cs)
         Command<MiOutcome>(o => Equals(o.Tag, CleanupTag), LogCleanupOutcome);
         Command<ReceiveTimeout>(_ =>
         {

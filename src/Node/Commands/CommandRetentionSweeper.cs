@@ -49,14 +49,17 @@ public sealed class CommandRetentionSweeper : ReceiveActor, IWithTimers
     private readonly IActorRef _commandRegion;
     private readonly CommandRetentionSettings _settings;
     private readonly Func<ICurrentEventsByTagQuery> _readJournalFactory;
+    private readonly Func<DateTime> _utcNow;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private ICurrentEventsByTagQuery? _readJournal;
     private long _offset;
     private bool _sweeping;
 
+    /// <param name="utcNow">The clock (tests freeze it); DateTime.UtcNow by default.</param>
     public CommandRetentionSweeper(IActorRef commandRegion, CommandRetentionSettings settings,
-        Func<ICurrentEventsByTagQuery>? readJournal = null)
+        Func<ICurrentEventsByTagQuery>? readJournal = null, Func<DateTime>? utcNow = null)
     {
+        _utcNow = utcNow ?? (() => DateTime.UtcNow);
         _commandRegion = commandRegion;
         _settings = settings;
         _readJournalFactory = readJournal
@@ -68,14 +71,15 @@ public sealed class CommandRetentionSweeper : ReceiveActor, IWithTimers
         {
             _sweeping = false;
             _log.Warning(f.Cause, "Retention sweep failed; retrying in {0}", _settings.SweepInterval);
+            Context.System.EventStream.Publish(new SweepCompleted(-1));
         });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(IActorRef commandRegion, CommandRetentionSettings settings,
-        Func<ICurrentEventsByTagQuery>? readJournal = null) =>
-        Akka.Actor.Props.Create(() => new CommandRetentionSweeper(commandRegion, settings, readJournal));
+        Func<ICurrentEventsByTagQuery>? readJournal = null, Func<DateTime>? utcNow = null) =>
+        Akka.Actor.Props.Create(() => new CommandRetentionSweeper(commandRegion, settings, readJournal, utcNow));
 
     /// <summary>The cmd_id of a command's persistence id, or null for any other entity's.</summary>
     public static string? CmdIdOf(string persistenceId) =>
@@ -98,7 +102,7 @@ public sealed class CommandRetentionSweeper : ReceiveActor, IWithTimers
         _sweeping = true;
         _readJournal ??= _readJournalFactory();
         // Akka.Persistence.Sql stamps each event with DateTime.UtcNow.Ticks when it writes it.
-        var cutoff = (DateTime.UtcNow - _settings.Retention).Ticks;
+        var cutoff = (_utcNow() - _settings.Retention).Ticks;
         var region = _commandRegion;
         var timeout = _settings.PurgeTimeout;
         var log = _log;
@@ -147,7 +151,12 @@ public sealed class CommandRetentionSweeper : ReceiveActor, IWithTimers
         {
             _log.Info("Retention sweep: deleted the events of {0} ended commands", done.Purged);
         }
+
+        Context.System.EventStream.Publish(new SweepCompleted(done.Purged));
     }
+
+    /// <summary>Published on the event stream after every sweep: how many commands it purged (-1: the sweep failed).</summary>
+    public sealed record SweepCompleted(int Purged);
 
     private sealed class Sweep
     {

@@ -97,6 +97,7 @@ public sealed class NodeHost
                     .ConfigureAwait(false);
                 system.Log.Info("EVI listener on {0}, advertised to OpenSIPS as {1}", evi.LocalEndPoint, evi.AdvertisedSocket);
                 subscriptions = StartSubscriptionSingleton(system, miPool, evi.AdvertisedSocket);
+                StartRetentionSweeper(system, regions.Command);
                 SubscriptionHandOver.Register(system, TimeSpan.FromSeconds(12));
                 palettes.Add(new CallsPalette(regions.Dialog, askTimeout));
                 palettes.Add(new ProxyPalette(miPool, evi, subscriptions, askTimeout));
@@ -171,6 +172,24 @@ public sealed class NodeHost
                 "/user/evi-subscription",
                 Akka.Cluster.Tools.Singleton.ClusterSingletonProxySettings.Create(system).WithRole(ShardRegions.CallNodeRole)),
             "evi-subscription-proxy");
+    }
+
+    /// <summary>Journal retention of ended commands (docs/retention.md): one sweeper for the whole cluster, a
+    /// singleton among call nodes. Not started when the retention is 0 (keep forever).</summary>
+    private static void StartRetentionSweeper(ActorSystem system, IActorRef commandRegion)
+    {
+        var settings = CommandRetentionSettings.FromConfig(system.Settings.Config);
+        if (!settings.Enabled)
+        {
+            system.Log.Info("Journal retention off (callcluster.commands.retention = 0): ended commands are kept forever");
+            return;
+        }
+
+        system.ActorOf(Akka.Cluster.Tools.Singleton.ClusterSingletonManager.Props(
+                CommandRetentionSweeper.Props(commandRegion, settings),
+                PoisonPill.Instance,
+                Akka.Cluster.Tools.Singleton.ClusterSingletonManagerSettings.Create(system).WithRole(ShardRegions.CallNodeRole)),
+            "command-retention");
     }
 
     private static async Task<(IActorRef Command, IActorRef Dialog)> StartRegionsAsync(ActorSystem system, IActorRef miPool,

@@ -39,6 +39,8 @@ public static class ManifestTable
         ("dat", typeof(DialogAttached)),
         ("dbz", typeof(DialogBusy)),
         ("den", typeof(DialogEventNotice)),
+        ("pgc", typeof(PurgeCommand)),
+        ("cpg", typeof(CommandPurged)),
 
         // Dialog region: requests, the view, OpenSIPS EVI events.
         ("ac", typeof(AttachCommand)),

@@ -67,6 +67,11 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
     private void OnRecovered()
     {
+        if (RecoveredAsRemoved()) // retention: events deleted, tombstone only (CommandEntity.Retention.cs)
+        {
+            return;
+        }
+
         if (!_state.IsStarted)
         {
             Become(NotStarted);
@@ -301,6 +306,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
     private void Ended()
     {
         CommonHandlers();
+        Command<PurgeCommand>(OnPurge); // retention hook: delete the events (CommandEntity.Retention.cs)
         Command<MiOutcome>(o => Equals(o.Tag, CleanupTag), LogCleanupOutcome);
         Command<ReceiveTimeout>(_ =>
         {

@@ -24,10 +24,25 @@ public static class PersistenceSetup
         // its own: it goes underneath everything else.
         return ConfigurationFactory.ParseString(
                 $"akka.persistence.journal.sql.connection-string = {quoted}\n" +
-                $"akka.persistence.snapshot-store.sql.connection-string = {quoted}")
+                $"akka.persistence.snapshot-store.sql.connection-string = {quoted}\n" +
+                $"akka.persistence.query.journal.sql.connection-string = {quoted}")
             .WithFallback(config)
+            .WithFallback(RetentionJournalConfig)
             .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }
+
+    /// <summary>Journal retention (docs/retention.md): the write journal tags each command's Ended event
+    /// (<see cref="CommandEndedTagger"/>), and the read journal the retention sweeper queries reads the write journal's
+    /// tables. Underneath the configuration, so the persistence-*.conf files can still override any of it.</summary>
+    private static readonly Config RetentionJournalConfig = ConfigurationFactory.ParseString($$"""
+        akka.persistence.journal.sql {
+          event-adapters.command-ended-tagger = "{{TypeName(typeof(CommandEndedTagger))}}"
+          event-adapter-bindings { "{{TypeName(typeof(Contracts.Journal.NotificationRecorded))}}" = command-ended-tagger }
+        }
+        akka.persistence.query.journal.sql.write-plugin = "akka.persistence.journal.sql"
+        """);
+
+    private static string TypeName(Type type) => type.FullName + ", " + type.Assembly.GetName().Name;
 
     /// <summary>ActorSystem setups the journal needs: for SQLite, connections tuned by <see cref="SqliteConnectionTuning"/>.</summary>
     public static IReadOnlyList<Akka.Actor.Setup.Setup> Setups(Config config)
@@ -44,6 +59,7 @@ public static class PersistenceSetup
         var setup = new Akka.Persistence.Sql.Config.MultiDataOptionsSetup();
         setup.AddDataOptions("akka.persistence.journal.sql", options);
         setup.AddDataOptions("akka.persistence.snapshot-store.sql", options);
+        setup.AddDataOptions("akka.persistence.query.journal.sql", options);
         return [setup];
     }
 

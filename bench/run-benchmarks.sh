@@ -5,6 +5,7 @@
 #   BENCH_SCALE=0.2 bench/run-benchmarks.sh   # shorter (counts and durations scaled)
 #   BENCH_ONLY='callend_16' bench/run-benchmarks.sh   # only the scenarios whose name matches the regex
 #   BENCH_PG='Host=...;Username=...' bench/run-benchmarks.sh   # journal on PostgreSQL instead of SQLite
+#   BENCH_NODE_ARGS='--config /tmp/what-if.conf' bench/run-benchmarks.sh   # extra arguments for the product (what-if runs)
 #
 # Steps (each bounded in time): build Release (Node + LoadGen) → start `dotnet run -c Release --project src/Node`
 # with a temp SQLite file and free WebSocket / simulator-MI ports → wait until the WebSocket accepts a command →
@@ -100,7 +101,7 @@ log "starting the product: WebSocket $URL, simulator MI 127.0.0.1:$MI_PORT, admi
 env -u CALLCLUSTER_MI -u CALLCLUSTER_PG -u CALLCLUSTER_SEEDS -u CALLCLUSTER_ROLES \
     "${STORE_ENV[@]}" CALLCLUSTER_WS_PORT="$WS_PORT" CALLCLUSTER_SIM_MI_PORT="$MI_PORT" \
     CALLCLUSTER_ADMIN_PORT="$ADMIN_PORT" CALLCLUSTER_WS_HOST=127.0.0.1 \
-    dotnet run -c Release --no-build --project src/Node >"$NODE_LOG" 2>&1 </dev/null &
+    dotnet run -c Release --no-build --project src/Node -- ${BENCH_NODE_ARGS:-} >"$NODE_LOG" 2>&1 </dev/null &
 NODE_PID=$!
 
 # ---------------------------------------------------------------- 3. wait until the WebSocket accepts a command

@@ -128,6 +128,7 @@ SCENARIOS=(
     "callend_16x1|--connections 16 --in-flight 1 --count $(scaled 20000) --warmup 2 --mix end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 90"
     "callend_64x4|--connections 64 --in-flight 4 --count $(scaled 30000) --warmup 2 --mix end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 90"
     "callend_16x1_srvid|--connections 16 --in-flight 1 --count $(scaled 20000) --warmup 2 --mix end=1 --server-cmd-ids --mi 127.0.0.1:$MI_PORT --max-seconds 90"
+    "callend_cold_16x1|--connections 16 --in-flight 1 --duration $(scaled 10) --calls 20000 --settle 0 --mix end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 90"
     "callstart_16x16|--connections 16 --in-flight 16 --duration $(scaled 10) --warmup 2 --grace 30 --mix start=1 --max-seconds 90"
     "mixed_16x2|--connections 16 --in-flight 2 --count $(scaled 1000) --warmup 2 --grace 30 --mix hold=2,transfer=1,end=1 --mi 127.0.0.1:$MI_PORT --max-seconds 90"
 )

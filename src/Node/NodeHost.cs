@@ -74,6 +74,13 @@ public sealed class NodeHost
         var system = ClusterBootstrap.CreateSystem(config, hostsCalls ? PersistenceSetup.Setups(config) : null);
         try
         {
+            if (hostsCalls)
+            {
+                // Loads the persistence extension now, so that the journals listed in auto-start-journals initialize
+                // before this node takes any command (persistence-postgres.conf says why).
+                Akka.Persistence.Persistence.Instance.Apply(system);
+            }
+
             await ClusterBootstrap.JoinAsync(system, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
 
             OpenSipsSimulator? simulator = null;

@@ -1,10 +1,11 @@
+using System.Net.Http.Json;
 using CallCluster.EndToEnd.Tests.Support;
 using static CallCluster.EndToEnd.Tests.Support.Json;
 
 namespace CallCluster.EndToEnd.Tests;
 
-/// <summary>A node process killed (SIGKILL) in the middle of a CallStart, restarted on the same journal: the command
-/// resumes by itself and a reconnecting client replays it to Ended without a gap in seq.</summary>
+/// <summary>A node process killed (SIGKILL) in the middle of CallStarts, restarted on the same journal: the commands
+/// resume by themselves (nothing has to touch them), and a reconnecting client replays them to Ended without a gap.</summary>
 public sealed class CrashRecoveryTests : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
@@ -14,11 +15,14 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
     private readonly int _wsPort = FreePort.Tcp();
     private ChildProcess? _simulator;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>The proxy must outlive the node: the standalone simulator, its slow callees answering after
+    /// <paramref name="slowAnswer"/>.</summary>
+    private async Task StartSimulatorAsync(string slowAnswer)
     {
-        // The proxy must outlive the node: the standalone simulator, its callee slow enough to outlast a restart.
         var simConfig = Path.Combine(_dir, "sim.conf");
-        await File.WriteAllTextAsync(simConfig, $"callcluster.simulator {{ mi-port = {_miPort}, slow-answer-delay = 12s, answer-delay = 20ms }}");
+        await File.WriteAllTextAsync(simConfig, $"callcluster.simulator {{ mi-port = {_miPort}, slow-answer-delay = {slowAnswer}, answer-delay = 20ms }}");
         _simulator = await ChildProcess.StartAsync("Simulator", $"--config \"{simConfig}\"", new Dictionary<string, string>(),
             "listening on udp:", StartTimeout);
     }
@@ -40,18 +44,158 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         }
     }
 
+    private readonly int _adminPort = FreePort.Tcp();
+
     private Task<ChildProcess> StartNodeAsync() => ChildProcess.StartAsync("Node", "", new Dictionary<string, string>
     {
         ["CALLCLUSTER_MI"] = $"127.0.0.1:{_miPort}",
         ["CALLCLUSTER_DB"] = Path.Combine(_dir, "callcluster.db"),
         ["CALLCLUSTER_WS_PORT"] = _wsPort.ToString(),
         ["CALLCLUSTER_EVI_PORT"] = _eviPort.ToString(),
-        ["CALLCLUSTER_ADMIN_PORT"] = "0",
+        ["CALLCLUSTER_ADMIN_PORT"] = _adminPort.ToString(),
     }, "Call API listening on", StartTimeout);
+
+    [Fact(Timeout = 180_000)]
+    public async Task After_a_full_restart_every_in_flight_command_has_ended_when_first_looked_at_15_s_later()
+    {
+        // Every callee answers while the node is down: the answers' events are lost, so no event from the proxy wakes
+        // the commands after the restart either; only remembering them does, and they reconcile with the proxy.
+        await StartSimulatorAsync("4s");
+        const int commands = 100;
+        var ids = Enumerable.Range(0, commands).Select(i => $"restart-{i:000}").ToList();
+        var endpoint = new Uri($"ws://127.0.0.1:{_wsPort}/call-api");
+        var node = await StartNodeAsync();
+        var transferredCalls = new List<string>();
+        await using (var client = await RpcTestClient.ConnectAsync(endpoint))
+        {
+            for (var i = 0; i < commands; i++)
+            {
+                await client.SendAsync(new
+                {
+                    jsonrpc = "2.0", id = i, method = "CallStart",
+                    @params = new { caller = $"sip:r{i}-a@127.0.0.1", callee = $"sip:slow-r{i}-b@127.0.0.1", cmd_id = ids[i] },
+                });
+            }
+
+            // Every one waits for its slow callee when the node dies.
+            var atCallStart = new HashSet<string>();
+            await client.ReceiveUntilAsync(m =>
+            {
+                if (m.Count > 0 && Str(m[^1], "params", "data") == "CALL_START")
+                {
+                    atCallStart.Add(Str(m[^1], "params", "cmd_id")!);
+                    transferredCalls.Add(Str(m[^1], "params", "callid")!);
+                }
+
+                return atCallStart.Count == commands;
+            }, TimeSpan.FromSeconds(60));
+            await node.KillAsync();
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await node.DisposeAsync();
+        using (var mi = new MiTestClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _miPort)))
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            foreach (var call in transferredCalls)
+            {
+                while (await mi.DialogStateAsync(call) != 4)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, $"callee of {call} did not answer while the node was down");
+                    await Task.Delay(100);
+                }
+            }
+        }
+
+        var down = clock.Elapsed;
+        await using var restarted = await StartNodeAsync();
+        var up = clock.Elapsed;
+
+        // Nothing touches the commands: only the admin endpoint's region statistics are read, to measure when the
+        // remembered commands are running again.
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_adminPort}"), Timeout = TimeSpan.FromSeconds(5) };
+        TimeSpan? running = null;
+        while (clock.Elapsed < up + TimeSpan.FromSeconds(15))
+        {
+            if (running is null && await RunningCommandsAsync(admin) >= commands)
+            {
+                running = clock.Elapsed;
+            }
+
+            await Task.Delay(200);
+        }
+
+        // First look, 15 s after the restart.
+        await using var client2 = await RpcTestClient.ConnectAsync(endpoint);
+        var notEnded = new List<string>();
+        for (var i = 0; i < commands; i++)
+        {
+            await client2.SendAsync(new { jsonrpc = "2.0", id = 1000 + i, method = "CommandGet", @params = new { cmd_id = ids[i] } });
+            var reply = (await client2.ReceiveUntilAsync(m => m.Count > 0 && IsReply(m[^1]), TimeSpan.FromSeconds(10)))[^1];
+            var status = Str(reply, "result", "status");
+            if (status != "ok")
+            {
+                notEnded.Add($"{ids[i]}: {status} {Str(reply, "result", "error")} {Str(reply, "error")}");
+                continue;
+            }
+
+            var notes = reply.GetProperty("result").GetProperty("notifications").EnumerateArray().ToList();
+            var codes = notes.SkipLast(1).Select(n => Str(n, "data")).Append("Ended " + Str(notes[^1], "status")).ToList();
+            Assert.Equal(["CALL_ANSWER", "TRANSFER_ACCEPT", "CALL_START", "CALL_ANSWER", "Ended ok"], codes);
+        }
+
+        var (shardingRows, commandRows) = await JournalRowsAsync();
+        Console.WriteLine($"FULL RESTART ({commands} CallStart in flight, kill -9 of the embedded node, SQLite): node down " +
+                          $"{down.TotalSeconds:0.00}s (until every callee had answered), up again {up.TotalSeconds:0.00}s after the kill; all {commands} commands running again " +
+                          $"{(running is null ? "n/a (not within 15 s)" : $"{(running.Value - up).TotalSeconds:0.00}s after the restart")}; " +
+                          $"{commands - notEnded.Count} of {commands} ended ok when first looked at, 15 s after the restart; " +
+                          $"journal rows: {commandRows} of the commands' own, {shardingRows} of sharding's remember-entities store " +
+                          $"({(double)shardingRows / commands:0.00} per command)");
+        Assert.True(notEnded.Count == 0, $"{notEnded.Count} of {commands} not ended ok 15 s after the restart:\n" +
+                                         string.Join("\n", notEnded.Take(10)) + "\n--- node output ---\n" + restarted.Output);
+    }
+
+    /// <summary>Journal rows written by sharding itself (persistence ids under /sharding/: remember-entities stores) and by
+    /// the commands (persistence ids of the test's cmd_ids), read from the SQLite file.</summary>
+    private async Task<(int Sharding, int Commands)> JournalRowsAsync()
+    {
+        await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir, "callcluster.db")};Mode=ReadOnly");
+        await db.OpenAsync();
+        await using var query = db.CreateCommand();
+        query.CommandText = "select persistence_id from journal";
+        var (sharding, commands) = (0, 0);
+        await using var reader = await query.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var id = reader.GetString(0);
+            sharding += id.StartsWith("/sharding/", StringComparison.Ordinal) ? 1 : 0;
+            commands += id.Contains("restart-", StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        return (sharding, commands);
+    }
+
+    /// <summary>Command entities alive on the node (sum over its shards), from the admin endpoint; -1 when it does not answer.</summary>
+    private static async Task<int> RunningCommandsAsync(HttpClient admin)
+    {
+        try
+        {
+            using var response = await admin.PostAsJsonAsync("/admin/v1/sharding/region-stats", new { args = new[] { "command" } });
+            using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return doc.RootElement.GetProperty("rows").EnumerateArray()
+                .Sum(r => int.Parse(r[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException)
+        {
+            return -1;
+        }
+    }
 
     [Fact]
     public async Task A_CallStart_interrupted_by_a_killed_node_resumes_after_restart_and_replays_to_Ended()
     {
+        // The callee (slow enough to outlast a restart) answers after the node is back.
+        await StartSimulatorAsync("12s");
         var endpoint = new Uri($"ws://127.0.0.1:{_wsPort}/call-api");
         var node = await StartNodeAsync();
         int lastSeen;

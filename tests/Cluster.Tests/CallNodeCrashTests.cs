@@ -52,12 +52,11 @@ public sealed class CallNodeCrashTests(ITestOutputHelper output) : IAsyncLifetim
         _cluster.Log($"killed {victim.Name} (pid {victim.Process.Pid}, SIGKILL) at +{Checks.Seconds(killedAt)}s ({DateTime.UtcNow:HH:mm:ss.fff}Z)");
 
         // Resumed: the survivor hosts every shard of the victim with all its command entities running again (remembered
-        // entities, restarted without any client or event touching them). Measured through the admin endpoint only.
-        var resumed = WhenAsync(async () =>
-        {
-            var stats = await survivor.Admin.RegionStatsAsync("command");
-            return victimShards.All(kv => stats.TryGetValue(kv.Key, out var n) && n >= kv.Value);
-        }, TimeSpan.FromSeconds(60));
+        // entities, restarted without any client or event touching them). Read through the admin endpoint only; a
+        // region answers its statistics only once every shard has loaded (or after shard-region-query-timeout), so
+        // one reading can take a while: the moment lies between the start and the end of the first reading that
+        // shows them all.
+        var resumed = ResumedAsync(survivor, victimShards, killedAt);
         var resubscribed = WhenAsync(() => _cluster.SubscribedAsync(survivor.EviSocket), TimeSpan.FromSeconds(60));
         await CommandTracker.WaitUntilAsync(() => ids.All(client.IsEnded), TimeSpan.FromSeconds(120),
             () => "not Ended:\n" + Checks.Describe(client, ids.Where(id => !client.IsEnded(id))));
@@ -68,7 +67,7 @@ public sealed class CallNodeCrashTests(ITestOutputHelper output) : IAsyncLifetim
         var figures =
             $"FAILOVER (kill -9 of the {which} call node {victim.Name}, {Commands} CallStart in flight, {onVictim.Count} of them on it, " +
             $"slow callee {SlowAnswer}, journal {_cluster.Store.Split(' ')[0]}): " +
-            $"its {victimShards.Count} shards' commands running again on {survivor.Name} after {Fmt(await resumed)}; " +
+            $"its {victimShards.Count} shards' commands running again on {survivor.Name} after {await resumed}; " +
             $"EVI subscription on {survivor.Name} after {Fmt(await resubscribed)}; " +
             $"first notification of a command from the killed node after {Fmt(firstOnVictimShard?.At - killedAt)}; " +
             $"all {Commands} Ended after {Fmt(allEnded - killedAt)}: {ids.Count(id => client.Notes(id)[^1].Status == "ok")} ok";
@@ -110,6 +109,33 @@ public sealed class CallNodeCrashTests(ITestOutputHelper output) : IAsyncLifetim
             _cluster.Log("  survivor: " + (line.Length > 260 ? line[..260] : line));
         }
     });
+
+    /// <summary>"between A and B s" after the kill: the first region statistics of the survivor holding every command the
+    /// victim ran (A: when that reading was asked, B: when it answered).</summary>
+    private async Task<string> ResumedAsync(CallNode survivor, IReadOnlyDictionary<string, int> victimShards, TimeSpan killedAt)
+    {
+        var clock = _cluster.Clock;
+        while (clock.Elapsed - killedAt < TimeSpan.FromSeconds(60))
+        {
+            var asked = clock.Elapsed;
+            try
+            {
+                var stats = await survivor.Admin.RegionStatsAsync("command");
+                if (victimShards.All(kv => stats.TryGetValue(kv.Key, out var n) && n >= kv.Value))
+                {
+                    return $"{(asked - killedAt).TotalSeconds:0.00}-{(clock.Elapsed - killedAt).TotalSeconds:0.00}s";
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TaskCanceledException)
+            {
+                // not answering yet
+            }
+
+            await Task.Delay(50);
+        }
+
+        return "n/a (not within 60 s)";
+    }
 
     private async Task<TimeSpan?> WhenAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {

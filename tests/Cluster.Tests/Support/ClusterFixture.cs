@@ -237,6 +237,11 @@ public sealed class ClusterFixture : IAsyncDisposable
         // measure what a user gets.
         await File.WriteAllTextAsync(nodeConfig, $$"""
             akka.loglevel = INFO
+            # A burst of 100 commands on a fresh cluster allocates up to 100 shards one after the other (each a
+            # Distributed Data majority write and a journal write of the remembered shard); on a loaded 2-core machine
+            # that took longer than the default 10 s, and the gateway refused the last commands. The tests are about
+            # failover, not about cold-start latency.
+            callcluster.gateway.ask-timeout = 30s
             # A callee answer whose event was lost while the subscription moved is found by the watchdog (dlg_list).
             callcluster.commands.transfer-answer-timeout = 30s
             {{options.Node}}

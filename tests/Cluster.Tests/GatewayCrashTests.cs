@@ -11,7 +11,9 @@ public sealed class GatewayCrashTests(ITestOutputHelper output) : IAsyncLifetime
     private ClusterFixture _cluster = null!;
 
     public async Task InitializeAsync() =>
-        _cluster = await ClusterFixture.StartAsync(output, new ClusterOptions(Simulator: "slow-answer-delay = 6s"));
+        // Slow callees: on a loaded machine the burst of 100 takes 10-14 s to reach CALL_START, and none may end before
+        // the gateway dies.
+        _cluster = await ClusterFixture.StartAsync(output, new ClusterOptions(Simulator: "slow-answer-delay = 16s"));
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
@@ -30,7 +32,7 @@ public sealed class GatewayCrashTests(ITestOutputHelper output) : IAsyncLifetime
                 cmd_id = id,
             })));
             await CommandTracker.WaitUntilAsync(() => ids.All(id => first.Notes(id).Any(n => n.Data == "CALL_START")),
-                TimeSpan.FromSeconds(30), () => Checks.Describe(first, ids));
+                TimeSpan.FromSeconds(60), () => Checks.Describe(first, ids));
 
             await _cluster.Gateway.KillAsync();
             _cluster.Log($"killed the gateway-only process (pid {_cluster.Gateway.Pid}) with {Commands} CallStart waiting for slow callees");

@@ -34,6 +34,14 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
             await _simulator.DisposeAsync();
         }
 
+        if (_pgDatabase is not null)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(Environment.GetEnvironmentVariable("CALLCLUSTER_TEST_PG"));
+            await connection.OpenAsync();
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_pgDatabase}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+
         try
         {
             Directory.Delete(_dir, recursive: true);
@@ -48,19 +56,49 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
 
     // The gateway's ask timeout raised from 10 s: on a loaded machine the first burst of 100 commands (shards allocated
     // one after the other on a fresh journal) took longer, and the test is about the restart, not cold-start latency.
-    private Task<ChildProcess> StartNodeAsync() => ChildProcess.StartAsync("Node", $"--config \"{NodeConfig()}\"", new Dictionary<string, string>
+    private Task<ChildProcess> StartNodeAsync() => ChildProcess.StartAsync("Node", $"--config \"{NodeConfig()}\"",
+        new Dictionary<string, string>(_journal)
+        {
+            ["CALLCLUSTER_MI"] = $"127.0.0.1:{_miPort}",
+            ["CALLCLUSTER_WS_PORT"] = _wsPort.ToString(),
+            ["CALLCLUSTER_EVI_PORT"] = _eviPort.ToString(),
+            ["CALLCLUSTER_ADMIN_PORT"] = _adminPort.ToString(),
+        }, "Call API listening on", StartTimeout);
+
+    // The journal of the node: the SQLite file of the embedded default, or (UseClusterJournal) a fresh PostgreSQL
+    // database, as a cluster has.
+    private Dictionary<string, string> _journal = [];
+    private string? _pgDatabase;
+    private string _extraConfig = "";
+
+    /// <summary>The cluster's journal setup: PostgreSQL when CALLCLUSTER_TEST_PG is set (CI), whose layer records the
+    /// remembered commands in the journal; without it, SQLite with that same setting, so the test still runs.</summary>
+    private async Task<string> UseClusterJournalAsync()
     {
-        ["CALLCLUSTER_MI"] = $"127.0.0.1:{_miPort}",
-        ["CALLCLUSTER_DB"] = Path.Combine(_dir, "callcluster.db"),
-        ["CALLCLUSTER_WS_PORT"] = _wsPort.ToString(),
-        ["CALLCLUSTER_EVI_PORT"] = _eviPort.ToString(),
-        ["CALLCLUSTER_ADMIN_PORT"] = _adminPort.ToString(),
-    }, "Call API listening on", StartTimeout);
+        var pg = Environment.GetEnvironmentVariable("CALLCLUSTER_TEST_PG");
+        if (string.IsNullOrWhiteSpace(pg))
+        {
+            _journal = new() { ["CALLCLUSTER_DB"] = Path.Combine(_dir, "callcluster.db") };
+            _extraConfig = "akka.cluster.sharding.remember-entities-store = eventsourced\n";
+            return "SQLite, remember-entities-store = eventsourced as persistence-postgres.conf sets it";
+        }
+
+        _pgDatabase = "callcluster_restart_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var connection = new Npgsql.NpgsqlConnection(pg))
+        {
+            await connection.OpenAsync();
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE \"{_pgDatabase}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        _journal = new() { ["CALLCLUSTER_PG"] = new Npgsql.NpgsqlConnectionStringBuilder(pg) { Database = _pgDatabase }.ConnectionString };
+        return "PostgreSQL";
+    }
 
     private string NodeConfig()
     {
         var file = Path.Combine(_dir, "node.conf");
-        File.WriteAllText(file, "callcluster.gateway.ask-timeout = 30s\n");
+        File.WriteAllText(file, "callcluster.gateway.ask-timeout = 30s\n" + _extraConfig);
         return file;
     }
 
@@ -71,6 +109,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         // the commands after the restart either; only remembering them does, and they reconcile with the proxy.
         // 8 s: longer than the burst of 100 takes to reach CALL_START on a loaded machine, so that all are in flight.
         await StartSimulatorAsync("8s");
+        var store = await UseClusterJournalAsync();
         const int commands = 100;
         var ids = Enumerable.Range(0, commands).Select(i => $"restart-{i:000}").ToList();
         var endpoint = new Uri($"ws://127.0.0.1:{_wsPort}/call-api");
@@ -160,7 +199,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         }
 
         var (shardingRows, commandRows) = await JournalRowsAsync();
-        Console.WriteLine($"FULL RESTART ({commands} CallStart in flight, kill -9 of the embedded node, SQLite): node down " +
+        Console.WriteLine($"FULL RESTART ({commands} CallStart in flight, kill -9 of the node, journal {store}): node down " +
                           $"{down.TotalSeconds:0.00}s (until every callee had answered), up again {up.TotalSeconds:0.00}s after the kill; all {commands} commands running again " +
                           $"{(running is null ? "n/a (not within 15 s)" : $"{(running.Value - up).TotalSeconds:0.00}s after the restart")}; " +
                           $"{endedBeforeKill} had ended before the kill; {commands - notEnded.Count} of {commands} ended ok when first looked at, 15 s after the restart; " +
@@ -174,20 +213,32 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
     /// the commands (persistence ids of the test's cmd_ids), read from the SQLite file.</summary>
     private async Task<(int Sharding, int Commands)> JournalRowsAsync()
     {
-        await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir, "callcluster.db")};Mode=ReadOnly");
-        await db.OpenAsync();
-        await using var query = db.CreateCommand();
-        query.CommandText = "select persistence_id from journal";
-        var (sharding, commands) = (0, 0);
-        await using var reader = await query.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
+        var ids = new List<string>();
+        if (_pgDatabase is null)
         {
-            var id = reader.GetString(0);
-            sharding += id.StartsWith("/sharding/", StringComparison.Ordinal) ? 1 : 0;
-            commands += id.Contains("restart-", StringComparison.Ordinal) ? 1 : 0;
+            await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_dir, "callcluster.db")};Mode=ReadOnly");
+            await db.OpenAsync();
+            await using var query = db.CreateCommand();
+            query.CommandText = "select persistence_id from journal";
+            await using var reader = await query.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+        else
+        {
+            await using var db = new Npgsql.NpgsqlConnection(_journal["CALLCLUSTER_PG"]);
+            await db.OpenAsync();
+            await using var query = new Npgsql.NpgsqlCommand("select persistence_id from journal", db);
+            await using var reader = await query.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                ids.Add(reader.GetString(0));
+            }
         }
 
-        return (sharding, commands);
+        return (ids.Count(id => id.StartsWith("/sharding/", StringComparison.Ordinal)), ids.Count(id => id.Contains("restart-", StringComparison.Ordinal)));
     }
 
     /// <summary>Command entities alive on the node (sum over its shards), from the admin endpoint; -1 when it does not answer.</summary>
@@ -211,6 +262,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
     {
         // The callee (slow enough to outlast a restart) answers after the node is back.
         await StartSimulatorAsync("12s");
+        _journal = new() { ["CALLCLUSTER_DB"] = Path.Combine(_dir, "callcluster.db") };
         var endpoint = new Uri($"ws://127.0.0.1:{_wsPort}/call-api");
         var node = await StartNodeAsync();
         int lastSeen;

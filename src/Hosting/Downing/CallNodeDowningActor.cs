@@ -85,24 +85,32 @@ internal sealed class CallNodeDowningActor : ReceiveActor, IWithTimers
         // Counted: members that are (or may still be) serving; joining ones and those already on their way out are not.
         var counted = state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.Leaving).ToList();
         var unreachableSet = unreachable.Select(m => m.UniqueAddress).ToHashSet();
-        var indirect = unreachable.Where(m => m.UniqueAddress != _cluster.SelfUniqueAddress && _cluster.FailureDetector.IsAvailable(m.Address))
+        // Only members this node's failure detector monitors (all of them up to monitored-by-nr-of-members, 9) can be
+        // told apart: an unmonitored one counts as available to the detector, yet may be dead.
+        var indirect = unreachable.Where(m => m.UniqueAddress != _cluster.SelfUniqueAddress &&
+                                              _cluster.FailureDetector.IsMonitoring(m.Address) &&
+                                              _cluster.FailureDetector.IsAvailable(m.Address))
             .Select(m => m.UniqueAddress).ToHashSet();
         var byAge = counted.OrderBy(m => m, Member.AgeOrdering).ToList();
         var voters = byAge.Select((m, i) => new Voter(m.UniqueAddress, m.HasRole(_settings.Role), i,
             !unreachableSet.Contains(m.UniqueAddress) || indirect.Contains(m.UniqueAddress))).ToList();
         var decision = SurvivorRule.Decide(voters);
 
+        // What is downed includes joining members (not counted, but left unreachable they would block convergence).
+        var downable = state.Members.Where(m => m.Status is not (MemberStatus.Down or MemberStatus.Exiting)).ToList();
         List<UniqueAddress> toDown;
         if (decision == SurvivalDecision.DownUnreachable)
         {
-            toDown = voters.Where(v => !v.Reachable).Select(v => v.Address).ToList();
-            var keep = voters.FirstOrDefault(v => v.HoldsCalls && indirect.Contains(v.Address));
-            toDown.AddRange(voters.Where(v => indirect.Contains(v.Address) && v != keep).Select(v => v.Address));
+            toDown = downable.Where(m => unreachableSet.Contains(m.UniqueAddress) && !indirect.Contains(m.UniqueAddress))
+                .Select(m => m.UniqueAddress).ToList();
+            var keep = voters.FirstOrDefault(v => v.HoldsCalls && indirect.Contains(v.Address))?.Address;
+            toDown.AddRange(indirect.Where(a => a != keep));
         }
         else
         {
             // This side loses; the leader downs itself last so that the others' downing is gossiped first.
-            toDown = voters.Where(v => v.Reachable).Select(v => v.Address).OrderBy(a => a == _cluster.SelfUniqueAddress).ToList();
+            toDown = downable.Where(m => !unreachableSet.Contains(m.UniqueAddress) || indirect.Contains(m.UniqueAddress))
+                .Select(m => m.UniqueAddress).OrderBy(a => a == _cluster.SelfUniqueAddress).ToList();
         }
 
         toDown = toDown.Where(a => !_downed.Contains(a)).ToList();

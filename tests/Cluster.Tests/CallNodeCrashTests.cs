@@ -9,9 +9,10 @@ namespace CallCluster.Cluster.Tests;
 public sealed class CallNodeCrashTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Commands = 100;
-    // Long enough that every command is past CALL_START (waiting for its slow callee) when the node dies, and that the
-    // callees answer after the failover (their events go to wherever the EVI subscription is by then).
-    private const string SlowAnswer = "10s";
+    // Long enough that every command is past CALL_START (waiting for its slow callee) when the node dies (the burst of
+    // 100 takes 10-14 s to get there on a loaded 2-core machine), and that the callees answer after the failover (their
+    // events go to wherever the EVI subscription is by then).
+    private const string SlowAnswer = "16s";
     private ClusterFixture _cluster = null!;
 
     public async Task InitializeAsync() =>

@@ -199,9 +199,9 @@ public sealed class NodeHost
         // Each region's entities need the other region; they are looked up when an entity is created,
         // by which time both regions exist.
         // Commands in progress are remembered: after a node dies, they restart by themselves on a survivor and
-        // resume from their journal; the remembered set is itself in the journal (remember-entities-store =
-        // eventsourced, base.conf), so after a restart of the whole cluster they restart too. An ended command
-        // passivates, which removes it from the remembered set.
+        // resume from their journal. On PostgreSQL the remembered set is itself in the journal (persistence-postgres.conf),
+        // so after a restart of the whole cluster they restart too. An ended command passivates, which removes it from
+        // the remembered set.
         var command = await sharding.StartAsync(ShardRegions.Command,
             cmdId => CommandEntity.Props(cmdId, miPool, sharding.ShardRegion(ShardRegions.Dialog), commandSettings),
             settings.WithRememberEntities(true), new CommandMessageExtractor(shards)).ConfigureAwait(false);

@@ -29,6 +29,18 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        foreach (var node in _nodes)
+        {
+            try
+            {
+                await node.DisposeAsync();
+            }
+            catch (InvalidOperationException)
+            {
+                // already disposed by the test
+            }
+        }
+
         if (_simulator is not null)
         {
             await _simulator.DisposeAsync();
@@ -56,14 +68,22 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
 
     // The gateway's ask timeout raised from 10 s: on a loaded machine the first burst of 100 commands (shards allocated
     // one after the other on a fresh journal) took longer, and the test is about the restart, not cold-start latency.
-    private Task<ChildProcess> StartNodeAsync() => ChildProcess.StartAsync("Node", $"--config \"{NodeConfig()}\"",
-        new Dictionary<string, string>(_journal)
-        {
-            ["CALLCLUSTER_MI"] = $"127.0.0.1:{_miPort}",
-            ["CALLCLUSTER_WS_PORT"] = _wsPort.ToString(),
-            ["CALLCLUSTER_EVI_PORT"] = _eviPort.ToString(),
-            ["CALLCLUSTER_ADMIN_PORT"] = _adminPort.ToString(),
-        }, "Call API listening on", StartTimeout);
+    private async Task<ChildProcess> StartNodeAsync()
+    {
+        var node = await ChildProcess.StartAsync("Node", $"--config \"{NodeConfig()}\"",
+            new Dictionary<string, string>(_journal)
+            {
+                ["CALLCLUSTER_MI"] = $"127.0.0.1:{_miPort}",
+                ["CALLCLUSTER_WS_PORT"] = _wsPort.ToString(),
+                ["CALLCLUSTER_EVI_PORT"] = _eviPort.ToString(),
+                ["CALLCLUSTER_ADMIN_PORT"] = _adminPort.ToString(),
+            }, "Call API listening on", StartTimeout);
+        _nodes.Add(node);
+        return node;
+    }
+
+    // Every node process started, killed in DisposeAsync even when a test fails before it kills them itself.
+    private readonly List<ChildProcess> _nodes = [];
 
     // The journal of the node: the SQLite file of the embedded default, or (UseClusterJournal) a fresh PostgreSQL
     // database, as a cluster has.

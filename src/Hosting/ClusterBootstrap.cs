@@ -18,7 +18,14 @@ public static class ClusterBootstrap
         var roles = ConfigLoader.CommaList(config, "callcluster.roles");
         var rolesConfig = ConfigurationFactory.ParseString(
             "akka.cluster.roles = [" + string.Join(",", roles.Select(r => "\"" + r + "\"")) + "]");
-        var bootstrap = BootstrapSetup.Create().WithConfig(Logging.LogFormat.AkkaLoggers(rolesConfig.WithFallback(config)));
+        // Sharding's, singletons' and Distributed Data's defaults (and with them their serializers) from the start, not
+        // from the moment this node starts its own sharding: a peer's replicator gossip that arrives earlier would not
+        // deserialize, and the coordinator's majority writes would stall until updating-state-timeout.
+        var defaults = Akka.Cluster.Sharding.ClusterSharding.DefaultConfig()
+            .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingleton.DefaultConfig())
+            .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
+        var bootstrap = BootstrapSetup.Create().WithConfig(
+            Logging.LogFormat.AkkaLoggers(rolesConfig.WithFallback(config).WithFallback(defaults)));
         return ActorSystem.Create(SystemName, ActorSystemSetup.Create([bootstrap, .. setups ?? []]));
     }
 

@@ -74,6 +74,13 @@ public sealed class NodeHost
         var system = ClusterBootstrap.CreateSystem(config, hostsCalls ? PersistenceSetup.Setups(config) : null);
         try
         {
+            if (hostsCalls)
+            {
+                // Loads the persistence extension now, so that the journals listed in auto-start-journals initialize
+                // before this node takes any command (persistence-postgres.conf says why).
+                Akka.Persistence.Persistence.Instance.Apply(system);
+            }
+
             await ClusterBootstrap.JoinAsync(system, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
 
             OpenSipsSimulator? simulator = null;
@@ -211,7 +218,9 @@ public sealed class NodeHost
         // Each region's entities need the other region; they are looked up when an entity is created,
         // by which time both regions exist.
         // Commands in progress are remembered: after a node dies, they restart by themselves on a survivor and
-        // resume from their journal. An ended command passivates, which removes it from the remembered set.
+        // resume from their journal. On PostgreSQL the remembered set is itself in the journal (persistence-postgres.conf),
+        // so after a restart of the whole cluster they restart too. An ended command passivates, which removes it from
+        // the remembered set.
         var command = await sharding.StartAsync(ShardRegions.Command,
             cmdId => CommandEntity.Props(cmdId, miPool, sharding.ShardRegion(ShardRegions.Dialog), commandSettings),
             settings.WithRememberEntities(true), new CommandMessageExtractor(shards)).ConfigureAwait(false);

@@ -2,16 +2,18 @@ using CallCluster.Cluster.Tests.Support;
 
 namespace CallCluster.Cluster.Tests;
 
-/// <summary>kill -9 of the gateway-only process while its client has commands in flight: the client reconnects to
-/// another gateway (a call node's WebSocket port) and CommandSubscribe {cmd_id, after_seq: last seen} delivers
-/// everything after it, to Ended.</summary>
+/// <summary>kill -9 of the gateway-only process while its client has 100 commands in flight: both call nodes survive
+/// (downing counts call nodes first, docs/survival.md), the client reconnects to another gateway (a call node's
+/// WebSocket port) and CommandSubscribe {cmd_id, after_seq: last seen} delivers everything after it, to Ended ok.</summary>
 public sealed class GatewayCrashTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int Commands = 10;
+    private const int Commands = 100;
     private ClusterFixture _cluster = null!;
 
     public async Task InitializeAsync() =>
-        _cluster = await ClusterFixture.StartAsync(output, new ClusterOptions(Simulator: "slow-answer-delay = 6s"));
+        // Slow callees: on a loaded machine the burst of 100 takes 10-14 s to reach CALL_START, and none may end before
+        // the gateway dies.
+        _cluster = await ClusterFixture.StartAsync(output, new ClusterOptions(Simulator: "slow-answer-delay = 16s"));
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
@@ -30,7 +32,7 @@ public sealed class GatewayCrashTests(ITestOutputHelper output) : IAsyncLifetime
                 cmd_id = id,
             })));
             await CommandTracker.WaitUntilAsync(() => ids.All(id => first.Notes(id).Any(n => n.Data == "CALL_START")),
-                TimeSpan.FromSeconds(30), () => Checks.Describe(first, ids));
+                TimeSpan.FromSeconds(60), () => Checks.Describe(first, ids));
 
             await _cluster.Gateway.KillAsync();
             _cluster.Log($"killed the gateway-only process (pid {_cluster.Gateway.Pid}) with {Commands} CallStart waiting for slow callees");
@@ -62,6 +64,15 @@ public sealed class GatewayCrashTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal(5, notes[^1].Seq);
         }
 
+        // The dead gateway was downed and removed, and nobody downed a call node for it: exactly the two call nodes
+        // remain, both Up.
+        IReadOnlyList<IReadOnlyList<string>> members = [];
+        await CommandTracker.WaitUntilAsyncAsync(async () =>
+        {
+            members = await _cluster.Oldest.Admin.RunAsync("cluster", "show");
+            return members.Count == 2;
+        }, TimeSpan.FromSeconds(30), () => "members: " + string.Join("; ", members.Select(m => string.Join(" | ", m))));
+        Assert.All(members, m => Assert.Contains("Up", m));
         _cluster.Log($"GATEWAY CRASH: {Commands} commands resubscribed on {other.Name} after seq {string.Join(",", lastSeen.Values.Distinct())}, all Ended ok without gap");
     });
 }

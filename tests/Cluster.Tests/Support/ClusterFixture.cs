@@ -26,11 +26,10 @@ public sealed record CallNode(string Name, ChildProcess Process, int AkkaPort, i
 /// ports picked free at run time: the standalone OpenSIPS simulator, two call nodes and one gateway-only process, joined
 /// through the seeds (the two call nodes). The journal is a fresh PostgreSQL database per fixture when
 /// CALLCLUSTER_TEST_PG is set (CI), else a shared SQLite file.
-/// <para>Who is oldest, and who wins a tie: the split brain resolver keeps the majority of call-node members, and with
-/// two call nodes a tie is won by the side holding the LOWEST address. <see cref="Oldest"/> therefore gets the HIGHER
-/// akka port and is started first (first seed: it forms the cluster), so it hosts the cluster singletons (EVI
-/// subscription, shard coordinators); <see cref="Younger"/> has the lower port and survives when the oldest is killed.
-/// The failover tests kill or stop <see cref="Oldest"/>.</para>
+/// <para>Who is oldest: <see cref="Oldest"/> is started first (first seed: it forms the cluster), so it hosts the
+/// cluster singletons (EVI subscription, shard coordinators). It also gets the HIGHER akka port, so that nothing can
+/// depend on the lowest address winning: the downing rule (call nodes first, the gateway breaks a one-against-one tie,
+/// docs/survival.md) keeps whichever call node survives a kill.</para>
 /// </summary>
 public sealed class ClusterFixture : IAsyncDisposable
 {
@@ -57,7 +56,7 @@ public sealed class ClusterFixture : IAsyncDisposable
     /// <summary>Higher akka port, started first: the oldest call node (singletons, coordinator).</summary>
     public CallNode Oldest { get; private set; } = null!;
 
-    /// <summary>Lower akka port: wins a one-against-one tie, the survivor of the kill tests.</summary>
+    /// <summary>Lower akka port, started second.</summary>
     public CallNode Younger { get; private set; } = null!;
 
     public ChildProcess Gateway { get; private set; } = null!;
@@ -234,13 +233,15 @@ public sealed class ClusterFixture : IAsyncDisposable
             }
             """);
         var nodeConfig = Path.Combine(_dir, "cluster-test.conf");
-        // Failure detection tuned for a test on one machine: a killed member is downed by the split brain resolver
-        // about 4 s (heartbeat pause) + 5 s (stable-after) after it died.
+        // Failure detection, downing and hand-over timings are the shipped loopback defaults (hocon/base.conf): the tests
+        // measure what a user gets.
         await File.WriteAllTextAsync(nodeConfig, $$"""
             akka.loglevel = INFO
-            akka.cluster.failure-detector.heartbeat-interval = 1s
-            akka.cluster.failure-detector.acceptable-heartbeat-pause = 4s
-            akka.cluster.split-brain-resolver.stable-after = 5s
+            # A burst of 100 commands on a fresh cluster allocates up to 100 shards one after the other (each a
+            # Distributed Data majority write and a journal write of the remembered shard); on a loaded 2-core machine
+            # that took longer than the default 10 s, and the gateway refused the last commands. The tests are about
+            # failover, not about cold-start latency.
+            callcluster.gateway.ask-timeout = 30s
             # A callee answer whose event was lost while the subscription moved is found by the watchdog (dlg_list).
             callcluster.commands.transfer-answer-timeout = 30s
             {{options.Node}}
@@ -261,6 +262,7 @@ public sealed class ClusterFixture : IAsyncDisposable
         // The oldest first: it is the first seed and forms the cluster; the others join it.
         var oldest = StartCallNodeAsync("node-old", oldestAkka, common, nodeConfig, upOnly: true);
         Oldest = await oldest;
+        await WaitForJournalTablesAsync();
         var younger = StartCallNodeAsync("node-young", youngerAkka, common, nodeConfig, upOnly: false);
         var gatewayWs = FreePort.Tcp();
         var gatewayAdmin = FreePort.Tcp();
@@ -294,6 +296,26 @@ public sealed class ClusterFixture : IAsyncDisposable
         Log($"cluster up in {Clock.Elapsed.TotalSeconds:0.0}s: {Oldest.Name} {Oldest.Address} (oldest, ws {Oldest.WsPort}, admin {Oldest.Admin.Port}, evi {Oldest.EviPort}, pid {Oldest.Process.Pid}); " +
             $"{Younger.Name} {Younger.Address} (ws {Younger.WsPort}, admin {Younger.Admin.Port}, evi {Younger.EviPort}, pid {Younger.Process.Pid}); " +
             $"gateway ws {gatewayWs} admin {gatewayAdmin} pid {Gateway.Pid}; simulator MI {Mi}");
+    }
+
+    /// <summary>The oldest node creates the journal tables at start-up (auto-start-journals); the others start after
+    /// that, because two nodes creating the tables of a fresh PostgreSQL database at once race (23505 on pg_type).</summary>
+    private async Task WaitForJournalTablesAsync()
+    {
+        if (_pgDatabase is null)
+        {
+            return;
+        }
+
+        var connection = new NpgsqlConnectionStringBuilder(_pgAdminConnection) { Database = _pgDatabase }.ConnectionString;
+        await CommandTracker.WaitUntilAsyncAsync(async () =>
+        {
+            await using var db = new NpgsqlConnection(connection);
+            await db.OpenAsync();
+            await using var count = new NpgsqlCommand(
+                "select count(*) from information_schema.tables where table_name in ('journal', 'snapshot')", db);
+            return (long)(await count.ExecuteScalarAsync())! == 2;
+        }, StartTimeout, () => $"journal and snapshot tables in {_pgDatabase} (created by {Oldest.Name} at start-up)");
     }
 
     private async Task<CallNode> StartCallNodeAsync(string name, int akkaPort, Dictionary<string, string> common, string config, bool upOnly)

@@ -135,12 +135,24 @@ SCENARIOS=(
 
 # Journal writes per command: the node's own counters (admin /metrics), read around each scenario. Warm-up and
 # set-up commands are included, so this is an average over every command the scenario started.
+# Journal rows per command (SQLite only): every row the scenario added, sharding's remember-entities store included.
+journal_rows() {
+    [[ -z "${BENCH_PG:-}" ]] || { echo 0; return; }
+    python3 - "$WORK/bench.db" <<'PY'
+import sqlite3, sys
+try:
+    c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=10)
+    print(c.execute("select count(*) from journal").fetchone()[0])
+except Exception:
+    print(0)
+PY
+}
 metric_sum() { # metric name prefix (with labels) → sum of matching samples, 0 when absent
     curl -s --max-time 5 "http://127.0.0.1:$ADMIN_PORT/metrics" 2>/dev/null \
         | awk -v m="$1" 'index($0, m) == 1 { s += $NF } END { printf "%d\n", s + 0 }'
 }
 
-printf '\n%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %8s  %s\n' scenario cmds/s acc_p50 acc_p95 acc_p99 acc_max flow_p50 flow_p99 sent errors never wrong writes/cmd "errors_by_kind" >"$WORK/table.txt"
+printf '\n%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %8s %8s  %s\n' scenario cmds/s acc_p50 acc_p95 acc_p99 acc_max flow_p50 flow_p99 sent errors never wrong writes/cmd rows/cmd "errors_by_kind" >"$WORK/table.txt"
 for entry in "${SCENARIOS[@]}"; do
     name=${entry%%|*}
     args=${entry#*|}
@@ -148,30 +160,34 @@ for entry in "${SCENARIOS[@]}"; do
     log "scenario $name: loadgen --url $URL $args"
     # shellcheck disable=SC2086  # args is a word list on purpose
     rc=0
+    rows_before=$(journal_rows)
     writes_before=$(metric_sum 'callcluster_journal_writes_total{entity="command"}')
     started_before=$(metric_sum 'callcluster_commands_started_total')
     out=$(timeout 400 "${LOADGEN[@]}" --url "$URL" $args --json-only) || rc=$?
     writes=$(( $(metric_sum 'callcluster_journal_writes_total{entity="command"}') - writes_before ))
     started=$(( $(metric_sum 'callcluster_commands_started_total') - started_before ))
+    rows=$(( $(journal_rows) - rows_before ))
     writes_per_cmd=$(python3 -c "import sys; w,c=int(sys.argv[1]),int(sys.argv[2]); print(f'{w/c:.2f}' if c else '-')" "$writes" "$started")
+    rows_per_cmd=$(python3 -c "import sys; w,c=int(sys.argv[1]),int(sys.argv[2]); print(f'{w/c:.2f}' if c and w > 0 else '-')" "$rows" "$started")
     if [[ $rc -ne 0 || -z "$out" ]]; then
         log "scenario $name: load generator failed (exit $rc)"
         KEEP_WORK=1
         continue
     fi
     echo "$out" >>"$RESULTS"
-    printf '%s %s journal_writes=%s commands_started=%s\n' "$name" "$out" "$writes" "$started"
-    jq -r --arg n "$name" --arg w "$writes_per_cmd" '[$n, .commands_per_s, .accept_latency_ms.p50, .accept_latency_ms.p95, .accept_latency_ms.p99,
+    printf '%s %s journal_writes=%s journal_rows=%s commands_started=%s\n' "$name" "$out" "$writes" "$rows" "$started"
+    jq -r --arg n "$name" --arg w "$writes_per_cmd" --arg r "$rows_per_cmd" '[$n, .commands_per_s, .accept_latency_ms.p50, .accept_latency_ms.p95, .accept_latency_ms.p99,
             .accept_latency_ms.max, .flow_latency_ms.p50, .flow_latency_ms.p99, .commands.sent, .errors_total,
-            .never_ended, .wrong_pairing, $w, (.errors_by_kind | to_entries | map("\(.key)=\(.value)") | join(","))]
+            .never_ended, .wrong_pairing, $w, $r, (.errors_by_kind | to_entries | map("\(.key)=\(.value)") | join(","))]
           | @tsv' <<<"$out" \
-        | awk -F'\t' '{ printf "%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %8s  %s\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14 }' \
+        | awk -F'\t' '{ printf "%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %8s %8s  %s\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15 }' \
         >>"$WORK/table.txt"
 done
 
 echo
 echo "journal: $STORE_NAME; latencies in ms; cmds/s = measured commands completed per second; never = never_ended; wrong = wrong_pairing;"
-echo "writes/cmd = journal writes requested by command entities / commands started (node metrics; warm-up included)"
+echo "writes/cmd = journal writes requested by command entities / commands started (node metrics; warm-up included);"
+echo "rows/cmd = journal rows added / commands started (SQLite only; sharding's remember-entities rows included)"
 cat "$WORK/table.txt"
 echo
 

@@ -89,18 +89,17 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
     // database, as a cluster has.
     private Dictionary<string, string> _journal = [];
     private string? _pgDatabase;
-    private string _extraConfig = "";
 
-    /// <summary>The cluster's journal setup: PostgreSQL when CALLCLUSTER_TEST_PG is set (CI), whose layer records the
-    /// remembered commands in the journal; without it, SQLite with that same setting, so the test still runs.</summary>
-    private async Task<string> UseClusterJournalAsync()
+    /// <summary>The node's journal: <c>embedded</c> is the embedded default as shipped (SQLite file, its own layer
+    /// only); <c>cluster</c> is PostgreSQL when CALLCLUSTER_TEST_PG is set (CI), as a cluster has, else the same
+    /// SQLite setup, so the test still runs. Both layers remember commands in the journal.</summary>
+    private async Task<string> UseJournalAsync(string kind)
     {
         var pg = Environment.GetEnvironmentVariable("CALLCLUSTER_TEST_PG");
-        if (string.IsNullOrWhiteSpace(pg))
+        if (kind == "embedded" || string.IsNullOrWhiteSpace(pg))
         {
             _journal = new() { ["CALLCLUSTER_DB"] = Path.Combine(_dir, "callcluster.db") };
-            _extraConfig = "akka.cluster.sharding.remember-entities-store = eventsourced\n";
-            return "SQLite, remember-entities-store = eventsourced as persistence-postgres.conf sets it";
+            return "SQLite (the embedded default's layer)";
         }
 
         _pgDatabase = "callcluster_restart_" + Guid.NewGuid().ToString("N")[..12];
@@ -118,18 +117,20 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
     private string NodeConfig()
     {
         var file = Path.Combine(_dir, "node.conf");
-        File.WriteAllText(file, "callcluster.gateway.ask-timeout = 30s\n" + _extraConfig);
+        File.WriteAllText(file, "callcluster.gateway.ask-timeout = 30s\n");
         return file;
     }
 
-    [Fact(Timeout = 180_000)]
-    public async Task After_a_full_restart_every_in_flight_command_has_ended_when_first_looked_at_15_s_later()
+    [Theory(Timeout = 180_000)]
+    [InlineData("embedded")]
+    [InlineData("cluster")]
+    public async Task After_a_full_restart_every_in_flight_command_has_ended_when_first_looked_at_15_s_later(string journal)
     {
         // Every callee answers while the node is down: the answers' events are lost, so no event from the proxy wakes
         // the commands after the restart either; only remembering them does, and they reconcile with the proxy.
         // 8 s: longer than the burst of 100 takes to reach CALL_START on a loaded machine, so that all are in flight.
         await StartSimulatorAsync("8s");
-        var store = await UseClusterJournalAsync();
+        var store = await UseJournalAsync(journal);
         const int commands = 100;
         var ids = Enumerable.Range(0, commands).Select(i => $"restart-{i:000}").ToList();
         var endpoint = new Uri($"ws://127.0.0.1:{_wsPort}/call-api");

@@ -6,7 +6,7 @@ namespace CallCluster.EndToEnd.Tests;
 
 /// <summary>A node process killed (SIGKILL) in the middle of CallStarts, restarted on the same journal: the commands
 /// resume by themselves (nothing has to touch them), and a reconnecting client replays them to Ended without a gap.</summary>
-public sealed class CrashRecoveryTests : IAsyncLifetime
+public sealed partial class CrashRecoveryTests : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly string _dir = Directory.CreateTempSubdirectory("callcluster-crash-").FullName;

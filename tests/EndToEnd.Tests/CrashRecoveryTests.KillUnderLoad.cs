@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
-using Xunit.Abstractions;
 using CallCluster.EndToEnd.Tests.Support;
 using static CallCluster.EndToEnd.Tests.Support.Json;
 
@@ -9,61 +8,24 @@ namespace CallCluster.EndToEnd.Tests;
 
 /// <summary>The write path's promise: a command whose <c>Started</c> reply reached the client is stored. The embedded
 /// node is killed (SIGKILL) while several connections pipeline commands at full speed; restarted on the same journal,
-/// it must know every command it had accepted, and each of them must reach its end.</summary>
-public sealed class KillUnderLoadTests(ITestOutputHelper output) : IAsyncLifetime
+/// it must know every command it had accepted, and each of them must reach its end. (With the reply sent before the
+/// start is stored, this test lost 110 of 324 accepted commands.)</summary>
+public sealed partial class CrashRecoveryTests
 {
     private const int Connections = 4;
     private const int InFlightPerConnection = 4;
     private const int MaxCommandsPerConnection = 5000;
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>The kill comes once this many commands were accepted (so it lands mid-load whatever the machine's
     /// speed), or after <see cref="MaxLoadBeforeKill"/>.</summary>
     private const int AcceptedBeforeKill = 300;
     private static readonly TimeSpan MaxLoadBeforeKill = TimeSpan.FromSeconds(30);
-    private readonly string _dir = Directory.CreateTempSubdirectory("callcluster-kill-load-").FullName;
-    private readonly int _miPort = FreePort.Udp();
-    private readonly int _eviPort = FreePort.Udp();
-    private readonly int _wsPort = FreePort.Tcp();
-    private ChildProcess? _simulator;
-
-    public async Task InitializeAsync()
-    {
-        // The proxy outlives the node; its slow callees keep some CallStarts in flight across the kill.
-        var simConfig = Path.Combine(_dir, "sim.conf");
-        await File.WriteAllTextAsync(simConfig, $"callcluster.simulator {{ mi-port = {_miPort}, slow-answer-delay = 4s, answer-delay = 20ms }}");
-        _simulator = await ChildProcess.StartAsync("Simulator", $"--config \"{simConfig}\"", new Dictionary<string, string>(),
-            "listening on udp:", StartTimeout);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_simulator is not null)
-        {
-            await _simulator.DisposeAsync();
-        }
-
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort
-        }
-    }
-
-    private Task<ChildProcess> StartNodeAsync() => ChildProcess.StartAsync("Node", "", new Dictionary<string, string>
-    {
-        ["CALLCLUSTER_MI"] = $"127.0.0.1:{_miPort}",
-        ["CALLCLUSTER_DB"] = Path.Combine(_dir, "callcluster.db"),
-        ["CALLCLUSTER_WS_PORT"] = _wsPort.ToString(),
-        ["CALLCLUSTER_EVI_PORT"] = _eviPort.ToString(),
-        ["CALLCLUSTER_ADMIN_PORT"] = "0",
-    }, "Call API listening on", StartTimeout);
 
     [Fact(Timeout = 240_000)]
     public async Task Kill_9_under_load_loses_no_accepted_command()
     {
+        await StartSimulatorAsync("4s");
+        await UseJournalAsync("embedded");
         var endpoint = new Uri($"ws://127.0.0.1:{_wsPort}/call-api");
         var node = await StartNodeAsync();
         var accepted = new ConcurrentDictionary<string, string>(); // cmd_id → method
@@ -81,7 +43,7 @@ public sealed class KillUnderLoadTests(ITestOutputHelper output) : IAsyncLifetim
         stopSending.Cancel();
         var sent = (await Task.WhenAll(loops)).Sum();
         await node.DisposeAsync();
-        output.WriteLine($"sent {sent} commands, {accepted.Count} accepted ({acceptedAtKill} when the kill was sent), " +
+        Console.WriteLine($"sent {sent} commands, {accepted.Count} accepted ({acceptedAtKill} when the kill was sent), " +
                          $"{accepted.Values.Count(m => m == "CallStart")} of them CallStart");
         Assert.True(accepted.Count >= 50, $"only {accepted.Count} commands accepted before the kill: the test would prove little");
 

@@ -38,6 +38,7 @@ public sealed class ClusterFixture : IAsyncDisposable
     private readonly ITestOutputHelper _log;
     private readonly string _dir;
     private readonly List<ChildProcess> _processes = [];
+    private readonly Dictionary<string, (Dictionary<string, string> Env, string Config)> _callNodeStarts = [];
     private string? _pgDatabase;
     private string? _pgAdminConnection;
 
@@ -323,15 +324,48 @@ public sealed class ClusterFixture : IAsyncDisposable
         var ws = FreePort.Tcp();
         var admin = FreePort.Tcp();
         var evi = FreePort.Udp();
-        var process = await StartAsync(name, "Node", $"--config \"{config}\"", new Dictionary<string, string>(common)
+        var env = new Dictionary<string, string>(common)
         {
             ["CALLCLUSTER_ROLES"] = "call-node,gateway",
             ["CALLCLUSTER_AKKA_PORT"] = akkaPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CALLCLUSTER_WS_PORT"] = ws.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CALLCLUSTER_ADMIN_PORT"] = admin.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CALLCLUSTER_EVI_PORT"] = evi.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }, upOnly ? "is Up" : "Call API listening on");
+        };
+        _callNodeStarts[name] = (env, config);
+        var process = await StartAsync(name, "Node", $"--config \"{config}\"", env, upOnly ? "is Up" : "Call API listening on");
         return new CallNode(name, process, akkaPort, ws, evi, new AdminClient(admin));
+    }
+
+    /// <summary>
+    /// Starts a call node again after its process has exited, on the same ports and with the same settings (same akka
+    /// address, WebSocket, admin and EVI ports, same seeds and journal), as a rolling restart or a pod restart does; it
+    /// joins the running cluster as a new incarnation. Returns when its Call API listens and /healthz/ready is 200
+    /// (member Up). The returned record replaces the old one in <see cref="Oldest"/> or <see cref="Younger"/> (by name:
+    /// after a restart, <see cref="Oldest"/> is no longer the oldest member) and keeps its admin client.
+    /// </summary>
+    public async Task<CallNode> RestartCallNodeAsync(CallNode node)
+    {
+        if (!node.Process.HasExited)
+        {
+            throw new InvalidOperationException($"{node.Name} (pid {node.Process.Pid}) is still running: stop it before restarting it");
+        }
+
+        var (env, config) = _callNodeStarts[node.Name];
+        var process = await StartAsync(node.Name, "Node", $"--config \"{config}\"", env, "Call API listening on");
+        var restarted = node with { Process = process };
+        if (Oldest.Name == node.Name)
+        {
+            Oldest = restarted;
+        }
+        else
+        {
+            Younger = restarted;
+        }
+
+        await CommandTracker.WaitUntilAsyncAsync(restarted.Admin.IsReadyAsync, StartTimeout,
+            () => $"restarted {node.Name} /healthz/ready on :{restarted.Admin.Port} not 200");
+        return restarted;
     }
 
     private async Task<ChildProcess> StartAsync(string name, string assembly, string args, Dictionary<string, string> env, string ready)

@@ -6,14 +6,67 @@ using Akka.Configuration;
 
 namespace CallCluster.Hosting;
 
+/// <summary>How a process finds the cluster: <c>callcluster.discovery</c>.</summary>
+public enum DiscoveryMode
+{
+    /// <summary>The seeds of <c>callcluster.seeds</c>, or a one-node cluster when there are none.</summary>
+    Static,
+
+    /// <summary>Akka.Management + Cluster Bootstrap with the Kubernetes API discovery.</summary>
+    Kubernetes,
+}
+
 /// <summary>Starts the <c>callcluster</c> ActorSystem with its roles and joins the cluster: the configured seeds,
-/// or itself when there are none (the embedded one-node default).</summary>
+/// or itself when there are none (the embedded one-node default); with <c>callcluster.discovery = kubernetes</c>,
+/// through Akka.Management's Cluster Bootstrap instead.</summary>
 public static class ClusterBootstrap
 {
     public const string SystemName = "callcluster";
 
-    /// <param name="setups">Programmatic settings that HOCON cannot express (e.g. the journal's connection tuning).</param>
-    public static ActorSystem CreateSystem(Config config, IEnumerable<Akka.Actor.Setup.Setup>? setups = null)
+    public static DiscoveryMode Discovery(Config config) =>
+        (config.GetString("callcluster.discovery", "static") ?? "").Trim().ToLowerInvariant() switch
+        {
+            "" or "static" => DiscoveryMode.Static,
+            "kubernetes" => DiscoveryMode.Kubernetes,
+            var other => throw new ConfigurationException(
+                $"callcluster.discovery = \"{other}\": expected static or kubernetes"),
+        };
+
+    /// <summary>The Akka settings that <c>callcluster.discovery</c> and its sections stand for: empty for static
+    /// seeds; Akka.Management's endpoint, Cluster Bootstrap's contact-point discovery and the Kubernetes API discovery
+    /// for <c>kubernetes</c>. Below the process's own configuration: an explicit <c>akka.management</c> or
+    /// <c>akka.discovery</c> key there wins.</summary>
+    public static Config DiscoveryConfig(Config config)
+    {
+        if (Discovery(config) == DiscoveryMode.Static)
+        {
+            return Config.Empty;
+        }
+
+        var host = config.GetString("callcluster.management.host", "127.0.0.1");
+        var port = config.GetInt("callcluster.management.port", 8558);
+        var method = config.GetString("callcluster.bootstrap.discovery-method", "kubernetes-api");
+        return ConfigurationFactory.ParseString($$"""
+            akka.management.http {
+              hostname = {{Quote(host)}}
+              port = {{port}}
+              bind-hostname = {{Quote(host)}}
+              bind-port = {{port}}
+            }
+            akka.management.cluster.bootstrap.contact-point-discovery {
+              service-name = {{Quote(config.GetString("callcluster.bootstrap.service-name", SystemName))}}
+              port-name = {{Quote(config.GetString("callcluster.bootstrap.port-name", "management"))}}
+              discovery-method = {{Quote(method)}}
+              required-contact-point-nr = {{config.GetInt("callcluster.bootstrap.required-contact-point-nr", 2)}}
+            }
+            akka.discovery.method = {{Quote(method)}}
+            akka.discovery.kubernetes-api.pod-label-selector = {{Quote(config.GetString("callcluster.bootstrap.pod-label-selector", "app.kubernetes.io/name={0}"))}}
+            """);
+    }
+
+    /// <summary>The ActorSystem's configuration: roles, the process's layers, the discovery settings, then the
+    /// defaults of sharding, singletons and Distributed Data.</summary>
+    public static Config SystemConfig(Config config)
     {
         var roles = ConfigLoader.CommaList(config, "callcluster.roles");
         var rolesConfig = ConfigurationFactory.ParseString(
@@ -24,8 +77,13 @@ public static class ClusterBootstrap
         var defaults = Akka.Cluster.Sharding.ClusterSharding.DefaultConfig()
             .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingleton.DefaultConfig())
             .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
-        var bootstrap = BootstrapSetup.Create().WithConfig(
-            Logging.LogFormat.AkkaLoggers(rolesConfig.WithFallback(config).WithFallback(defaults)));
+        return rolesConfig.WithFallback(config).WithFallback(DiscoveryConfig(config)).WithFallback(defaults);
+    }
+
+    /// <param name="setups">Programmatic settings that HOCON cannot express (e.g. the journal's connection tuning).</param>
+    public static ActorSystem CreateSystem(Config config, IEnumerable<Akka.Actor.Setup.Setup>? setups = null)
+    {
+        var bootstrap = BootstrapSetup.Create().WithConfig(Logging.LogFormat.AkkaLoggers(SystemConfig(config)));
         return ActorSystem.Create(SystemName, ActorSystemSetup.Create([bootstrap, .. setups ?? []]));
     }
 
@@ -35,6 +93,14 @@ public static class ClusterBootstrap
         var cluster = Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
+
+        if (Discovery(system.Settings.Config) == DiscoveryMode.Kubernetes)
+        {
+            await StartBootstrapAsync(system).ConfigureAwait(false);
+            await up.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
+            system.Log.Info("Member {0} is Up with roles [{1}]", cluster.SelfAddress, string.Join(",", cluster.SelfRoles));
+            return;
+        }
 
         var seeds = ConfigLoader.CommaList(system.Settings.Config, "callcluster.seeds")
             .Select(Address.Parse)
@@ -53,4 +119,10 @@ public static class ClusterBootstrap
         await up.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
         system.Log.Info("Member {0} is Up with roles [{1}]", cluster.SelfAddress, string.Join(",", cluster.SelfRoles));
     }
+
+    /// <summary>Serves the management endpoint and starts Cluster Bootstrap (<see cref="ManagementEndpoint"/>).</summary>
+    private static Task StartBootstrapAsync(ActorSystem system) => ManagementEndpoint.StartWithBootstrapAsync(system);
+
+    private static string Quote(string? value) =>
+        "\"" + (value ?? "").Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

@@ -136,12 +136,16 @@ public sealed partial class K8sManifestTests
             }
         }
 
+        string[] bootstrap = ["CALLCLUSTER_DISCOVERY", "CALLCLUSTER_MANAGEMENT_HOST", "CALLCLUSTER_MANAGEMENT_PORT"];
         string[] node = ["CALLCLUSTER_ROLES", "CALLCLUSTER_AKKA_HOST", "CALLCLUSTER_AKKA_PORT", "CALLCLUSTER_AKKA_PUBLIC_HOST",
-            "CALLCLUSTER_SEEDS", "CALLCLUSTER_EVI_PORT", "CALLCLUSTER_EVI_ADVERTISE", "CALLCLUSTER_ADMIN_PORT", "CALLCLUSTER_PG"];
+            "CALLCLUSTER_EVI_PORT", "CALLCLUSTER_EVI_ADVERTISE", "CALLCLUSTER_ADMIN_PORT", "CALLCLUSTER_PG", .. bootstrap];
         string[] gateway = ["CALLCLUSTER_ROLES", "CALLCLUSTER_AKKA_HOST", "CALLCLUSTER_AKKA_PORT", "CALLCLUSTER_AKKA_PUBLIC_HOST",
-            "CALLCLUSTER_SEEDS", "CALLCLUSTER_WS_PORT", "CALLCLUSTER_WS_HOST", "CALLCLUSTER_ADMIN_PORT"];
+            "CALLCLUSTER_WS_PORT", "CALLCLUSTER_WS_HOST", "CALLCLUSTER_ADMIN_PORT", .. bootstrap];
         Assert.All(node, n => Assert.Contains(n, r.Node.Env.Select(e => e.Name)));
         Assert.All(gateway, n => Assert.Contains(n, r.Gateway.Env.Select(e => e.Name)));
+        // Cluster Bootstrap replaces the hand-listed seeds: a seed list would make bootstrap bail out.
+        Assert.DoesNotContain("CALLCLUSTER_SEEDS", r.Node.Env.Select(e => e.Name));
+        Assert.DoesNotContain("CALLCLUSTER_SEEDS", r.Gateway.Env.Select(e => e.Name));
         Assert.Equal("0.0.0.0", Env(r.Node)["CALLCLUSTER_AKKA_HOST"]);
         Assert.Equal("0.0.0.0", Env(r.Gateway)["CALLCLUSTER_AKKA_HOST"]);
         Assert.Equal(overlay == "prod", Env(r.Node).ContainsKey("CALLCLUSTER_MI"));
@@ -219,32 +223,78 @@ public sealed partial class K8sManifestTests
 
     [KubectlTheory]
     [MemberData(nameof(Overlays))]
-    public void Seeds_are_the_StatefulSet_pods_stable_DNS_names(string overlay)
+    public void Call_nodes_and_gateways_form_one_cluster_with_Cluster_Bootstrap_over_the_Kubernetes_API(string overlay)
     {
         var r = Render(overlay);
-        var ns = r.Of<V1Namespace>().Single().Name();
-        var serviceName = r.Nodes.Spec.ServiceName;
-        var akkaPort = Port(r.Node, "akka", "TCP");
-        var nodeSeeds = Env(r.Node)["CALLCLUSTER_SEEDS"];
-        Assert.Equal(nodeSeeds, Env(r.Gateway)["CALLCLUSTER_SEEDS"]);
-
-        var seeds = nodeSeeds.Replace("$(POD_NAMESPACE)", ns, StringComparison.Ordinal)
-            .Split(',', StringSplitOptions.TrimEntries).Select(Address.Parse).ToList();
-        Assert.Equal(Math.Min(r.Nodes.Spec.Replicas ?? 1, 3), seeds.Count);
-        for (var i = 0; i < seeds.Count; i++)
+        var hocon = r.Of<V1ConfigMap>().Single(c => c.Name().StartsWith("callcluster-hocon", StringComparison.Ordinal));
+        var pods = new[] { (r.Node, r.Nodes.Spec.Template), (r.Gateway, r.Gateways.Spec.Template) };
+        var podCount = (r.Nodes.Spec.Replicas ?? 1) + (r.Gateways.Spec.Replicas ?? 1);
+        foreach (var (container, pod) in pods)
         {
-            Assert.Equal("akka.tcp", seeds[i].Protocol);
-            Assert.Equal(ClusterBootstrap.SystemName, seeds[i].System);
-            Assert.Equal($"{r.Nodes.Name()}-{i}.{serviceName}.{ns}.svc.cluster.local", seeds[i].Host);
-            Assert.Equal(akkaPort, seeds[i].Port);
+            var env = Env(container);
+            Assert.Equal("kubernetes", env["CALLCLUSTER_DISCOVERY"]);
+            // The management endpoint is reached at the pod IP (the address the Kubernetes API reports) on the named port.
+            Assert.Equal("$(POD_IP)", env["CALLCLUSTER_MANAGEMENT_HOST"]);
+            Assert.Equal("status.podIP", container.Env.Single(e => e.Name == "POD_IP").ValueFrom.FieldRef.FieldPath);
+            Assert.Equal(int.Parse(env["CALLCLUSTER_MANAGEMENT_PORT"]), Port(container, "management", "TCP"));
+
+            // The Akka settings the process derives from the shipped base.conf, the ConfigMap layer and this env.
+            Func<string, string?> lookup = name => env.GetValueOrDefault(name);
+            var config = ConfigurationFactory.ParseString(HoconEnvironment.Apply(hocon.Data.Values.Single(), lookup))
+                .WithFallback(ConfigurationFactory.ParseString(HoconEnvironment.Apply(
+                    File.ReadAllText(Path.Combine(ConfigLoader.HoconDirectory, "base.conf")), lookup)));
+            Assert.Equal(DiscoveryMode.Kubernetes, ClusterBootstrap.Discovery(config));
+            Assert.Equal("", config.GetString("callcluster.seeds"));
+            var akka = ClusterBootstrap.DiscoveryConfig(config);
+            Assert.Equal("kubernetes-api", akka.GetString("akka.management.cluster.bootstrap.contact-point-discovery.discovery-method"));
+            Assert.Equal("kubernetes-api", akka.GetString("akka.discovery.method"));
+            Assert.Equal(Port(container, "management", "TCP"), akka.GetInt("akka.management.http.port"));
+            Assert.Equal("management", akka.GetString("akka.management.cluster.bootstrap.contact-point-discovery.port-name"));
+            var requiredContactPoints = akka.GetInt("akka.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr");
+            Assert.InRange(requiredContactPoints, 2, podCount);
+
+            // The label selector (with the service name for {0}) selects both kinds of pod: one cluster.
+            var serviceName = akka.GetString("akka.management.cluster.bootstrap.contact-point-discovery.service-name");
+            var selector = string.Format(System.Globalization.CultureInfo.InvariantCulture,
+                akka.GetString("akka.discovery.kubernetes-api.pod-label-selector"), serviceName);
+            var pairs = selector.Split(',', StringSplitOptions.TrimEntries)
+                .Select(term => term.Split('=', 2))
+                .ToDictionary(kv => kv[0], kv => kv[1]);
+            Assert.All(pods, p => Assert.True(Selects(pairs, p.Item2),
+                $"{selector} does not select the {p.Item1.Name} pods"));
         }
 
-        // Each node advertises exactly the name the seeds use for it; gateways (no stable name) their pod IP.
-        Assert.Equal($"$(POD_NAME).{serviceName}.$(POD_NAMESPACE).svc.cluster.local", Env(r.Node)["CALLCLUSTER_AKKA_PUBLIC_HOST"]);
+        // Each node advertises its stable DNS name as its Akka address; gateways (no stable name) their pod IP.
+        Assert.Equal($"$(POD_NAME).{r.Nodes.Spec.ServiceName}.$(POD_NAMESPACE).svc.cluster.local", Env(r.Node)["CALLCLUSTER_AKKA_PUBLIC_HOST"]);
         Assert.Equal("metadata.name", r.Node.Env.Single(e => e.Name == "POD_NAME").ValueFrom.FieldRef.FieldPath);
         Assert.Equal("metadata.namespace", r.Node.Env.Single(e => e.Name == "POD_NAMESPACE").ValueFrom.FieldRef.FieldPath);
         Assert.Equal("$(POD_IP)", Env(r.Gateway)["CALLCLUSTER_AKKA_PUBLIC_HOST"]);
         Assert.Equal("status.podIP", r.Gateway.Env.Single(e => e.Name == "POD_IP").ValueFrom.FieldRef.FieldPath);
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void The_pods_run_as_a_ServiceAccount_that_may_read_the_pods_of_its_namespace(string overlay)
+    {
+        var r = Render(overlay);
+        var ns = r.Of<V1Namespace>().Single().Name();
+        var account = Assert.Single(r.Of<V1ServiceAccount>());
+        Assert.Equal(account.Name(), r.Nodes.Spec.Template.Spec.ServiceAccountName);
+        Assert.Equal(account.Name(), r.Gateways.Spec.Template.Spec.ServiceAccountName);
+
+        var binding = Assert.Single(r.Of<V1RoleBinding>());
+        var subject = Assert.Single(binding.Subjects);
+        Assert.Equal("ServiceAccount", subject.Kind);
+        Assert.Equal(account.Name(), subject.Name);
+        Assert.Equal(ns, subject.NamespaceProperty);
+        Assert.Equal("Role", binding.RoleRef.Kind);
+        var role = r.Of<V1Role>().Single(x => x.Name() == binding.RoleRef.Name);
+        // Only reading pods, and only here: no ClusterRole.
+        Assert.Empty(r.Of<V1ClusterRole>());
+        var rule = Assert.Single(role.Rules);
+        Assert.Equal([""], rule.ApiGroups);
+        Assert.Equal(["pods"], rule.Resources);
+        Assert.Equal(["get", "list", "watch"], rule.Verbs.Order());
     }
 
     [KubectlTheory]

@@ -33,7 +33,11 @@ public sealed class RollingRestartTests(ITestOutputHelper output) : IAsyncLifeti
     /// the command lands during the hand-off), the resumed command has no new Call-ID to check with dlg_list, and ends
     /// "-32000 no transferred call started within 10s: the phone rejected or ignored the REFER".
     /// Also seen: while the restarted node joins, the shard coordinators fail "unable to update a distributed state
-    /// within updating-state-timeout 5000 ms", delaying shard allocation for seconds.</summary>
+    /// within updating-state-timeout 5000 ms", delaying shard allocation for seconds.
+    /// Since dialogs keep transfer/hold events that no command claimed and hand them to the next command that
+    /// attaches (DialogEntity.ReplayUnclaimed), (2) has not been seen: 3 of 3 runs passed (0 of 386-522 failed, SQLite
+    /// and PostgreSQL), one more run was inconclusive. (1) is not fixed; the test stays skipped until it is, so that CI
+    /// does not depend on a race.</summary>
     private const string KnownFailure =
         "issue 13 item 5 not met yet: CallStart commands handed off mid-flow during a rolling restart fail on resume " +
         "('the caller did not answer' when handed off before the INVITE was sent; 'no transferred call started within 10s' " +

@@ -34,6 +34,11 @@ public sealed class DialogEntity : UntypedActor
     private static readonly TimeSpan VerifyWithin = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan ReconcileWithin = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long, and how many, unclaimed transfer/hold events are kept: longer than a command takes to resume
+    /// on another node (failover measured at 7–8 s), few enough to cost nothing on idle dialogs.</summary>
+    private static readonly TimeSpan UnclaimedFor = TimeSpan.FromSeconds(30);
+    private const int MaxUnclaimed = 8;
+
     private readonly IActorRef _commandRegion;
     private readonly IActorRef _miPool;
     private readonly DialogSettings _settings;
@@ -41,6 +46,13 @@ public sealed class DialogEntity : UntypedActor
 
     /// <summary>CallGet requesters waiting for the proxy's <c>dlg_list</c>; allocated only while one waits.</summary>
     private List<IActorRef>? _queriesAwaitingProxy;
+
+    /// <summary>Transfer and hold events that arrived while no command watched, kept a short while for the next command
+    /// that attaches. A command that moves to another node (hand-off, crash) re-attaches only when it resumes, and this
+    /// dialog may itself be a fresh incarnation that has forgotten its watchers: without this, an E_CALL_TRANSFER
+    /// "start" raised in between would be lost and the resumed transfer would fail on its watchdog. State changes need
+    /// no such memory: the attach answer carries the state. Allocated only when such an event goes unclaimed.</summary>
+    private List<(IEviEvent Event, long AtMs)>? _unclaimed;
 
     /// <summary>The conflict being verified, with the messages that wait for its outcome; null in every other state.</summary>
     private ConflictCheck? _conflictCheck;
@@ -142,7 +154,7 @@ public sealed class DialogEntity : UntypedActor
                 OnStateChanged(e);
                 return true;
             case CallTransferEvent or CallHoldEvent:
-                ForwardToCommands((IEviEvent)message);
+                ForwardOrKeep((IEviEvent)message);
                 return true;
             case RecordHoldState record:
                 OnRecordHoldState(record);
@@ -280,6 +292,49 @@ public sealed class DialogEntity : UntypedActor
 
         _state = _state.Apply(new DialogCommandAttached(attach.CmdId, attach.Operation));
         requester.Tell(new DialogAttached(attach.CmdId, _state.ToView()));
+        ReplayUnclaimed(attach.CmdId);
+    }
+
+    private void ForwardOrKeep(IEviEvent e)
+    {
+        if (!_state.Watchers.IsEmpty)
+        {
+            ForwardToCommands(e);
+            return;
+        }
+
+        var now = Environment.TickCount64;
+        _unclaimed ??= [];
+        _unclaimed.RemoveAll(u => now - u.AtMs > UnclaimedFor.TotalMilliseconds);
+        if (_unclaimed.Count >= MaxUnclaimed)
+        {
+            _unclaimed.RemoveAt(0);
+        }
+
+        _unclaimed.Add((e, now));
+    }
+
+    /// <summary>The attaching command gets what nobody claimed, oldest first (through the command region, like every
+    /// event; its Attaching state keeps events that overtake the attach answer). Duplicates are harmless: every flow
+    /// already takes each transfer or hold event once.</summary>
+    private void ReplayUnclaimed(string cmdId)
+    {
+        if (_unclaimed is null)
+        {
+            return;
+        }
+
+        var now = Environment.TickCount64;
+        _unclaimed.RemoveAll(u => now - u.AtMs > UnclaimedFor.TotalMilliseconds);
+        foreach (var (e, _) in _unclaimed)
+        {
+            _commandRegion.Tell(new DialogEventNotice(cmdId, e));
+        }
+
+        if (_unclaimed.Count == 0)
+        {
+            _unclaimed = null;
+        }
     }
 
     /// <summary>A detach is fire-and-forget and can be lost (sent while this dialog's shard was being handed off, or

@@ -109,6 +109,31 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(["cmd-1"], view.CmdIds);
     }
 
+    /// <summary>A command resuming on another node re-attaches only then; a transfer event raised meanwhile (perhaps at
+    /// a fresh incarnation of the dialog that forgot its watchers) must still reach it.</summary>
+    [Fact]
+    public void Transfer_and_hold_events_nobody_watched_go_to_the_next_command_that_attaches()
+    {
+        var dialog = Sys.ActorOf(DialogEntity.Props("call-u", _commands.Ref, Settings));
+        var start = new CallTransferEvent("call-u", "callee", "new-call", "sip:bob@x", "start", null);
+        var hold = new CallHoldEvent("call-u", "caller", "hold", "start");
+        dialog.Tell(start);
+        dialog.Tell(hold);
+        _commands.ExpectNoMsg(TimeSpan.FromMilliseconds(150));
+
+        dialog.Tell(new AttachCommand("call-u", "resumed-1", DialogOperation.Transfer));
+        Assert.Equal("resumed-1", ExpectMsg<DialogAttached>().CmdId);
+        var first = _commands.ExpectMsg<DialogEventNotice>();
+        var second = _commands.ExpectMsg<DialogEventNotice>();
+        Assert.Equal(("resumed-1", start), (first.CmdId, first.Event));
+        Assert.Equal(("resumed-1", hold), (second.CmdId, second.Event));
+
+        var ok = new CallTransferEvent("call-u", "callee", "new-call", "sip:bob@x", "ok", "200 OK");
+        dialog.Tell(ok); // watched now: forwarded at once, not kept
+        Assert.Equal(ok, _commands.ExpectMsg<DialogEventNotice>().Event);
+        _commands.ExpectNoMsg(TimeSpan.FromMilliseconds(150));
+    }
+
     [Fact]
     public void Attach_reports_what_is_known_so_far()
     {

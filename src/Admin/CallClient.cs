@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace CallCluster.Admin;
 
 /// <summary><c>callctl call ...</c>: sends one Call API command to a gateway (JSON-RPC 2.0 over WebSocket, see
-/// shared/docs/client-protocol.md) and prints its reply and notifications, one line each, until <c>Ended</c>.</summary>
+/// README.md, "Client protocol") and prints its reply and notifications, one line each, until <c>Ended</c>.</summary>
 internal static class CallClient
 {
     public const string DefaultUrl = "ws://127.0.0.1:5059/call-api";

@@ -1,6 +1,6 @@
 namespace CallCluster.Contracts.Commands;
 
-/// <summary>The client protocol's method names (client-protocol.md), canonical spelling.</summary>
+/// <summary>The client protocol's method names (README.md, "Client protocol"), canonical spelling.</summary>
 public static class CommandMethods
 {
     public const string CallStart = "CallStart";

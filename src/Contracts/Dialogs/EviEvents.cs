@@ -7,7 +7,7 @@ namespace CallCluster.Contracts.Dialogs;
 [MessagePack.Union(2, typeof(CallHoldEvent))]
 public interface IEviEvent : IDialogMessage;
 
-/// <summary>E_DLG_STATE_CHANGED (opensips-protocol.md §4.3). States: 1 unconfirmed, 2 early,
+/// <summary>E_DLG_STATE_CHANGED (docs/opensips.md §6). States: 1 unconfirmed, 2 early,
 /// 3 confirmed-not-acked, 4 confirmed, 5 deleted. Tags are null when OpenSIPS sent null or omitted them.</summary>
 public sealed record DialogStateChanged(
     string CallId,
@@ -18,7 +18,7 @@ public sealed record DialogStateChanged(
     int OldState,
     int NewState) : IEviEvent;
 
-/// <summary>E_CALL_TRANSFER (§4.1). State is start|notify|ok|fail; in a blind <c>start</c> the
+/// <summary>E_CALL_TRANSFER (docs/opensips.md §7). State is start|notify|ok|fail; in a blind <c>start</c> the
 /// <paramref name="Leg"/> wrongly holds the new Call-ID (an OpenSIPS bug).</summary>
 public sealed record CallTransferEvent(
     string CallId,
@@ -28,7 +28,7 @@ public sealed record CallTransferEvent(
     string State,
     string? Status) : IEviEvent;
 
-/// <summary>E_CALL_HOLD (§4.2): leg caller|callee, action hold|unhold, state start|ok|fail.</summary>
+/// <summary>E_CALL_HOLD (docs/opensips.md §8): leg caller|callee, action hold|unhold, state start|ok|fail.</summary>
 public sealed record CallHoldEvent(
     string CallId,
     string Leg,

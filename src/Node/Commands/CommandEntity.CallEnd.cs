@@ -8,7 +8,7 @@ using CallCluster.Node.OpenSips;
 namespace CallCluster.Node.Commands;
 
 /// <summary>CallEnd {callid}: <c>dlg_end_dlg</c>, then wait until OpenSIPS reports the dialog deleted (state 5).
-/// "OK" from dlg_end_dlg only means the BYEs were sent (opensips-protocol.md §3.4, pitfall 13).
+/// "OK" from dlg_end_dlg only means the BYEs were sent (docs/opensips.md §4).
 /// States, in order:
 /// <see cref="Attaching"/> → <see cref="AwaitingEndReply"/> → <see cref="AwaitingDeleted"/>
 /// (→ <see cref="VerifyingWithDlgList"/> if the event never comes) → CALL_END + Ended ok in one write.
@@ -33,7 +33,7 @@ public sealed partial class CommandEntity
                 return;
             }
 
-            // The dialog ID is exact; a Call-ID lookup takes the first match in the hash bucket (§6).
+            // The dialog ID is exact; a Call-ID lookup takes the first match in the hash bucket (docs/opensips.md §5).
             var target = dialog.DialogId is not null && dialog.Phase() is > DialogPhase.Unknown and < DialogPhase.Deleted
                 ? dialog.DialogId
                 : callId;

@@ -10,7 +10,7 @@ using CallCluster.Node.OpenSips;
 namespace CallCluster.Node.Commands;
 
 /// <summary>CallHold {callid, leg?} (and, with action "unhold", CallUnHold): callops re-INVITEs each affected leg
-/// (§3.3, §4.2). Without <c>leg</c> both legs are meant and the request carries no leg, which 3.x and 4.0 both
+/// (docs/opensips.md §3, §8). Without <c>leg</c> both legs are meant and the request carries no leg, which 3.x and 4.0 both
 /// accept; with a leg, a 3.x proxy refuses and the command says so. E_CALL_HOLD start per leg may arrive before the
 /// MI reply; then ok/fail per leg. CALL_HOLD (or CALL_UNHOLD) is sent for each leg the proxy reports ok; the command
 /// ends when the MI reply and a final state for every affected leg are in — never by counting on a fixed number.

@@ -85,7 +85,7 @@ public sealed partial class CommandEntity
     {
         var caller = Param("caller");
         var callee = Param("callee");
-        // Header lines end in CRLF; no Content-Length (OpenSIPS refuses it, §3.1).
+        // Header lines end in CRLF; no Content-Length (OpenSIPS refuses it, docs/opensips.md §1).
         var headers = $"From: <{caller}>\r\nTo: <{callee}>\r\nContact: <{_settings.UacContact}>\r\n" +
                       $"Content-Type: application/sdp\r\nCSeq: 1 INVITE\r\nCall-ID: {placeholder}\r\n";
         List<KeyValuePair<string, object>> parameters =
@@ -225,7 +225,7 @@ public sealed partial class CommandEntity
     private void TransferCallerToCallee(string placeholder)
     {
         var callee = Param("callee");
-        // In the placeholder dialog the caller's phone is the *callee* leg: OpenSIPS's UAC is the caller (§3.1).
+        // In the placeholder dialog the caller's phone is the *callee* leg: OpenSIPS's UAC is the caller (docs/opensips.md §1).
         RunTransfer(new TransferPlan(
             placeholder,
             [new("callid", placeholder), new("leg", "callee"), new("destination", callee)],

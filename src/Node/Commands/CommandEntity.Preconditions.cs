@@ -7,7 +7,7 @@ using CallCluster.Node.OpenSips;
 
 namespace CallCluster.Node.Commands;
 
-/// <summary>Transfer and hold need an answered call (callops sends in-dialog requests; §3.2, §3.3). What the dialog
+/// <summary>Transfer and hold need an answered call (callops sends in-dialog requests; docs/opensips.md §2, §3). What the dialog
 /// entity knows decides, except that a "not answered yet" view may only mean the 3→4 event was lost: then the
 /// proxy is asked (<c>dlg_list</c>) before refusing. State 0 means this cluster has heard nothing of the call yet
 /// (e.g. it started before the node): the proxy decides.

@@ -9,7 +9,7 @@ using CallCluster.Node.OpenSips;
 namespace CallCluster.Node.Commands;
 
 /// <summary>The transfer phase shared by CallStart, CallBlindTransfer and CallAttendedTransfer: send
-/// <c>call_transfer</c> once, then follow E_CALL_TRANSFER (opensips-protocol.md §3.2, §4.1).
+/// <c>call_transfer</c> once, then follow E_CALL_TRANSFER (docs/opensips.md §2, §7).
 /// "Accepted" only means the REFER was handed to tm; <c>start</c> comes when the transferee's new INVITE reaches
 /// the proxy, <c>ok</c>/<c>fail</c> with its final answer. A rejected or ignored REFER raises nothing, hence the
 /// start watchdog. Events arrive in any order (start after ok, start before the MI reply) and duplicated: the

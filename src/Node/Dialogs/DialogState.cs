@@ -33,7 +33,7 @@ public sealed record DialogState(
     /// <summary>Why <paramref name="operation"/> cannot start now, or null when it can; <see cref="Conflict.CmdId"/> names
     /// the command in the way, if one is. Ending and observing never conflict; hold, unhold and transfer exclude each
     /// other (OpenSIPS would answer 491 or mix the re-INVITEs), and OpenSIPS allows one transfer attempt per dialog,
-    /// ever (opensips-protocol.md §3.2).</summary>
+    /// ever (docs/opensips.md §2).</summary>
     public Conflict? ConflictWith(string cmdId, DialogOperation operation)
     {
         if (operation is DialogOperation.Observe or DialogOperation.End)

@@ -22,6 +22,11 @@ internal sealed class CallNodeDowningActor : ReceiveActor, IWithTimers
     private DateTime _stableAt = DateTime.MaxValue;
     private ImmutableHashSet<UniqueAddress> _downed = ImmutableHashSet<UniqueAddress>.Empty;
 
+    /// <summary>Unreachable members whose remoting port still accepted connections, with the end of their grace: the
+    /// decision waits until then (counted from the first such answer, never extended: a frozen process's kernel keeps
+    /// accepting, so "alive" cannot postpone the decision for ever).</summary>
+    private ImmutableDictionary<UniqueAddress, DateTime> _aliveGraceUntil = ImmutableDictionary<UniqueAddress, DateTime>.Empty;
+
     public CallNodeDowningActor(DowningSettings settings)
     {
         _settings = settings;
@@ -29,6 +34,15 @@ internal sealed class CallNodeDowningActor : ReceiveActor, IWithTimers
         Receive<ClusterEvent.IClusterDomainEvent>(_ => OnTick());
         Receive<ClusterEvent.CurrentClusterState>(_ => OnTick());
         Receive<MemberConfirmedDead>(OnConfirmedDead);
+        Receive<MemberConfirmedAlive>(alive =>
+        {
+            if (!_aliveGraceUntil.ContainsKey(alive.Member) && _cluster.State.Unreachable.Any(m => m.UniqueAddress.Equals(alive.Member)))
+            {
+                _aliveGraceUntil = _aliveGraceUntil.Add(alive.Member, DateTime.UtcNow + _settings.AliveGrace);
+                _log.Info("Downing: {0} is unreachable but its process still accepts connections; deciding no earlier than {1:HH:mm:ss.fff}",
+                    alive.Member.Address, _aliveGraceUntil[alive.Member]);
+            }
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -69,13 +83,15 @@ internal sealed class CallNodeDowningActor : ReceiveActor, IWithTimers
             }
         }
 
+        // Grace only while unreachable: a member that became reachable again starts afresh next time.
+        _aliveGraceUntil = _aliveGraceUntil.RemoveRange(_aliveGraceUntil.Keys.Where(a => unreachable.All(m => !m.UniqueAddress.Equals(a))));
         if (unreachable.Count == 0)
         {
             _downed = _downed.Clear();
             return;
         }
 
-        if (!IsLeader(state) || DateTime.UtcNow < _stableAt)
+        if (!IsLeader(state) || DateTime.UtcNow < _stableAt || _aliveGraceUntil.Values.Any(until => DateTime.UtcNow < until))
         {
             return;
         }

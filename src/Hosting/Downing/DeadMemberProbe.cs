@@ -7,16 +7,18 @@ using Akka.Remote;
 namespace CallCluster.Hosting.Downing;
 
 /// <summary>
-/// Tells a dead process from a slow one as soon as its connection drops, so that a crash does not have to wait for the
-/// failure detector's heartbeat pause (3 s on loopback) and stable-after.
-/// <para>When the connection to a member ends (Akka.Remote's <see cref="DisassociatedEvent"/>), this actor opens a plain
-/// TCP connection to the member's remoting port. "Connection refused" means the host answered and nothing listens on
+/// Tells a dead process from a slow one, so that a crash does not wait for stable-after and a busy member is not
+/// downed for a late heartbeat.
+/// <para>When the connection to a member ends (Akka.Remote's <see cref="DisassociatedEvent"/>) or the failure detector
+/// reports it unreachable, this actor opens a plain TCP connection to the member's remoting port. "Connection refused" means the host answered and nothing listens on
 /// that port any more: the member's process is gone (a live member always listens; a restarted process on the same port
 /// accepts, and is then a new incarnation). Anything else (accepted, timed out, unreachable network) proves nothing
 /// and leaves the decision to the failure detector and the survivor rule, as before. A partitioned member is never
 /// "refused": its host does not answer at all.</para>
-/// <para>Reports <see cref="MemberConfirmedDead"/> to its parent (<see cref="CallNodeDowningActor"/>), which downs the
-/// member only when <see cref="SurvivorRule"/> would, so the survival table of docs/survival.md is unchanged.</para>
+/// <para>Reports to its parent (<see cref="CallNodeDowningActor"/>): <see cref="MemberConfirmedDead"/>, and the member
+/// is downed at once when <see cref="SurvivorRule"/> would down it anyway (the survival table of docs/survival.md is
+/// unchanged); <see cref="MemberConfirmedAlive"/>, and the decision on an unreachable member waits a grace period
+/// (its kernel still accepts connections: a busy or paused process, which may yet answer heartbeats again).</para>
 /// </summary>
 internal sealed class DeadMemberProbe : ReceiveActor
 {
@@ -30,6 +32,7 @@ internal sealed class DeadMemberProbe : ReceiveActor
         _timeout = timeout;
         Receive<DisassociatedEvent>(e => OnDisconnected(e.RemoteAddress));
         Receive<AssociationErrorEvent>(e => OnDisconnected(e.RemoteAddress));
+        Receive<ClusterEvent.UnreachableMember>(e => OnDisconnected(e.Member.Address));
         Receive<ProbeResult>(OnProbed);
     }
 
@@ -39,9 +42,14 @@ internal sealed class DeadMemberProbe : ReceiveActor
     {
         Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
         Context.System.EventStream.Subscribe(Self, typeof(AssociationErrorEvent));
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
     }
 
-    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+    protected override void PostStop()
+    {
+        Context.System.EventStream.Unsubscribe(Self);
+        _cluster.Unsubscribe(Self);
+    }
 
     private void OnDisconnected(Address address)
     {
@@ -60,6 +68,12 @@ internal sealed class DeadMemberProbe : ReceiveActor
     private void OnProbed(ProbeResult result)
     {
         _probing.Remove(result.Member.Address);
+        if (result.Outcome == ProbeOutcome.Accepted)
+        {
+            Context.Parent.Tell(new MemberConfirmedAlive(result.Member));
+            return;
+        }
+
         if (result.Outcome != ProbeOutcome.Refused)
         {
             _log.Debug("Dead-member probe: {0} {1}; the failure detector decides", result.Member.Address, result.Outcome);
@@ -124,3 +138,7 @@ internal enum ProbeOutcome
 
 /// <summary>From <see cref="DeadMemberProbe"/> to <see cref="CallNodeDowningActor"/>: this incarnation's process is gone.</summary>
 internal sealed record MemberConfirmedDead(UniqueAddress Member);
+
+/// <summary>From <see cref="DeadMemberProbe"/> to <see cref="CallNodeDowningActor"/>: something still accepts connections
+/// on this member's remoting port.</summary>
+internal sealed record MemberConfirmedAlive(UniqueAddress Member);

@@ -227,9 +227,12 @@ public sealed class NodeHost
             cmdId => CommandEntity.Props(cmdId, miPool, sharding.ShardRegion(ShardRegions.Dialog), commandSettings),
             commandSettingsForSharding, new CommandMessageExtractor(shards),
             sharding.DefaultShardAllocationStrategy(commandSettingsForSharding), CommandHandOff.Instance).ConfigureAwait(false);
+        // Handed-off dialogs stop with DialogHandOff: they pass their recent transfer/hold events to their next incarnation.
         var dialog = await sharding.StartAsync(ShardRegions.Dialog,
-            callId => DialogEntity.Props(callId, sharding.ShardRegion(ShardRegions.Command), dialogSettings, miPool),
-            settings, new DialogMessageExtractor(shards)).ConfigureAwait(false);
+            callId => DialogEntity.Props(callId, sharding.ShardRegion(ShardRegions.Command), dialogSettings, miPool,
+                sharding.ShardRegion(ShardRegions.Dialog)),
+            settings, new DialogMessageExtractor(shards), sharding.DefaultShardAllocationStrategy(settings),
+            DialogHandOff.Instance).ConfigureAwait(false);
         return (command, dialog);
     }
 

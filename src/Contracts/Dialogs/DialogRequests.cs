@@ -37,3 +37,10 @@ public sealed record DialogView(
     bool CallerHeld = false,
     bool CalleeHeld = false,
     bool TransferAttempted = false) : ICallClusterMessage;
+
+/// <summary>A dialog entity whose shard is handed off sends each of its recent transfer/hold events to its own next
+/// incarnation, through the dialog region (which holds messages for a moving shard until it is started again):
+/// without it, an event forwarded to a command that was being handed off at the same moment is lost with both.
+/// <paramref name="AgeMs"/>: how old the event was when sent; <paramref name="ForwardedTo"/>: the commands that were
+/// watching when it came (empty: unclaimed).</summary>
+public sealed record DialogEventHandedOver(string CallId, IEviEvent Event, long AgeMs, IReadOnlyList<string> ForwardedTo) : IDialogMessage;

@@ -51,6 +51,7 @@ public static class ManifestTable
         ("dsc", typeof(DialogStateChanged)),
         ("cte", typeof(CallTransferEvent)),
         ("che", typeof(CallHoldEvent)),
+        ("deh", typeof(DialogEventHandedOver)),
     ];
 
     /// <summary>Manifests written before this table existed (up to commit 72bb1e8): the type's full name at the time.

@@ -40,6 +40,7 @@ public sealed class DialogEntity : UntypedActor
     private const int MaxRecent = 8;
 
     private readonly IActorRef _commandRegion;
+    private readonly IActorRef _dialogRegion;
     private readonly IActorRef _miPool;
     private readonly DialogSettings _settings;
     private DialogState _state;
@@ -59,9 +60,11 @@ public sealed class DialogEntity : UntypedActor
     /// <summary>The conflict being verified, with the messages that wait for its outcome; null in every other state.</summary>
     private ConflictCheck? _conflictCheck;
 
-    public DialogEntity(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null)
+    public DialogEntity(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null,
+        IActorRef? dialogRegion = null)
     {
         _commandRegion = commandRegion;
+        _dialogRegion = dialogRegion ?? ActorRefs.Nobody;
         _miPool = miPool ?? ActorRefs.Nobody;
         _settings = settings;
         _state = DialogState.Empty(callId);
@@ -69,8 +72,11 @@ public sealed class DialogEntity : UntypedActor
 
     /// <param name="miPool">Where to ask <c>dlg_list</c> when a query finds the dialog unknown (after a restart);
     /// Nobody answers from memory only (entity tests, benchmarks).</param>
-    public static Props Props(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null) =>
-        Akka.Actor.Props.Create(() => new DialogEntity(callId, commandRegion, settings, miPool));
+    /// <param name="dialogRegion">This entity's own region, where a hand-off sends the recent events to the next
+    /// incarnation (<see cref="DialogHandOff"/>); Nobody drops them.</param>
+    public static Props Props(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null,
+        IActorRef? dialogRegion = null) =>
+        Akka.Actor.Props.Create(() => new DialogEntity(callId, commandRegion, settings, miPool, dialogRegion));
 
     protected override void OnReceive(object message) => Tracking(message);
 
@@ -172,6 +178,13 @@ public sealed class DialogEntity : UntypedActor
                 return true;
             case MiOutcome outcome when Equals(outcome.Tag, ReconcileTag):
                 OnReconciled(outcome);
+                return true;
+            case DialogEventHandedOver handedOver:
+                OnHandedOver(handedOver);
+                return true;
+            case DialogHandOff:
+                HandOverRecentEvents();
+                Context.Stop(Self);
                 return true;
             default:
                 return false;
@@ -317,6 +330,50 @@ public sealed class DialogEntity : UntypedActor
         _recent.Add(new RecentEvent(e, now, forwardedTo));
     }
 
+    /// <summary>The shard moves: the recent events go to the next incarnation through the region, which holds them until
+    /// the shard runs again (on this node or another).</summary>
+    private void HandOverRecentEvents()
+    {
+        if (_recent is null)
+        {
+            return;
+        }
+
+        var now = Environment.TickCount64;
+        foreach (var recent in _recent.Where(r => now - r.AtMs <= RecentFor.TotalMilliseconds))
+        {
+            _dialogRegion.Tell(new DialogEventHandedOver(_state.CallId, recent.Event, now - recent.AtMs, recent.ForwardedTo));
+        }
+    }
+
+    /// <summary>From the previous incarnation: kept like an event of its own age, and given to any command already
+    /// attached again that it was meant for (a command can resume and attach before this arrives).</summary>
+    private void OnHandedOver(DialogEventHandedOver handedOver)
+    {
+        var now = Environment.TickCount64;
+        var recent = new RecentEvent(handedOver.Event, now - handedOver.AgeMs, handedOver.ForwardedTo.ToArray());
+        if (now - recent.AtMs > RecentFor.TotalMilliseconds)
+        {
+            return;
+        }
+
+        _recent ??= [];
+        if (_recent.Count >= MaxRecent)
+        {
+            _recent.RemoveAt(0);
+        }
+
+        _recent.Add(recent);
+        foreach (var cmdId in _state.Watchers.Keys.Where(id => ShouldReplay(recent, id)))
+        {
+            _commandRegion.Tell(new DialogEventNotice(cmdId, recent.Event));
+        }
+    }
+
+    private static bool ShouldReplay(RecentEvent recent, string cmdId) =>
+        recent.ForwardedTo.Length == 0 ||
+        (recent.ForwardedTo.Contains(cmdId) && recent.Event is not CallTransferEvent { State: "notify" });
+
     /// <summary>The attaching command gets the recent events, oldest first (through the command region, like every
     /// event; its Attaching state keeps events that overtake the attach answer): those nobody claimed, and to a command
     /// attaching again also those already forwarded to it, except transfer "notify" progress (reported
@@ -331,15 +388,9 @@ public sealed class DialogEntity : UntypedActor
 
         var now = Environment.TickCount64;
         _recent.RemoveAll(r => now - r.AtMs > RecentFor.TotalMilliseconds);
-        foreach (var recent in _recent)
+        foreach (var recent in _recent.Where(r => ShouldReplay(r, cmdId)))
         {
-            var replay = recent.ForwardedTo.Length == 0 ||
-                         (recent.ForwardedTo.Contains(cmdId) &&
-                          recent.Event is not CallTransferEvent { State: "notify" });
-            if (replay)
-            {
-                _commandRegion.Tell(new DialogEventNotice(cmdId, recent.Event));
-            }
+            _commandRegion.Tell(new DialogEventNotice(cmdId, recent.Event));
         }
 
         if (_recent.Count == 0)

@@ -163,6 +163,39 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
         _commands.ExpectNoMsg(TimeSpan.FromMilliseconds(150));
     }
 
+    /// <summary>A dialog and the command watching it handed off at the same moment (their node leaves): the event
+    /// forwarded to the stopping command is lost with it, so the dialog gives its recent events to its own next
+    /// incarnation through the region, which gives them to the resumed command when it attaches again.</summary>
+    [Fact]
+    public void A_handed_off_dialog_passes_its_recent_events_to_its_next_incarnation_for_the_resumed_command()
+    {
+        var region = CreateTestProbe();
+        var dialog = Sys.ActorOf(DialogEntity.Props("call-h", _commands.Ref, Settings, dialogRegion: region.Ref));
+        dialog.Tell(new AttachCommand("call-h", "xfer-h", DialogOperation.Transfer));
+        ExpectMsg<DialogAttached>();
+        var start = new CallTransferEvent("call-h", "callee", "new-call", "sip:bob@x", "start", null);
+        dialog.Tell(start);
+        Assert.Equal(start, _commands.ExpectMsg<DialogEventNotice>().Event); // lost with the stopping command
+        Watch(dialog);
+
+        dialog.Tell(DialogHandOff.Instance);
+        var handedOver = region.ExpectMsg<DialogEventHandedOver>();
+        ExpectTerminated(dialog);
+        Assert.Equal(("call-h", start), (handedOver.CallId, handedOver.Event));
+        Assert.Equal(["xfer-h"], handedOver.ForwardedTo);
+
+        var next = Sys.ActorOf(DialogEntity.Props("call-h", _commands.Ref, Settings, dialogRegion: region.Ref));
+        next.Tell(handedOver);
+        _commands.ExpectNoMsg(TimeSpan.FromMilliseconds(150)); // nobody watches the new incarnation yet
+        next.Tell(new AttachCommand("call-h", "xfer-h", DialogOperation.Transfer)); // the resumed command
+        ExpectMsg<DialogAttached>();
+        var replayed = _commands.ExpectMsg<DialogEventNotice>();
+        Assert.Equal(("xfer-h", start), (replayed.CmdId, replayed.Event));
+        next.Tell(new AttachCommand("call-h", "someone-else", DialogOperation.Observe));
+        ExpectMsg<DialogAttached>();
+        _commands.ExpectNoMsg(TimeSpan.FromMilliseconds(150)); // forwarded to xfer-h only: not for another command
+    }
+
     [Fact]
     public void Attach_reports_what_is_known_so_far()
     {

@@ -20,6 +20,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private readonly IActorRef? _dialogs;
     private readonly IActorRef _outbound;
     private readonly GatewaySettings _settings;
+    private readonly IDialect _dialect;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, List<PendingRequest>> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CommandTrack> _tracks = new(StringComparer.Ordinal);
@@ -28,8 +29,11 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private int _inFlight;
 
     /// <param name="dialogs">The dialog shard region or proxy, for CallGet; null where this gateway does not serve it.</param>
-    public ConnectionActor(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null)
+    /// <param name="dialect">The wire form of this connection's path (native when null).</param>
+    public ConnectionActor(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null,
+        IDialect? dialect = null)
     {
+        _dialect = dialect ?? NativeDialect.Default;
         _region = region;
         _dialogs = dialogs;
         _outbound = outbound;
@@ -40,8 +44,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs));
+    public static Props Props(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null,
+        IDialect? dialect = null) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs, dialect));
 
     protected override void PreStart()
     {
@@ -75,7 +80,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 if (Take(a.CmdId, PendingKind.Start) is { } start)
                 {
                     MarkAttached(a.CmdId);
-                    Complete(start, start.IdJson is { } id ? JsonRpcWriter.Started(id, a.CmdId) : null);
+                    Complete(start, start.IdJson is { } id ? _dialect.Started(id, a.CmdId) : null);
                 }
 
                 return true;
@@ -102,7 +107,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 if (Take(r.CmdId, null) is { } rejected)
                 {
                     Complete(rejected, rejected.IdJson is { } id
-                        ? JsonRpcWriter.Error(id, new RpcError(r.Code, r.Message, r.Data))
+                        ? _dialect.Error(id, new RpcError(r.Code, r.Message, r.Data))
                         : null);
                 }
 
@@ -205,6 +210,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             track.CountsInFlight = true;
             _inFlight++;
         }
+
+        // A repeat of a command this connection already follows keeps the memory its notifications built.
+        track.Memory ??= _dialect.Begin(command);
 
         var startMessage = new Contracts.Commands.StartCommand(command.CmdId, command.Method, command.Params, Self);
         Register(new PendingRequest(PendingKind.Start, command.IdJson, command.CmdId, batch, slot, Deadline()) { Message = startMessage });
@@ -321,7 +329,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             return; // notifications never get replies, not even errors
         }
 
-        var reply = JsonRpcWriter.Error(idJson, error);
+        var reply = _dialect.Error(idJson, error);
         if (batch is null)
         {
             Write(reply);
@@ -371,7 +379,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             track.Held = null;
             foreach (var n in held)
             {
-                Write(JsonRpcWriter.Notification(n));
+                WriteNotification(track, n);
             }
         }
 
@@ -458,7 +466,18 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         }
         else
         {
-            Write(JsonRpcWriter.Notification(n));
+            WriteNotification(track, n);
+        }
+    }
+
+    /// <summary>Notifications reach here once each and in seq order, which is what a dialect's memory relies on.</summary>
+    private void WriteNotification(CommandTrack track, CommandNotification n)
+    {
+        var rendered = _dialect.Render(n, track.Memory);
+        track.Memory = rendered.Memory;
+        foreach (var frame in rendered.Frames)
+        {
+            Write(frame);
         }
     }
 
@@ -505,7 +524,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             }
 
             Complete(request, request.IdJson is { } id
-                ? JsonRpcWriter.Error(id, RpcError.Server("command service did not answer in time"))
+                ? _dialect.Error(id, RpcError.Server("command service did not answer in time"))
                 : null);
         }
     }

@@ -45,12 +45,12 @@ public sealed record GatewaySettings(
         }
     }
 
-    /// <summary>Every command and query the call nodes implement (CallList is validated but not served yet).</summary>
+    /// <summary>Every command and query the call nodes implement (CallList and CallGet need the dialog region).</summary>
     public static readonly IReadOnlySet<string> DefaultEnabledMethods = new[]
     {
         CommandMethods.CallStart, CommandMethods.CallBlindTransfer, CommandMethods.CallAttendedTransfer, CommandMethods.CallHold,
         CommandMethods.CallUnHold, CommandMethods.CallEnd, CommandMethods.CommandGet, CommandMethods.CommandSubscribe,
-        CommandMethods.CallGet,
+        CommandMethods.CallGet, CommandMethods.CallList,
     }.ToFrozenSet(StringComparer.Ordinal);
 
     public static GatewaySettings Default { get; } = new(

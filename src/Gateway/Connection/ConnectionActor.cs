@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
+using CallCluster.Gateway.Calls;
 using CallCluster.Gateway.Protocol;
 
 namespace CallCluster.Gateway.Connection;
@@ -27,6 +28,10 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private readonly Queue<PendingRequest> _deadlines = new();
     private readonly long _askTimeoutMs;
     private int _inFlight;
+    private CallLister? _lister;
+
+    /// <summary>CallList's page size when the client gives no <c>limit</c>.</summary>
+    private const int DefaultListLimit = 100;
 
     /// <param name="dialogs">The dialog shard region or proxy, for CallGet; null where this gateway does not serve it.</param>
     /// <param name="dialect">The wire form of this connection's path (native when null).</param>
@@ -118,6 +123,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             case CallGetAnswered answered:
                 OnCallGetAnswered(answered);
                 return true;
+            case CallListAnswered listed:
+                OnCallListAnswered(listed);
+                return true;
             case Terminated t when t.ActorRef.Equals(_outbound):
                 _log.Debug("Outbound stream ended; connection actor stops");
                 Context.Stop(Self);
@@ -187,6 +195,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 _dialogs.Ask<DialogView>(new GetDialog(query.Params["callid"]), _settings.AskTimeout)
                     .PipeTo(Self, success: view => new CallGetAnswered(query.IdJson, batch, slot, view),
                         failure: _ => new CallGetAnswered(query.IdJson, batch, slot, null));
+                break;
+            case RpcQuery { Method: CommandMethods.CallList } query when _dialogs is not null:
+                ListCalls(query, batch, slot);
                 break;
             case RpcQuery query:
                 Answer(query.IdJson, batch, slot, RpcError.Server($"{query.Method} is not implemented by this gateway yet"));
@@ -560,6 +571,51 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         answered.Batch.Filled++;
         TryFlush(answered.Batch);
     }
+
+    /// <summary>CallList: gathered from every call node off the actor thread (<see cref="CallLister"/>), piped back.</summary>
+    private void ListCalls(RpcQuery query, BatchReply? batch, int slot)
+    {
+        var limit = query.Params.TryGetValue("limit", out var l) ? int.Parse(l, System.Globalization.CultureInfo.InvariantCulture) : DefaultListLimit;
+        string? after = null;
+        if (query.Params.TryGetValue("cursor", out var cursor) && (after = CallCursor.Decode(cursor)) is null)
+        {
+            Answer(query.IdJson, batch, slot, RpcError.InvalidParams("cursor: not a cursor this server gave out"));
+            return;
+        }
+
+        _lister ??= new CallLister(Context.System, _dialogs!, _settings.AskTimeout);
+        _lister.ListAsync(limit, after).PipeTo(Self,
+            success: page => new CallListAnswered(query.IdJson, batch, slot, page, null),
+            failure: e => new CallListAnswered(query.IdJson, batch, slot, null,
+                e is CallListUnavailable or AggregateException { InnerException: CallListUnavailable } ? e.GetBaseException().Message : "the dialog service did not answer in time"));
+    }
+
+    private void OnCallListAnswered(CallListAnswered listed)
+    {
+        if (listed.Page is not { } page)
+        {
+            Answer(listed.IdJson, listed.Batch, listed.Slot, RpcError.Server(listed.Failure ?? "CallList failed"));
+            return;
+        }
+
+        if (listed.IdJson is null)
+        {
+            return;
+        }
+
+        var reply = JsonRpcWriter.CallList(listed.IdJson, page.Calls, page.NextCursor);
+        if (listed.Batch is null)
+        {
+            Write(reply);
+            return;
+        }
+
+        listed.Batch.Slots[listed.Slot] = reply;
+        listed.Batch.Filled++;
+        TryFlush(listed.Batch);
+    }
+
+    private sealed record CallListAnswered(string? IdJson, BatchReply? Batch, int Slot, CallPage? Page, string? Failure);
 
     /// <summary>A CallGet's answer, piped back to this actor (the batch it belongs to is this actor's own state).</summary>
     private sealed record CallGetAnswered(string? IdJson, BatchReply? Batch, int Slot, DialogView? View);

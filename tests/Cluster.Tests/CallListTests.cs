@@ -98,5 +98,5 @@ public sealed class CallListTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     private static byte[] StateChanged(string callId, int i) => Encoding.UTF8.GetBytes(
-        $$"""{"jsonrpc":"2.0","method":"E_DLG_STATE_CHANGED","params":{"id":"{{i % 4096}}.{{i}}","db_id":null,"callid":"{{callId}}","from_tag":"ft{{i}}","to_tag":"tt{{i}}","old_state":3,"new_state":4}}""");
+        $$$"""{"jsonrpc":"2.0","method":"E_DLG_STATE_CHANGED","params":{"id":"{{{i % 4096}}}.{{{i}}}","db_id":null,"callid":"{{{callId}}}","from_tag":"ft{{{i}}}","to_tag":"tt{{{i}}}","old_state":3,"new_state":4}}""");
 }

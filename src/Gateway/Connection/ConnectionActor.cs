@@ -587,7 +587,12 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         _lister.ListAsync(limit, after).PipeTo(Self,
             success: page => new CallListAnswered(query.IdJson, batch, slot, page, null),
             failure: e => new CallListAnswered(query.IdJson, batch, slot, null,
-                e is CallListUnavailable or AggregateException { InnerException: CallListUnavailable } ? e.GetBaseException().Message : "the dialog service did not answer in time"));
+                e.GetBaseException() switch
+                {
+                    CallListUnavailable u => u.Message,
+                    AskTimeoutException => "the dialog service did not answer in time",
+                    var other => "the calls could not be listed: " + other.Message,
+                }));
     }
 
     private void OnCallListAnswered(CallListAnswered listed)

@@ -34,6 +34,20 @@ public sealed class CompatSettingsTests(ITestOutputHelper output) : Akka.TestKit
         Assert.ThrowsAny<ArgumentException>(() => GatewaySettings.FromConfig(ConfigurationFactory.ParseString(hocon)));
 
     [Fact]
+    public async Task A_browser_page_of_any_origin_may_connect_as_the_original_example_does()
+    {
+        var region = Sys.ActorOf(Props.Create(() => new FakeCommandRegion(CreateTestProbe().Ref)));
+        await using var server = await GatewayServer.StartAsync(Sys, region, GatewaySettings.Default with { Host = "127.0.0.1", Port = 0 });
+        using var socket = new ClientWebSocket();
+        // The example page (examples/javascript/index.html) is served from wherever its user put it.
+        socket.Options.SetRequestHeader("Origin", "http://pbx-admin.example.org:8000");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await socket.ConnectAsync(server.CompatEndpoint!, cts.Token);
+        Assert.Equal(WebSocketState.Open, socket.State);
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", cts.Token);
+    }
+
+    [Fact]
     public async Task Each_path_answers_in_its_own_dialect()
     {
         var region = Sys.ActorOf(Props.Create(() => new FakeCommandRegion(CreateTestProbe().Ref)));

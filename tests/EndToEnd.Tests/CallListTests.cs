@@ -4,7 +4,8 @@ using static CallCluster.EndToEnd.Tests.Support.Json;
 namespace CallCluster.EndToEnd.Tests;
 
 /// <summary>CallGet names the state and lists the CallStart that created a call; CallList pages with limit/cursor.</summary>
-public sealed class CallListTests(FastTimersNodeFixture fixture) : IClassFixture<FastTimersNodeFixture>
+[Collection(Compat.CompatNodeCollection.Name)]
+public sealed class CallListTests(FastTimersNodeFixture fixture)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private EmbeddedNode Node => fixture.Node;

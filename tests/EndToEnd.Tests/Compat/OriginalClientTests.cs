@@ -4,7 +4,8 @@ namespace CallCluster.EndToEnd.Tests.Compat;
 
 /// <summary>A client written like the original <c>call-api-client</c>, pointed at <c>/call-api/compat</c> of an
 /// embedded node and its OpenSIPS simulator, runs each of the six commands to its end and exits on its own.</summary>
-public sealed class OriginalClientTests(FastTimersNodeFixture fixture) : IClassFixture<FastTimersNodeFixture>
+[Collection(CompatNodeCollection.Name)]
+public sealed class OriginalClientTests(FastTimersNodeFixture fixture)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private EmbeddedNode Node => fixture.Node;

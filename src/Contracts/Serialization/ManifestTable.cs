@@ -46,6 +46,7 @@ public static class ManifestTable
         ("ac", typeof(AttachCommand)),
         ("dc", typeof(DetachCommand)),
         ("rhs", typeof(RecordHoldState)),
+        ("rco", typeof(RecordCallOrigin)),
         ("gd", typeof(GetDialog)),
         ("dv", typeof(DialogView)),
         ("dsc", typeof(DialogStateChanged)),

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
+using CallCluster.Gateway.Calls;
 using CallCluster.Gateway.Protocol;
 
 namespace CallCluster.Gateway.Connection;
@@ -20,16 +21,24 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private readonly IActorRef? _dialogs;
     private readonly IActorRef _outbound;
     private readonly GatewaySettings _settings;
+    private readonly IDialect _dialect;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, List<PendingRequest>> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CommandTrack> _tracks = new(StringComparer.Ordinal);
     private readonly Queue<PendingRequest> _deadlines = new();
     private readonly long _askTimeoutMs;
     private int _inFlight;
+    private CallLister? _lister;
+
+    /// <summary>CallList's page size when the client gives no <c>limit</c>.</summary>
+    private const int DefaultListLimit = 100;
 
     /// <param name="dialogs">The dialog shard region or proxy, for CallGet; null where this gateway does not serve it.</param>
-    public ConnectionActor(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null)
+    /// <param name="dialect">The wire form of this connection's path (native when null).</param>
+    public ConnectionActor(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null,
+        IDialect? dialect = null)
     {
+        _dialect = dialect ?? NativeDialect.Default;
         _region = region;
         _dialogs = dialogs;
         _outbound = outbound;
@@ -40,8 +49,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs));
+    public static Props Props(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null,
+        IDialect? dialect = null) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs, dialect));
 
     protected override void PreStart()
     {
@@ -75,7 +85,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 if (Take(a.CmdId, PendingKind.Start) is { } start)
                 {
                     MarkAttached(a.CmdId);
-                    Complete(start, start.IdJson is { } id ? JsonRpcWriter.Started(id, a.CmdId) : null);
+                    Complete(start, start.IdJson is { } id ? _dialect.Started(id, a.CmdId) : null);
                 }
 
                 return true;
@@ -102,7 +112,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 if (Take(r.CmdId, null) is { } rejected)
                 {
                     Complete(rejected, rejected.IdJson is { } id
-                        ? JsonRpcWriter.Error(id, new RpcError(r.Code, r.Message, r.Data))
+                        ? _dialect.Error(id, new RpcError(r.Code, r.Message, r.Data))
                         : null);
                 }
 
@@ -112,6 +122,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 return true;
             case CallGetAnswered answered:
                 OnCallGetAnswered(answered);
+                return true;
+            case CallListAnswered listed:
+                OnCallListAnswered(listed);
                 return true;
             case Terminated t when t.ActorRef.Equals(_outbound):
                 _log.Debug("Outbound stream ended; connection actor stops");
@@ -183,6 +196,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                     .PipeTo(Self, success: view => new CallGetAnswered(query.IdJson, batch, slot, view),
                         failure: _ => new CallGetAnswered(query.IdJson, batch, slot, null));
                 break;
+            case RpcQuery { Method: CommandMethods.CallList } query when _dialogs is not null:
+                ListCalls(query, batch, slot);
+                break;
             case RpcQuery query:
                 Answer(query.IdJson, batch, slot, RpcError.Server($"{query.Method} is not implemented by this gateway yet"));
                 break;
@@ -205,6 +221,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             track.CountsInFlight = true;
             _inFlight++;
         }
+
+        // A repeat of a command this connection already follows keeps the memory its notifications built.
+        track.Memory ??= _dialect.Begin(command);
 
         var startMessage = new Contracts.Commands.StartCommand(command.CmdId, command.Method, command.Params, Self);
         Register(new PendingRequest(PendingKind.Start, command.IdJson, command.CmdId, batch, slot, Deadline()) { Message = startMessage });
@@ -321,7 +340,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             return; // notifications never get replies, not even errors
         }
 
-        var reply = JsonRpcWriter.Error(idJson, error);
+        var reply = _dialect.Error(idJson, error);
         if (batch is null)
         {
             Write(reply);
@@ -371,7 +390,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             track.Held = null;
             foreach (var n in held)
             {
-                Write(JsonRpcWriter.Notification(n));
+                WriteNotification(track, n);
             }
         }
 
@@ -458,7 +477,18 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         }
         else
         {
-            Write(JsonRpcWriter.Notification(n));
+            WriteNotification(track, n);
+        }
+    }
+
+    /// <summary>Notifications reach here once each and in seq order, which is what a dialect's memory relies on.</summary>
+    private void WriteNotification(CommandTrack track, CommandNotification n)
+    {
+        var rendered = _dialect.Render(n, track.Memory);
+        track.Memory = rendered.Memory;
+        foreach (var frame in rendered.Frames)
+        {
+            Write(frame);
         }
     }
 
@@ -505,7 +535,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             }
 
             Complete(request, request.IdJson is { } id
-                ? JsonRpcWriter.Error(id, RpcError.Server("command service did not answer in time"))
+                ? _dialect.Error(id, RpcError.Server("command service did not answer in time"))
                 : null);
         }
     }
@@ -541,6 +571,56 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         answered.Batch.Filled++;
         TryFlush(answered.Batch);
     }
+
+    /// <summary>CallList: gathered from every call node off the actor thread (<see cref="CallLister"/>), piped back.</summary>
+    private void ListCalls(RpcQuery query, BatchReply? batch, int slot)
+    {
+        var limit = query.Params.TryGetValue("limit", out var l) ? int.Parse(l, System.Globalization.CultureInfo.InvariantCulture) : DefaultListLimit;
+        string? after = null;
+        if (query.Params.TryGetValue("cursor", out var cursor) && (after = CallCursor.Decode(cursor)) is null)
+        {
+            Answer(query.IdJson, batch, slot, RpcError.InvalidParams("cursor: not a cursor this server gave out"));
+            return;
+        }
+
+        _lister ??= new CallLister(Context.System, _dialogs!, _settings.AskTimeout);
+        _lister.ListAsync(limit, after).PipeTo(Self,
+            success: page => new CallListAnswered(query.IdJson, batch, slot, page, null),
+            failure: e => new CallListAnswered(query.IdJson, batch, slot, null,
+                e.GetBaseException() switch
+                {
+                    CallListUnavailable u => u.Message,
+                    AskTimeoutException => "the dialog service did not answer in time",
+                    var other => "the calls could not be listed: " + other.Message,
+                }));
+    }
+
+    private void OnCallListAnswered(CallListAnswered listed)
+    {
+        if (listed.Page is not { } page)
+        {
+            Answer(listed.IdJson, listed.Batch, listed.Slot, RpcError.Server(listed.Failure ?? "CallList failed"));
+            return;
+        }
+
+        if (listed.IdJson is null)
+        {
+            return;
+        }
+
+        var reply = JsonRpcWriter.CallList(listed.IdJson, page.Calls, page.NextCursor);
+        if (listed.Batch is null)
+        {
+            Write(reply);
+            return;
+        }
+
+        listed.Batch.Slots[listed.Slot] = reply;
+        listed.Batch.Filled++;
+        TryFlush(listed.Batch);
+    }
+
+    private sealed record CallListAnswered(string? IdJson, BatchReply? Batch, int Slot, CallPage? Page, string? Failure);
 
     /// <summary>A CallGet's answer, piped back to this actor (the batch it belongs to is this actor's own state).</summary>
     private sealed record CallGetAnswered(string? IdJson, BatchReply? Batch, int Slot, DialogView? View);

@@ -13,7 +13,7 @@ public sealed record InboundEnd(bool ClientClosed, WebSocketCloseStatus? Status,
 /// their end and dropped, answered with -32600; the connection stays open.</summary>
 public static class InboundLoop
 {
-    public static async Task<InboundEnd> RunAsync(WebSocket socket, RequestParser parser, IActorRef connection,
+    public static async Task<InboundEnd> RunAsync(WebSocket socket, IDialect parser, IActorRef connection,
         int maxFrameBytes, CancellationToken ct)
     {
         // One reusable buffer per connection, sized for the limit plus one chunk to detect an oversized message.

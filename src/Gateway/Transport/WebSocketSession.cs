@@ -15,7 +15,7 @@ internal sealed class WebSocketSession(
     ActorSystem system,
     IActorRef commandRegion,
     GatewaySettings settings,
-    RequestParser parser,
+    IDialect dialect,
     IMaterializer materializer,
     ILogger logger,
     string connectionId,
@@ -32,11 +32,11 @@ internal sealed class WebSocketSession(
     public async Task RunAsync(string remote, CancellationToken shutdown)
     {
         var outbound = OutboundStream.Start(socket, settings.OutboundBufferSize, materializer);
-        var connection = system.ActorOf(ConnectionActor.Props(commandRegion, outbound.Writer, settings, dialogRegion), "ws-" + connectionId);
+        var connection = system.ActorOf(ConnectionActor.Props(commandRegion, outbound.Writer, settings, dialogRegion, dialect), "ws-" + connectionId);
         logger.LogInformation("WebSocket {ConnectionId} opened from {Remote}", connectionId, remote);
         CallClusterMetrics.WebSocketOpened();
 
-        var receiving = Task.Run(() => InboundLoop.RunAsync(socket, parser, connection, settings.MaxFrameBytes, CancellationToken.None));
+        var receiving = Task.Run(() => InboundLoop.RunAsync(socket, dialect, connection, settings.MaxFrameBytes, CancellationToken.None));
         var shutdownSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         string reason = "unknown";
         try

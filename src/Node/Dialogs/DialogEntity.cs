@@ -167,6 +167,9 @@ public sealed class DialogEntity : UntypedActor
             case RecordHoldState record:
                 OnRecordHoldState(record);
                 return true;
+            case RecordCallOrigin origin:
+                _state = _state.Apply(origin);
+                return true;
             case AttachCommand attach:
                 Attach(attach, sender);
                 return true;

@@ -1,6 +1,5 @@
 using System.Net;
 using Akka.Actor;
-using Akka.Streams;
 using CallCluster.Gateway.Protocol;
 using CallCluster.Gateway.Transport;
 using Microsoft.AspNetCore.Builder;
@@ -22,14 +21,12 @@ public sealed class GatewayServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _shutdown;
-    private readonly ActorMaterializer _materializer;
     private int _disposed;
 
-    private GatewayServer(WebApplication app, CancellationTokenSource shutdown, ActorMaterializer materializer, Uri endpoint)
+    private GatewayServer(WebApplication app, CancellationTokenSource shutdown, Uri endpoint)
     {
         _app = app;
         _shutdown = shutdown;
-        _materializer = materializer;
         Endpoint = endpoint;
     }
 
@@ -44,13 +41,25 @@ public sealed class GatewayServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(commandRegion);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
-        var parser = new RequestParser(new MethodRegistry(settings.EnabledMethods));
+        var parser = new RequestParser(new MethodRegistry(settings.EnabledMethods), settings.MaxBatchSize);
 
-        var app = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder(settings.Host, settings.Port, StopTimeout,
-            CallCluster.Hosting.Logging.LogFormat.IsJson(system.Settings.Config)).Build();
+        var builder = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder(settings.Host, settings.Port, StopTimeout,
+            CallCluster.Hosting.Logging.LogFormat.IsJson(system.Settings.Config));
+        if (settings.SocketSendBufferBytes > 0)
+        {
+            // Accepted sockets inherit SO_SNDBUF from the listening socket (Linux): it caps the kernel's share of what
+            // a client that never reads costs (GatewaySettings.SocketSendBufferBytes).
+            builder.WebHost.UseSockets(o => o.CreateBoundListenSocket = endpoint =>
+            {
+                var listen = Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+                listen.SendBufferSize = settings.SocketSendBufferBytes;
+                return listen;
+            });
+        }
+
+        var app = builder.Build();
 
         var shutdown = new CancellationTokenSource();
-        var materializer = system.Materializer(namePrefix: "gateway-ws");
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CallCluster.Gateway");
 
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
@@ -64,7 +73,7 @@ public sealed class GatewayServer : IAsyncDisposable
             }
 
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var session = new WebSocketSession(socket, system, commandRegion, settings, parser, materializer, logger,
+            var session = new WebSocketSession(socket, system, commandRegion, settings, parser, logger,
                 context.TraceIdentifier.Replace(':', '-'), dialogRegion);
             var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
             await session.RunAsync(remote, shutdown.Token);
@@ -74,11 +83,16 @@ public sealed class GatewayServer : IAsyncDisposable
         {
             await app.StartAsync(ct);
         }
-        catch
+        catch (Exception e)
         {
             await app.DisposeAsync();
-            materializer.Dispose();
             shutdown.Dispose();
+            if (CallCluster.Hosting.PortInUse.Is(e))
+            {
+                throw CallCluster.Hosting.PortInUse.Error("WebSocket (Call API)", $"{settings.Host}:{settings.Port}",
+                    "callcluster.gateway.port or CALLCLUSTER_WS_PORT", e);
+            }
+
             throw;
         }
 
@@ -86,7 +100,7 @@ public sealed class GatewayServer : IAsyncDisposable
         var endpoint = new UriBuilder("ws", settings.Host, new Uri(address).Port, settings.Path).Uri;
         logger.LogInformation("Call API WebSocket listening on {Endpoint}; methods enabled: {Methods}",
             endpoint, string.Join(", ", parser.Registry.Enabled.Order(StringComparer.Ordinal)));
-        return new GatewayServer(app, shutdown, materializer, endpoint);
+        return new GatewayServer(app, shutdown, endpoint);
     }
 
     /// <summary>Closes every open connection with 1001 "server shutting down", then stops Kestrel.</summary>
@@ -111,7 +125,6 @@ public sealed class GatewayServer : IAsyncDisposable
         }
 
         await _app.DisposeAsync();
-        _materializer.Dispose();
         _shutdown.Dispose();
     }
 

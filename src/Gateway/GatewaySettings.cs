@@ -20,6 +20,18 @@ public sealed record GatewaySettings(
     /// node after a failover, which does not know this connection).</summary>
     public TimeSpan ResubscribeAfter { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Bytes of replies and notifications a connection may have waiting to be sent (with
+    /// <see cref="OutboundBufferSize"/> frames, whichever is reached first); past it a client that is not reading is
+    /// closed with 1008. A frame larger than this is still sent when nothing else waits.</summary>
+    public long OutboundBufferBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>SO_SNDBUF of accepted connections, in bytes (0 = the kernel's autotuning, up to net.ipv4.tcp_wmem's
+    /// maximum). With <see cref="OutboundBufferBytes"/> it bounds what a client that never reads costs.</summary>
+    public int SocketSendBufferBytes { get; init; }
+
+    /// <summary>Most requests in one batch frame (-32600 for more, the connection stays open).</summary>
+    public int MaxBatchSize { get; init; } = Protocol.RequestParser.DefaultMaxBatch;
+
     /// <summary>Every command and query the call nodes implement (CallList is validated but not served yet).</summary>
     public static readonly IReadOnlySet<string> DefaultEnabledMethods = new[]
     {
@@ -56,6 +68,9 @@ public sealed record GatewaySettings(
             methods)
         {
             ResubscribeAfter = c.GetTimeSpan("resubscribe-after", d.ResubscribeAfter),
+            OutboundBufferBytes = c.HasPath("outbound-buffer-bytes") ? c.GetByteSize("outbound-buffer-bytes") ?? d.OutboundBufferBytes : d.OutboundBufferBytes,
+            SocketSendBufferBytes = c.HasPath("socket-send-buffer") ? (int)(c.GetByteSize("socket-send-buffer") ?? 0) : d.SocketSendBufferBytes,
+            MaxBatchSize = c.GetInt("max-batch-size", d.MaxBatchSize),
         };
         settings.Validate();
         return settings;
@@ -69,6 +84,9 @@ public sealed record GatewaySettings(
         if (MaxFrameBytes < 1024) throw new ArgumentOutOfRangeException(nameof(MaxFrameBytes), MaxFrameBytes, ">= 1024");
         if (MaxInFlightPerConnection < 1) throw new ArgumentOutOfRangeException(nameof(MaxInFlightPerConnection), MaxInFlightPerConnection, ">= 1");
         if (OutboundBufferSize < 1) throw new ArgumentOutOfRangeException(nameof(OutboundBufferSize), OutboundBufferSize, ">= 1");
+        if (OutboundBufferBytes < 1024) throw new ArgumentOutOfRangeException(nameof(OutboundBufferBytes), OutboundBufferBytes, ">= 1024");
+        if (SocketSendBufferBytes < 0) throw new ArgumentOutOfRangeException(nameof(SocketSendBufferBytes), SocketSendBufferBytes, ">= 0");
+        if (MaxBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, ">= 1");
         if (AskTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AskTimeout), AskTimeout, "> 0");
     }
 }

@@ -4,11 +4,19 @@ namespace CallCluster.Gateway.Protocol;
 
 /// <summary>Turns one WebSocket text frame into validated requests. Pure and thread-safe: runs on the
 /// connection's receive loop, never on an actor thread.</summary>
-public sealed class RequestParser(MethodRegistry registry)
+/// <param name="maxBatch">Most requests in one batch; a larger batch is refused whole with one -32600 (README, client
+/// protocol limits).</param>
+public sealed class RequestParser(MethodRegistry registry, int maxBatch = RequestParser.DefaultMaxBatch)
 {
     private const string NullId = "null";
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+    /// <summary>Default most requests in one batch frame.</summary>
+    public const int DefaultMaxBatch = 1000;
+
+    /// <summary>Deepest JSON nesting accepted in a frame (arrays and objects); deeper is -32700.</summary>
+    public const int MaxDepth = 64;
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
 
     public MethodRegistry Registry { get; } = registry;
 
@@ -30,7 +38,7 @@ public sealed class RequestParser(MethodRegistry registry)
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            return Refused(RpcError.Parse("the frame is not valid JSON"));
+            return Refused(RpcError.Parse($"the frame is not valid JSON (or nested deeper than {MaxDepth})"));
         }
 
         using (doc)
@@ -45,6 +53,11 @@ public sealed class RequestParser(MethodRegistry registry)
             if (count == 0)
             {
                 return Refused(RpcError.InvalidRequest("empty batch"));
+            }
+
+            if (count > maxBatch)
+            {
+                return Refused(RpcError.InvalidRequest($"a batch holds at most {maxBatch} requests, this one {count}"));
             }
 
             var items = new RpcItem[count];

@@ -1,7 +1,6 @@
 using CallCluster.Hosting.Metrics;
 using System.Net.WebSockets;
 using Akka.Actor;
-using Akka.Streams;
 using CallCluster.Gateway.Connection;
 using CallCluster.Gateway.Protocol;
 using Microsoft.Extensions.Logging;
@@ -16,7 +15,6 @@ internal sealed class WebSocketSession(
     IActorRef commandRegion,
     GatewaySettings settings,
     RequestParser parser,
-    IMaterializer materializer,
     ILogger logger,
     string connectionId,
     IActorRef? dialogRegion = null)
@@ -31,7 +29,7 @@ internal sealed class WebSocketSession(
 
     public async Task RunAsync(string remote, CancellationToken shutdown)
     {
-        var outbound = OutboundStream.Start(socket, settings.OutboundBufferSize, materializer);
+        var outbound = OutboundStream.Start(socket, settings.OutboundBufferSize, settings.OutboundBufferBytes, system, "ws-out-" + connectionId);
         var connection = system.ActorOf(ConnectionActor.Props(commandRegion, outbound.Writer, settings, dialogRegion), "ws-" + connectionId);
         logger.LogInformation("WebSocket {ConnectionId} opened from {Remote}", connectionId, remote);
         CallClusterMetrics.WebSocketOpened();
@@ -39,6 +37,7 @@ internal sealed class WebSocketSession(
         var receiving = Task.Run(() => InboundLoop.RunAsync(socket, parser, connection, settings.MaxFrameBytes, CancellationToken.None));
         var shutdownSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         string reason = "unknown";
+        var closedAs = "lost";
         try
         {
             await using var registration = shutdown.Register(() => shutdownSignal.TrySetResult());
@@ -48,6 +47,7 @@ internal sealed class WebSocketSession(
                 var end = await receiving.ConfigureAwait(false);
                 if (end.ClientClosed)
                 {
+                    closedAs = "client";
                     reason = $"client closed ({(int?)end.Status} {end.Description})";
                     await DrainAsync(outbound).ConfigureAwait(false);
                     await CloseAsync(end.Status ?? WebSocketCloseStatus.NormalClosure, "", receiving).ConfigureAwait(false);
@@ -64,8 +64,9 @@ internal sealed class WebSocketSession(
                 if (OutboundStream.IsOverflow(error))
                 {
                     reason = OverflowReason;
-                    logger.LogWarning("WebSocket {ConnectionId}: {Reason} (more than {Buffer} frames queued); closing with 1008",
-                        connectionId, OverflowReason, settings.OutboundBufferSize);
+                    logger.LogWarning("WebSocket {ConnectionId}: {Reason} ({Detail}); closing with 1008",
+                        connectionId, OverflowReason, error?.Message);
+                    closedAs = "slow_client";
                     Announce(WebSocketCloseStatus.PolicyViolation, reason);
                     await CloseAsync(WebSocketCloseStatus.PolicyViolation, reason, receiving).ConfigureAwait(false);
                 }
@@ -78,6 +79,7 @@ internal sealed class WebSocketSession(
             else
             {
                 reason = ShutdownReason;
+                closedAs = "shutdown";
                 Announce(WebSocketCloseStatus.EndpointUnavailable, reason);
                 await DrainAsync(outbound).ConfigureAwait(false);
                 await CloseAsync(WebSocketCloseStatus.EndpointUnavailable, reason, receiving).ConfigureAwait(false);
@@ -107,7 +109,7 @@ internal sealed class WebSocketSession(
             }
 
             logger.LogInformation("WebSocket {ConnectionId} closed: {Reason}", connectionId, reason);
-            CallClusterMetrics.WebSocketClosed();
+            CallClusterMetrics.WebSocketClosed(closedAs);
             system.EventStream.Publish(new GatewayConnectionClosed(connectionId, reason));
         }
     }

@@ -76,7 +76,7 @@ public sealed class GatewayServer : IAsyncDisposable
             var session = new WebSocketSession(socket, system, commandRegion, settings, parser, logger,
                 context.TraceIdentifier.Replace(':', '-'), dialogRegion);
             var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
-            await session.RunAsync(remote, shutdown.Token);
+            await session.RunAsync(remote, shutdown.Token, context.RequestAborted);
         });
 
         try

@@ -29,6 +29,11 @@ public sealed record GatewaySettings(
     /// maximum). With <see cref="OutboundBufferBytes"/> it bounds what a client that never reads costs.</summary>
     public int SocketSendBufferBytes { get; init; }
 
+    /// <summary>Parsed frames a connection may have waiting for its actor; past it the gateway stops reading that socket
+    /// until the actor catches up (TCP pushes back on the client), so a client sending faster than it is served costs a
+    /// bounded amount of memory.</summary>
+    public int MaxPendingInboundFrames { get; init; } = 64;
+
     /// <summary>Most requests in one batch frame (-32600 for more, the connection stays open).</summary>
     public int MaxBatchSize { get; init; } = Protocol.RequestParser.DefaultMaxBatch;
 
@@ -71,6 +76,7 @@ public sealed record GatewaySettings(
             OutboundBufferBytes = c.HasPath("outbound-buffer-bytes") ? c.GetByteSize("outbound-buffer-bytes") ?? d.OutboundBufferBytes : d.OutboundBufferBytes,
             SocketSendBufferBytes = c.HasPath("socket-send-buffer") ? (int)(c.GetByteSize("socket-send-buffer") ?? 0) : d.SocketSendBufferBytes,
             MaxBatchSize = c.GetInt("max-batch-size", d.MaxBatchSize),
+            MaxPendingInboundFrames = c.GetInt("max-pending-inbound-frames", d.MaxPendingInboundFrames),
         };
         settings.Validate();
         return settings;
@@ -86,6 +92,7 @@ public sealed record GatewaySettings(
         if (OutboundBufferSize < 1) throw new ArgumentOutOfRangeException(nameof(OutboundBufferSize), OutboundBufferSize, ">= 1");
         if (OutboundBufferBytes < 1024) throw new ArgumentOutOfRangeException(nameof(OutboundBufferBytes), OutboundBufferBytes, ">= 1024");
         if (SocketSendBufferBytes < 0) throw new ArgumentOutOfRangeException(nameof(SocketSendBufferBytes), SocketSendBufferBytes, ">= 0");
+        if (MaxPendingInboundFrames < 1) throw new ArgumentOutOfRangeException(nameof(MaxPendingInboundFrames), MaxPendingInboundFrames, ">= 1");
         if (MaxBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, ">= 1");
         if (AskTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AskTimeout), AskTimeout, "> 0");
     }

@@ -28,8 +28,13 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private int _inFlight;
 
     /// <param name="dialogs">The dialog shard region or proxy, for CallGet; null where this gateway does not serve it.</param>
-    public ConnectionActor(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null)
+    private readonly Action? _frameHandled;
+
+    /// <param name="frameHandled">Called after each <see cref="InboundFrame"/> is handled (the receive loop's credit).</param>
+    public ConnectionActor(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null,
+        Action? frameHandled = null)
     {
+        _frameHandled = frameHandled;
         _region = region;
         _dialogs = dialogs;
         _outbound = outbound;
@@ -40,8 +45,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs));
+    public static Props Props(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null,
+        Action? frameHandled = null) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs, frameHandled));
 
     protected override void PreStart()
     {
@@ -80,7 +86,15 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
 
                 return true;
             case InboundFrame frame:
-                OnFrame(frame);
+                try
+                {
+                    OnFrame(frame);
+                }
+                finally
+                {
+                    _frameHandled?.Invoke();
+                }
+
                 return true;
             case CommandSubscribed s:
                 if (Take(s.CmdId, PendingKind.Subscribe) is { } sub)

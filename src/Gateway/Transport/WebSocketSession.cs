@@ -36,11 +36,18 @@ internal sealed class WebSocketSession(
     public async Task RunAsync(string remote, CancellationToken shutdown, CancellationToken clientGone = default)
     {
         var outbound = OutboundStream.Start(socket, settings.OutboundBufferSize, settings.OutboundBufferBytes, system, "ws-out-" + connectionId);
-        var connection = system.ActorOf(ConnectionActor.Props(commandRegion, outbound.Writer, settings, dialogRegion), "ws-" + connectionId);
+        // Parsed frames waiting for the connection actor are bounded: past the bound the socket is not read (GatewaySettings).
+        using var credit = new SemaphoreSlim(settings.MaxPendingInboundFrames, settings.MaxPendingInboundFrames);
+        using var closing = new CancellationTokenSource();
+        var connection = system.ActorOf(ConnectionActor.Props(commandRegion, outbound.Writer, settings, dialogRegion,
+            frameHandled: () => ReleaseCredit(credit)), "ws-" + connectionId);
         logger.LogInformation("WebSocket {ConnectionId} opened from {Remote}", connectionId, remote);
         CallClusterMetrics.WebSocketOpened();
 
-        var receiving = Task.Run(() => InboundLoop.RunAsync(socket, parser, connection, settings.MaxFrameBytes, CancellationToken.None));
+        var receiving = Task.Run(() => InboundLoop.RunAsync(socket, parser, connection, settings.MaxFrameBytes, CancellationToken.None,
+            credit, closing.Token));
+        // The actor stops when the outbound writer does (overflow, send failure): frames are dropped from then on.
+        _ = outbound.Completion.ContinueWith(_ => CancelQuietly(closing), TaskScheduler.Default);
         var shutdownSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         string reason = "unknown";
         var closedAs = "lost";
@@ -121,6 +128,7 @@ internal sealed class WebSocketSession(
             }
 
             connection.Tell(new ConnectionClosed(reason));
+            CancelQuietly(closing);
             // The receive loop ends once the socket is closed or aborted; make sure it is not left behind.
             try
             {
@@ -134,6 +142,30 @@ internal sealed class WebSocketSession(
             logger.LogInformation("WebSocket {ConnectionId} closed: {Reason}", connectionId, reason);
             CallClusterMetrics.WebSocketClosed(closedAs);
             system.EventStream.Publish(new GatewayConnectionClosed(connectionId, reason));
+        }
+    }
+
+    private static void ReleaseCredit(SemaphoreSlim credit)
+    {
+        try
+        {
+            credit.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the session has ended
+        }
+    }
+
+    private static void CancelQuietly(CancellationTokenSource cts)
+    {
+        try
+        {
+            cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the session has ended
         }
     }
 

@@ -162,6 +162,16 @@ public sealed class CallEndTests(EmbeddedNodeFixture fixture) : IClassFixture<Em
         Assert.Equal("2", Str(replay[0], "id"));
         var ended = replay[^1];
         Assert.Equal((cmdId, 1, "failed"), (Str(ended, "params", "cmd_id"), Int(ended, "params", "seq"), Str(ended, "params", "status")));
+
+        // Issue 16: an after_seq beyond the last notification names nothing that will ever come: -32602 with the last
+        // seq (the real command entity's), and nothing is replayed (the next frame is the next request's reply).
+        await second.SendAsync(new { jsonrpc = "2.0", id = 3, method = "CommandSubscribe", @params = new { cmd_id = cmdId, after_seq = 6 } });
+        var refused = await second.ReceiveAsync(Timeout);
+        Assert.Equal(("3", -32602), (Str(refused, "id"), Int(refused, "error", "code")));
+        Assert.Contains("(last seq 1)", Str(refused, "error", "data"));
+        await second.SendAsync(new { jsonrpc = "2.0", id = 4, method = "CommandSubscribe", @params = new { cmd_id = cmdId, after_seq = 1 } });
+        var atLast = await second.ReceiveAsync(Timeout);
+        Assert.Equal(("4", 1), (Str(atLast, "id"), Int(atLast, "result", "last_seq")));
     }
 
     [Fact]

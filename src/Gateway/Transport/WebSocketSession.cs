@@ -68,12 +68,6 @@ internal sealed class WebSocketSession(
                 else
                 {
                     reason = $"connection lost: {end.Error?.Message}";
-                    if (end.Error is WebSocketException { WebSocketErrorCode: WebSocketError.Faulted or WebSocketError.InvalidState } ws
-                        && ws.InnerException is WebSocketException { WebSocketErrorCode: WebSocketError.Faulted })
-                    {
-                        reason = $"protocol error: {ws.InnerException.Message}";
-                    }
-
                     // The WebSocket already sent its close frame when the error was the client's (invalid UTF-8, bad
                     // framing): keep the TCP connection until the client has it and closes, at most ProtocolErrorLinger.
                     try

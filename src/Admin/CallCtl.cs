@@ -17,6 +17,7 @@ public static class CallCtl
         """
         usage: callctl [--endpoint HOST:PORT] [--json] <palette> <verb> [args...]
                callctl [--url WS-URL] [--json] call <start|hold|unhold|transfer|end> [options]
+               callctl [--url WS-URL] [-config FILE] <CallStart|CallBlindTransfer|CallAttendedTransfer|CallHold|CallUnhold|CallEnd> [key=value...]
                callctl [--endpoint HOST:PORT] help
 
         Admin palettes (served by every CallCluster process; endpoint default 127.0.0.1:$CALLCLUSTER_ADMIN_PORT, else 9110):
@@ -36,6 +37,13 @@ public static class CallCtl
           (every call command also takes --cmd-id ID)
         Prints each notification as a line until Ended.
 
+        The original Call API's call-cmd verbs (original dialect; --url default ws://127.0.0.1:5059/call-api/compat):
+          CallStart caller=URI callee=URI        CallBlindTransfer callid=ID leg=LEG destination=URI
+          CallAttendedTransfer callidA=ID legA=LEG callidB=ID legB=LEG
+          CallHold callid=ID    CallUnhold callid=ID    CallEnd callid=ID
+          -config FILE: call-cmd's YAML; its ws_server host/port name the gateway, the rest is ignored; -v is ignored.
+        Prints 'Method:cmd_id: Event[: data]' per event; exits 0 on Ended, 1 on Error.
+
         Exit codes: 0 ok, 1 failed (endpoint unreachable, command failed, Ended failed), 2 usage.
         """;
 
@@ -45,6 +53,7 @@ public static class CallCtl
         environment ??= Environment.GetEnvironmentVariable;
         string? endpoint = null;
         string? url = null;
+        string? callCmdConfig = null;
         var json = false;
         var i = 0;
         for (; i < args.Count && args[i].StartsWith('-'); i++)
@@ -63,6 +72,12 @@ public static class CallCtl
                 case "--url" when i + 1 < args.Count:
                     url = args[++i];
                     break;
+                case "-config" or "--config" when i + 1 < args.Count:
+                    callCmdConfig = args[++i];
+                    break;
+                case "-v":
+                    break; // call-cmd's "print the version": accepted so that its scripts run
+
                 default:
                     return await UsageError(stderr, $"unknown or incomplete option '{args[i]}'");
             }
@@ -72,6 +87,28 @@ public static class CallCtl
         if (rest.Count == 0)
         {
             return await UsageError(stderr, "missing palette");
+        }
+
+        if (CallCmdVerbs.Methods.Contains(rest[0]))
+        {
+            if (callCmdConfig is not null && url is null)
+            {
+                try
+                {
+                    url = CallCmdConfig.GatewayUrl(callCmdConfig);
+                }
+                catch (IOException e)
+                {
+                    return await UsageError(stderr, $"-config {callCmdConfig}: {e.Message}");
+                }
+            }
+
+            return await CallCmdVerbs.RunAsync(url ?? CallCmdVerbs.DefaultUrl, rest, stdout, stderr, ct);
+        }
+
+        if (callCmdConfig is not null)
+        {
+            return await UsageError(stderr, "-config is for the call-cmd verbs (CallStart, CallHold, ...)");
         }
 
         if (rest[0] == "call")

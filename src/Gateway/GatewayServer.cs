@@ -23,8 +23,10 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown;
     private int _disposed;
 
-    private GatewayServer(WebApplication app, CancellationTokenSource shutdown, Uri endpoint)
+    private GatewayServer(WebApplication app, CancellationTokenSource shutdown, Uri endpoint,
+        IReadOnlyDictionary<WireDialect, Uri> dialectEndpoints)
     {
+        DialectEndpoints = dialectEndpoints;
         _app = app;
         _shutdown = shutdown;
         Endpoint = endpoint;
@@ -32,6 +34,12 @@ public sealed class GatewayServer : IAsyncDisposable
 
     /// <summary>ws://host:actualPort/path (the real port when the settings asked for port 0).</summary>
     public Uri Endpoint { get; }
+
+    /// <summary>A URL serving each dialect (the first path listed for it in <see cref="GatewaySettings.Endpoints"/>).</summary>
+    public IReadOnlyDictionary<WireDialect, Uri> DialectEndpoints { get; }
+
+    /// <summary>Where the original Call API's dialect is served; null when nowhere.</summary>
+    public Uri? CompatEndpoint => DialectEndpoints.GetValueOrDefault(WireDialect.Original);
 
     /// <param name="dialogRegion">The dialog shard region or proxy; with it the gateway serves CallGet.</param>
     public static async Task<GatewayServer> StartAsync(ActorSystem system, IActorRef commandRegion, GatewaySettings settings,
@@ -41,7 +49,13 @@ public sealed class GatewayServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(commandRegion);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
-        var parser = new RequestParser(new MethodRegistry(settings.EnabledMethods), settings.MaxBatchSize);
+        var registry = new MethodRegistry(settings.EnabledMethods);
+        var parser = new RequestParser(registry, settings.MaxBatchSize);
+        var dialects = new Dictionary<WireDialect, IDialect>
+        {
+            [WireDialect.Native] = new NativeDialect(parser),
+            [WireDialect.Original] = new Protocol.Compat.OriginalDialect(registry),
+        };
 
         var builder = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder(settings.Host, settings.Port, StopTimeout,
             CallCluster.Hosting.Logging.LogFormat.IsJson(system.Settings.Config));
@@ -63,21 +77,26 @@ public sealed class GatewayServer : IAsyncDisposable
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CallCluster.Gateway");
 
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
-        app.Map(settings.Path, async context =>
+        // Every path is mapped on its own, so /call-api does not swallow /call-api/compat (Map matches prefixes).
+        foreach (var (path, kind) in settings.Endpoints.OrderByDescending(e => e.Path.Length))
         {
-            if (!context.WebSockets.IsWebSocketRequest)
+            var dialect = dialects[kind];
+            app.Map(path, async context =>
             {
-                context.Response.StatusCode = StatusCodes.Status400BadRequest;
-                await context.Response.WriteAsync("WebSocket endpoint: connect with ws://", context.RequestAborted);
-                return;
-            }
+                if (!context.WebSockets.IsWebSocketRequest)
+                {
+                    context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                    await context.Response.WriteAsync("WebSocket endpoint: connect with ws://", context.RequestAborted);
+                    return;
+                }
 
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var session = new WebSocketSession(socket, system, commandRegion, settings, parser, logger,
-                context.TraceIdentifier.Replace(':', '-'), dialogRegion);
-            var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
-            await session.RunAsync(remote, shutdown.Token, context.RequestAborted);
-        });
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                var session = new WebSocketSession(socket, system, commandRegion, settings, dialect, logger,
+                    context.TraceIdentifier.Replace(':', '-'), dialogRegion);
+                var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
+                await session.RunAsync(remote, shutdown.Token, context.RequestAborted);
+            });
+        }
 
         try
         {
@@ -97,10 +116,18 @@ public sealed class GatewayServer : IAsyncDisposable
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var endpoint = new UriBuilder("ws", settings.Host, new Uri(address).Port, settings.Path).Uri;
-        logger.LogInformation("Call API WebSocket listening on {Endpoint}; methods enabled: {Methods}",
-            endpoint, string.Join(", ", parser.Registry.Enabled.Order(StringComparer.Ordinal)));
-        return new GatewayServer(app, shutdown, endpoint);
+        var port = new Uri(address).Port;
+        var endpoint = new UriBuilder("ws", settings.Host, port, settings.Path).Uri;
+        var dialectEndpoints = new Dictionary<WireDialect, Uri>();
+        foreach (var (path, kind) in settings.Endpoints)
+        {
+            dialectEndpoints.TryAdd(kind, new UriBuilder("ws", settings.Host, port, path).Uri);
+        }
+
+        logger.LogInformation("Call API WebSocket listening on {Endpoints}; methods enabled: {Methods}",
+            string.Join(", ", settings.Endpoints.Select(e => $"{e.Path} ({e.Dialect})")),
+            string.Join(", ", parser.Registry.Enabled.Order(StringComparer.Ordinal)));
+        return new GatewayServer(app, shutdown, endpoint, dialectEndpoints);
     }
 
     /// <summary>Closes every open connection with 1001 "server shutting down", then stops Kestrel.</summary>

@@ -37,12 +37,37 @@ public sealed record GatewaySettings(
     /// <summary>Most requests in one batch frame (-32600 for more, the connection stays open).</summary>
     public int MaxBatchSize { get; init; } = Protocol.RequestParser.DefaultMaxBatch;
 
-    /// <summary>Every command and query the call nodes implement (CallList is validated but not served yet).</summary>
+    /// <summary>The dialect <see cref="Path"/> speaks. <see cref="WireDialect.Original"/> is for a migration where
+    /// clients of the original Call API cannot be reconfigured to dial <see cref="CompatPath"/>.</summary>
+    public WireDialect Dialect { get; init; } = WireDialect.Native;
+
+    /// <summary>Where the original Call API's dialect is always served (docs/compat-dialect.md); null: nowhere else.</summary>
+    public string? CompatPath { get; init; } = DefaultCompatPath;
+
+    /// <summary>An extra path that always speaks the native dialect (useful when <see cref="Path"/> speaks the
+    /// original one); null: none.</summary>
+    public string? NativePath { get; init; }
+
+    public const string DefaultCompatPath = "/call-api/compat";
+
+    /// <summary>Every WebSocket path served and its dialect, <see cref="Path"/> first.</summary>
+    public IReadOnlyList<(string Path, WireDialect Dialect)> Endpoints
+    {
+        get
+        {
+            var list = new List<(string, WireDialect)> { (Path, Dialect) };
+            if (CompatPath is not null) list.Add((CompatPath, WireDialect.Original));
+            if (NativePath is not null) list.Add((NativePath, WireDialect.Native));
+            return list;
+        }
+    }
+
+    /// <summary>Every command and query the call nodes implement (CallList and CallGet need the dialog region).</summary>
     public static readonly IReadOnlySet<string> DefaultEnabledMethods = new[]
     {
         CommandMethods.CallStart, CommandMethods.CallBlindTransfer, CommandMethods.CallAttendedTransfer, CommandMethods.CallHold,
         CommandMethods.CallUnHold, CommandMethods.CallEnd, CommandMethods.CommandGet, CommandMethods.CommandSubscribe,
-        CommandMethods.CallGet,
+        CommandMethods.CallGet, CommandMethods.CallList,
     }.ToFrozenSet(StringComparer.Ordinal);
 
     public static GatewaySettings Default { get; } = new(
@@ -77,10 +102,23 @@ public sealed record GatewaySettings(
             SocketSendBufferBytes = c.HasPath("socket-send-buffer") ? (int)(c.GetByteSize("socket-send-buffer") ?? 0) : d.SocketSendBufferBytes,
             MaxBatchSize = c.GetInt("max-batch-size", d.MaxBatchSize),
             MaxPendingInboundFrames = c.GetInt("max-pending-inbound-frames", d.MaxPendingInboundFrames),
+            Dialect = ParseDialect(c.GetString("dialect", "native")),
+            // An empty string switches the extra path off (HOCON has no null an env variable could set).
+            CompatPath = OptionalPath(c.GetString("compat-path", d.CompatPath)),
+            NativePath = OptionalPath(c.GetString("native-path", "")),
         };
         settings.Validate();
         return settings;
     }
+
+    private static string? OptionalPath(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static WireDialect ParseDialect(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "native" => WireDialect.Native,
+        "original" or "compat" => WireDialect.Original,
+        _ => throw new ArgumentException($"dialect must be native or original, not '{value}'", nameof(value)),
+    };
 
     /// <summary>Fails fast on values that would make the gateway misbehave rather than refuse to start.</summary>
     public void Validate()
@@ -95,5 +133,11 @@ public sealed record GatewaySettings(
         if (MaxPendingInboundFrames < 1) throw new ArgumentOutOfRangeException(nameof(MaxPendingInboundFrames), MaxPendingInboundFrames, ">= 1");
         if (MaxBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, ">= 1");
         if (AskTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AskTimeout), AskTimeout, "> 0");
+        var paths = Endpoints.Select(e => e.Path).ToList();
+        if (paths.Any(p => p[0] != '/')) throw new ArgumentException("compat-path and native-path must start with '/'", nameof(CompatPath));
+        if (paths.Distinct(StringComparer.OrdinalIgnoreCase).Count() != paths.Count)
+        {
+            throw new ArgumentException($"path, compat-path and native-path must differ: {string.Join(", ", paths)}", nameof(CompatPath));
+        }
     }
 }

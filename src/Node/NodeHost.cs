@@ -253,12 +253,18 @@ public sealed class NodeHost
         // resume from their journal. On PostgreSQL the remembered set is itself in the journal (persistence-postgres.conf),
         // so after a restart of the whole cluster they restart too. An ended command passivates, which removes it from
         // the remembered set.
+        // Handed-off commands stop with CommandHandOff, not PoisonPill: a stored decision is acted on before they stop.
+        var commandSettingsForSharding = settings.WithRememberEntities(true);
         var command = await sharding.StartAsync(ShardRegions.Command,
             cmdId => CommandEntity.Props(cmdId, miPool, sharding.ShardRegion(ShardRegions.Dialog), commandSettings),
-            settings.WithRememberEntities(true), new CommandMessageExtractor(shards)).ConfigureAwait(false);
+            commandSettingsForSharding, new CommandMessageExtractor(shards),
+            sharding.DefaultShardAllocationStrategy(commandSettingsForSharding), CommandHandOff.Instance).ConfigureAwait(false);
+        // Handed-off dialogs stop with DialogHandOff: they pass their recent transfer/hold events to their next incarnation.
         var dialog = await sharding.StartAsync(ShardRegions.Dialog,
-            callId => DialogEntity.Props(callId, sharding.ShardRegion(ShardRegions.Command), dialogSettings, miPool),
-            settings, new DialogMessageExtractor(shards)).ConfigureAwait(false);
+            callId => DialogEntity.Props(callId, sharding.ShardRegion(ShardRegions.Command), dialogSettings, miPool,
+                sharding.ShardRegion(ShardRegions.Dialog)),
+            settings, new DialogMessageExtractor(shards), sharding.DefaultShardAllocationStrategy(settings),
+            DialogHandOff.Instance).ConfigureAwait(false);
         return (command, dialog);
     }
 

@@ -23,27 +23,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output) : IAsyncLifeti
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    /// <summary>Why the test is skipped (issue 13 item 5 is not met yet); remove the Skip to run it. In three runs on
-    /// PostgreSQL, 1-3 of 160-280 commands failed, each a CallStart whose command entity was handed off (graceful
-    /// leave, or rebalance to the rejoined node) mid-flow and failed on resume:
-    /// (1) handed off after CallStartPrepared was stored but before the click-to-dial INVITE was sent (entity still
-    /// attaching to its dialog, or stopped by the hand-off PoisonPill between the journal write and its handler): the
-    /// resumed command asks dlg_list, finds no call and ends "-32000 the caller did not answer" within a second;
-    /// (2) handed off after call_transfer: E_CALL_TRANSFER start reaches neither incarnation (the dialog's forward to
-    /// the command lands during the hand-off), the resumed command has no new Call-ID to check with dlg_list, and ends
-    /// "-32000 no transferred call started within 10s: the phone rejected or ignored the REFER".
-    /// Also seen: while the restarted node joins, the shard coordinators fail "unable to update a distributed state
-    /// within updating-state-timeout 5000 ms", delaying shard allocation for seconds.
-    /// Since dialogs keep transfer/hold events that no command claimed and hand them to the next command that
-    /// attaches (DialogEntity.ReplayUnclaimed), (2) has not been seen: 3 of 3 runs passed (0 of 386-522 failed, SQLite
-    /// and PostgreSQL), one more run was inconclusive. (1) is not fixed; the test stays skipped until it is, so that CI
-    /// does not depend on a race.</summary>
-    private const string KnownFailure =
-        "issue 13 item 5 not met yet: CallStart commands handed off mid-flow during a rolling restart fail on resume " +
-        "('the caller did not answer' when handed off before the INVITE was sent; 'no transferred call started within 10s' " +
-        "when the E_CALL_TRANSFER start was lost in the hand-off) - 1 to 3 of ~200 per run; see KnownFailure";
-
-    [Fact(Timeout = 240_000, Skip = KnownFailure)]
+    [Fact(Timeout = 240_000)]
     public Task Rolling_restart_of_both_call_nodes_under_load_fails_no_command() => _cluster.RunAsync(async () =>
     {
         var clock = _cluster.Clock;

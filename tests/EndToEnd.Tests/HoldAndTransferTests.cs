@@ -53,7 +53,7 @@ public sealed class HoldAndTransferTests(FastTimersNodeFixture fixture) : IClass
         var reply = await client.ReceiveAsync(Timeout);
 
         var result = reply.GetProperty("result");
-        Assert.Equal((callId, 4), (Str(result, "callid"), Int(result, "state")));
+        Assert.Equal((callId, "confirmed", 4), (Str(result, "callid"), Str(result, "state"), Int(result, "state_code")));
         Assert.Equal((false, true), (result.GetProperty("hold").GetProperty("caller").GetBoolean(), result.GetProperty("hold").GetProperty("callee").GetBoolean()));
         Assert.Contains(hold.CmdId, result.GetProperty("cmd_ids").EnumerateArray().Select(e => e.GetString()));
 

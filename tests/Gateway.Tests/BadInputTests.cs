@@ -147,6 +147,40 @@ public sealed class BadInputTests(ITestOutputHelper output) : Akka.TestKit.Xunit
         Assert.Equal(WebSocketState.Open, client.Socket.State);
     }
 
+    /// <summary>The same guards on the original dialect's path (issue 14 merged with 16): its refusals in its own
+    /// positive codes, counted by their native code, and invalid UTF-8 closed with 1007.</summary>
+    [Fact]
+    public async Task The_compat_path_refuses_bad_input_in_its_own_dialect_and_counts_it()
+    {
+        var (server, _) = await StartAsync();
+        await using var _s = server;
+        await using var client = await WsClient.ConnectAsync(server.CompatEndpoint!);
+        double Count(int code) => CallClusterMetrics.RpcErrors.WithLabels(code.ToString(System.Globalization.CultureInfo.InvariantCulture)).Value;
+        var parse = Count(ErrorCodes.ParseError);
+
+        AssertError(await client.CallAsync("{nope"), "null", -ErrorCodes.ParseError, "not valid JSON");
+        Assert.True(Count(ErrorCodes.ParseError) >= parse + 1);
+        AssertError(await client.CallAsync(new string('[', 65) + new string(']', 65)), "null", -ErrorCodes.ParseError,
+            "nested deeper than 64");
+        AssertError(await client.CallAsync("""{"jsonrpc":"2.0","id":"7","method":"CallEnd","params":{"callid":"\ud800"}}"""), "\"7\"",
+            -ErrorCodes.InvalidRequest, "unpaired UTF-16 surrogate");
+        AssertError(await client.CallAsync("""{"jsonrpc":"2.0","id":"8","method":"CallEnd","params":{"\udc00":"x"}}"""), "\"8\"",
+            -ErrorCodes.InvalidRequest, "unpaired UTF-16 surrogate");
+        await client.SendAsync(Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","id":"9"}"""), WebSocketMessageType.Binary);
+        AssertError(await client.ReceiveAsync(), "null", -ErrorCodes.InvalidRequest, "binary frames");
+
+        var ok = await client.CallAsync("""{"jsonrpc":"2.0","id":"10","method":"CallEnd","params":{"callid":"c","cmd_id":"compat-ok"}}""");
+        Assert.Equal("Started", ok.GetProperty("result").GetProperty("event").GetString());
+
+        // Invalid UTF-8 ends the connection with 1007, and the close frame reaches the client.
+        await using var bad = await WsClient.ConnectAsync(server.CompatEndpoint!);
+        await bad.SendAsync([(byte)'{', 0xC0, 0xAF, (byte)'}'], WebSocketMessageType.Text);
+        Assert.Null(await bad.ReceiveTextAsync(Long));
+        Assert.Equal(WebSocketCloseStatus.InvalidPayloadData, bad.CloseResult!.CloseStatus);
+        bad.Socket.Abort();
+        Assert.Equal(WebSocketState.Open, client.Socket.State);
+    }
+
     [Fact]
     public async Task A_client_that_never_reads_is_closed_with_1008_after_a_bounded_queue_and_counted()
     {

@@ -125,8 +125,8 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
 
         var batch = Out(outbound);
         var get = batch.EnumerateArray().Single(r => r.GetProperty("id").ValueKind == JsonValueKind.String).GetProperty("result");
-        Assert.Equal(("c-9", 4, true), (get.GetProperty("callid").GetString(), get.GetProperty("state").GetInt32(),
-            get.GetProperty("hold").GetProperty("caller").GetBoolean()));
+        Assert.Equal(("c-9", "confirmed", 4, true), (get.GetProperty("callid").GetString(), get.GetProperty("state").GetString(),
+            get.GetProperty("state_code").GetInt32(), get.GetProperty("hold").GetProperty("caller").GetBoolean()));
     }
 
     [Fact]

@@ -22,11 +22,18 @@ public sealed record DetachCommand(string CallId, string CmdId) : IDialogMessage
 /// events cannot tell: a 4.0 hold of one leg re-INVITEs both, the other one to recvonly.)</summary>
 public sealed record RecordHoldState(string CallId, string Leg, bool Held) : IDialogMessage;
 
+/// <summary>A command created this call (CallStart's new call, a transfer's new call): the dialog lists
+/// <paramref name="CmdId"/> among the commands that acted on it, and keeps the parties when it knows none (OpenSIPS's
+/// dialog events carry no URIs). The command does not watch the new call; this is for CallGet and CallList.</summary>
+public sealed record RecordCallOrigin(string CallId, string CmdId, string? Caller, string? Callee) : IDialogMessage;
+
 /// <summary>CallGet: answered with <see cref="DialogView"/>.</summary>
 public sealed record GetDialog(string CallId) : IDialogMessage;
 
 /// <summary>What a dialog entity knows. <paramref name="State"/> 0 = nothing heard yet, else the OpenSIPS state 1..5.
-/// <paramref name="CmdIds"/> are all commands that acted on the dialog.</summary>
+/// <paramref name="CmdIds"/> are all commands that acted on the dialog. <paramref name="Caller"/>/<paramref name="Callee"/>
+/// are the parties when a command that created the call named them; <paramref name="StartedAtMs"/> is when this
+/// cluster first heard of the call (Unix ms, 0 = never).</summary>
 public sealed record DialogView(
     string CallId,
     string? DialogId,
@@ -36,4 +43,14 @@ public sealed record DialogView(
     IReadOnlyList<string> CmdIds,
     bool CallerHeld = false,
     bool CalleeHeld = false,
-    bool TransferAttempted = false) : ICallClusterMessage;
+    bool TransferAttempted = false,
+    string? Caller = null,
+    string? Callee = null,
+    long StartedAtMs = 0) : ICallClusterMessage;
+
+/// <summary>A dialog entity whose shard is handed off sends each of its recent transfer/hold events to its own next
+/// incarnation, through the dialog region (which holds messages for a moving shard until it is started again):
+/// without it, an event forwarded to a command that was being handed off at the same moment is lost with both.
+/// <paramref name="AgeMs"/>: how old the event was when sent; <paramref name="ForwardedTo"/>: the commands that were
+/// watching when it came (empty: unclaimed).</summary>
+public sealed record DialogEventHandedOver(string CallId, IEviEvent Event, long AgeMs, IReadOnlyList<string> ForwardedTo) : IDialogMessage;

@@ -46,11 +46,13 @@ public static class ManifestTable
         ("ac", typeof(AttachCommand)),
         ("dc", typeof(DetachCommand)),
         ("rhs", typeof(RecordHoldState)),
+        ("rco", typeof(RecordCallOrigin)),
         ("gd", typeof(GetDialog)),
         ("dv", typeof(DialogView)),
         ("dsc", typeof(DialogStateChanged)),
         ("cte", typeof(CallTransferEvent)),
         ("che", typeof(CallHoldEvent)),
+        ("deh", typeof(DialogEventHandedOver)),
     ];
 
     /// <summary>Manifests written before this table existed (up to commit 72bb1e8): the type's full name at the time.

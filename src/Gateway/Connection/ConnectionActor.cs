@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
+using CallCluster.Gateway.Calls;
 using CallCluster.Gateway.Protocol;
 
 namespace CallCluster.Gateway.Connection;
@@ -20,20 +21,28 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private readonly IActorRef? _dialogs;
     private readonly IActorRef _outbound;
     private readonly GatewaySettings _settings;
+    private readonly IDialect _dialect;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, List<PendingRequest>> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CommandTrack> _tracks = new(StringComparer.Ordinal);
     private readonly Queue<PendingRequest> _deadlines = new();
     private readonly long _askTimeoutMs;
     private int _inFlight;
+    private CallLister? _lister;
+
+    /// <summary>CallList's page size when the client gives no <c>limit</c>.</summary>
+    private const int DefaultListLimit = 100;
 
     /// <param name="dialogs">The dialog shard region or proxy, for CallGet; null where this gateway does not serve it.</param>
     private readonly Action? _frameHandled;
 
+    /// <param name="dialect">The wire form of this connection's path (native when null): every frame written here,
+    /// error replies included, is in it.</param>
     /// <param name="frameHandled">Called after each <see cref="InboundFrame"/> is handled (the receive loop's credit).</param>
     public ConnectionActor(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null,
-        Action? frameHandled = null)
+        IDialect? dialect = null, Action? frameHandled = null)
     {
+        _dialect = dialect ?? NativeDialect.Default;
         _frameHandled = frameHandled;
         _region = region;
         _dialogs = dialogs;
@@ -46,8 +55,8 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null,
-        Action? frameHandled = null) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs, frameHandled));
+        IDialect? dialect = null, Action? frameHandled = null) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs, dialect, frameHandled));
 
     protected override void PreStart()
     {
@@ -81,7 +90,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 if (Take(a.CmdId, PendingKind.Start) is { } start)
                 {
                     MarkAttached(a.CmdId);
-                    Complete(start, start.IdJson is { } id ? JsonRpcWriter.Started(id, a.CmdId) : null);
+                    Complete(start, start.IdJson is { } id ? _dialect.Started(id, a.CmdId) : null);
                 }
 
                 return true;
@@ -115,7 +124,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 if (Take(r.CmdId, null) is { } rejected)
                 {
                     Complete(rejected, rejected.IdJson is { } id
-                        ? JsonRpcWriter.Error(id, new RpcError(r.Code, r.Message, r.Data))
+                        ? _dialect.Error(id, new RpcError(r.Code, r.Message, r.Data))
                         : null);
                 }
 
@@ -125,6 +134,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 return true;
             case CallGetAnswered answered:
                 OnCallGetAnswered(answered);
+                return true;
+            case CallListAnswered listed:
+                OnCallListAnswered(listed);
                 return true;
             case Terminated t when t.ActorRef.Equals(_outbound):
                 _log.Debug("Outbound stream ended; connection actor stops");
@@ -200,6 +212,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                     .PipeTo(Self, success: view => new CallGetAnswered(query.IdJson, batch, slot, view),
                         failure: _ => new CallGetAnswered(query.IdJson, batch, slot, null));
                 break;
+            case RpcQuery { Method: CommandMethods.CallList } query when _dialogs is not null:
+                ListCalls(query, batch, slot);
+                break;
             case RpcQuery query:
                 Answer(query.IdJson, batch, slot, RpcError.Server($"{query.Method} is not implemented by this gateway yet"));
                 break;
@@ -223,6 +238,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             _inFlight++;
         }
 
+        // A repeat of a command this connection already follows keeps the memory its notifications built.
+        track.Memory ??= _dialect.Begin(command);
+
         var startMessage = new Contracts.Commands.StartCommand(command.CmdId, command.Method, command.Params, Self);
         Register(new PendingRequest(PendingKind.Start, command.IdJson, command.CmdId, batch, slot, Deadline()) { Message = startMessage });
         _region.Tell(startMessage, Self);
@@ -243,7 +261,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             }
 
             Complete(sub, sub.IdJson is { } id
-                ? JsonRpcWriter.Error(id, RpcError.InvalidParams(
+                ? _dialect.Error(id, RpcError.InvalidParams(
                     $"after_seq: {sub.AfterSeq} is beyond the last notification of this command (last seq {s.LastSeq})"))
                 : null);
             return;
@@ -369,7 +387,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             return; // notifications never get replies, not even errors
         }
 
-        var reply = JsonRpcWriter.Error(idJson, error);
+        var reply = _dialect.Error(idJson, error);
         if (batch is null)
         {
             Write(reply);
@@ -419,7 +437,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             track.Held = null;
             foreach (var n in held)
             {
-                Write(JsonRpcWriter.Notification(n));
+                WriteNotification(track, n);
             }
         }
 
@@ -506,7 +524,18 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         }
         else
         {
-            Write(JsonRpcWriter.Notification(n));
+            WriteNotification(track, n);
+        }
+    }
+
+    /// <summary>Notifications reach here once each and in seq order, which is what a dialect's memory relies on.</summary>
+    private void WriteNotification(CommandTrack track, CommandNotification n)
+    {
+        var rendered = _dialect.Render(n, track.Memory);
+        track.Memory = rendered.Memory;
+        foreach (var frame in rendered.Frames)
+        {
+            Write(frame);
         }
     }
 
@@ -553,7 +582,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             }
 
             Complete(request, request.IdJson is { } id
-                ? JsonRpcWriter.Error(id, RpcError.Server("command service did not answer in time"))
+                ? _dialect.Error(id, RpcError.Server("command service did not answer in time"))
                 : null);
         }
     }
@@ -589,6 +618,56 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         answered.Batch.Filled++;
         TryFlush(answered.Batch);
     }
+
+    /// <summary>CallList: gathered from every call node off the actor thread (<see cref="CallLister"/>), piped back.</summary>
+    private void ListCalls(RpcQuery query, BatchReply? batch, int slot)
+    {
+        var limit = query.Params.TryGetValue("limit", out var l) ? int.Parse(l, System.Globalization.CultureInfo.InvariantCulture) : DefaultListLimit;
+        string? after = null;
+        if (query.Params.TryGetValue("cursor", out var cursor) && (after = CallCursor.Decode(cursor)) is null)
+        {
+            Answer(query.IdJson, batch, slot, RpcError.InvalidParams("cursor: not a cursor this server gave out"));
+            return;
+        }
+
+        _lister ??= new CallLister(Context.System, _dialogs!, _settings.AskTimeout);
+        _lister.ListAsync(limit, after).PipeTo(Self,
+            success: page => new CallListAnswered(query.IdJson, batch, slot, page, null),
+            failure: e => new CallListAnswered(query.IdJson, batch, slot, null,
+                e.GetBaseException() switch
+                {
+                    CallListUnavailable u => u.Message,
+                    AskTimeoutException => "the dialog service did not answer in time",
+                    var other => "the calls could not be listed: " + other.Message,
+                }));
+    }
+
+    private void OnCallListAnswered(CallListAnswered listed)
+    {
+        if (listed.Page is not { } page)
+        {
+            Answer(listed.IdJson, listed.Batch, listed.Slot, RpcError.Server(listed.Failure ?? "CallList failed"));
+            return;
+        }
+
+        if (listed.IdJson is null)
+        {
+            return;
+        }
+
+        var reply = JsonRpcWriter.CallList(listed.IdJson, page.Calls, page.NextCursor);
+        if (listed.Batch is null)
+        {
+            Write(reply);
+            return;
+        }
+
+        listed.Batch.Slots[listed.Slot] = reply;
+        listed.Batch.Filled++;
+        TryFlush(listed.Batch);
+    }
+
+    private sealed record CallListAnswered(string? IdJson, BatchReply? Batch, int Slot, CallPage? Page, string? Failure);
 
     /// <summary>A CallGet's answer, piped back to this actor (the batch it belongs to is this actor's own state).</summary>
     private sealed record CallGetAnswered(string? IdJson, BatchReply? Batch, int Slot, DialogView? View);

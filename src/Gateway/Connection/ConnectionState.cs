@@ -1,4 +1,5 @@
 using CallCluster.Contracts.Commands;
+using CallCluster.Gateway.Protocol;
 
 namespace CallCluster.Gateway.Connection;
 
@@ -66,6 +67,9 @@ internal sealed class CommandTrack(int lastSeq)
     public bool CountsInFlight { get; set; }
 
     public bool Ended { get; set; }
+
+    /// <summary>The dialect's memory of this command (what the original dialect repeats in its events).</summary>
+    public DialectMemory? Memory { get; set; }
 
     /// <summary>When this command last showed life (attach or notification), Environment.TickCount64.</summary>
     public long LastActivityMs { get; set; }

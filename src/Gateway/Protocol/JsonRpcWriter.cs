@@ -42,31 +42,86 @@ public static class JsonRpcWriter
         return End(w);
     }
 
-    /// <summary>CallGet's result: the dialog's state, hold per leg and the commands that acted on it.</summary>
+    /// <summary>CallGet's result: the dialog's state (a name, and OpenSIPS's number as <c>state_code</c>), parties
+    /// when known, hold per leg, when it started and the commands that acted on it.</summary>
     public static byte[] Call(string idJson, DialogView view)
     {
         var w = Begin(idJson);
+        w.WritePropertyName("result");
+        WriteCall(w, view, withCommands: true);
+        return End(w);
+    }
+
+    /// <summary>CallList's result: <c>{"calls":[...],"next_cursor":..|null}</c>, each call as in CallGet without
+    /// <c>cmd_ids</c> (a page of a thousand calls stays small).</summary>
+    public static byte[] CallList(string idJson, IReadOnlyList<DialogView> calls, string? nextCursor)
+    {
+        var w = Begin(idJson);
         w.WriteStartObject("result");
+        w.WriteStartArray("calls");
+        foreach (var view in calls)
+        {
+            WriteCall(w, view, withCommands: false);
+        }
+
+        w.WriteEndArray();
+        if (nextCursor is null)
+        {
+            w.WriteNull("next_cursor");
+        }
+        else
+        {
+            w.WriteString("next_cursor", nextCursor);
+        }
+
+        w.WriteEndObject();
+        return End(w);
+    }
+
+    private static void WriteCall(Utf8JsonWriter w, DialogView view, bool withCommands)
+    {
+        w.WriteStartObject();
         w.WriteString("callid", view.CallId);
         if (view.DialogId is not null)
         {
             w.WriteString("dialog_id", view.DialogId);
         }
 
-        w.WriteNumber("state", view.State);
+        w.WriteString("state", DialogStateNames.Of(view.State));
+        w.WriteNumber("state_code", view.State);
+        WriteNullable(w, "caller", view.Caller);
+        WriteNullable(w, "callee", view.Callee);
         w.WriteStartObject("hold");
         w.WriteBoolean("caller", view.CallerHeld);
         w.WriteBoolean("callee", view.CalleeHeld);
         w.WriteEndObject();
-        w.WriteStartArray("cmd_ids");
-        foreach (var cmdId in view.CmdIds)
+        WriteNullable(w, "started_at", view.StartedAtMs > 0
+            ? DateTimeOffset.FromUnixTimeMilliseconds(view.StartedAtMs).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)
+            : null);
+        if (withCommands)
         {
-            w.WriteStringValue(cmdId);
+            w.WriteStartArray("cmd_ids");
+            foreach (var cmdId in view.CmdIds)
+            {
+                w.WriteStringValue(cmdId);
+            }
+
+            w.WriteEndArray();
         }
 
-        w.WriteEndArray();
         w.WriteEndObject();
-        return End(w);
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteString(name, value);
+        }
     }
 
     public static byte[] Subscribed(string idJson, CommandSubscribed subscribed)

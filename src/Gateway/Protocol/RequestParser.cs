@@ -107,7 +107,7 @@ public sealed class RequestParser(MethodRegistry registry, int maxBatch = Reques
     }
 
     /// <summary>The first <c>id</c> member that is a string, number or null, as raw JSON; null when there is none.</summary>
-    private static string? ReadableId(JsonElement request)
+    internal static string? ReadableId(JsonElement request)
     {
         if (request.ValueKind != JsonValueKind.Object) return null;
         foreach (var member in request.EnumerateObject())

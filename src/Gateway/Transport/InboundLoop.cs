@@ -17,7 +17,7 @@ public static class InboundLoop
     /// actor releases it): when all are taken the loop stops reading, and TCP pushes back on the client. Null: no bound.</param>
     /// <param name="closing">Cancelled when the connection actor is gone: frames are then read and dropped (the loop
     /// keeps reading to see the client's close frame).</param>
-    public static async Task<InboundEnd> RunAsync(WebSocket socket, RequestParser parser, IActorRef connection,
+    public static async Task<InboundEnd> RunAsync(WebSocket socket, IDialect parser, IActorRef connection,
         int maxFrameBytes, CancellationToken ct, SemaphoreSlim? credit = null, CancellationToken closing = default)
     {
         // One reusable buffer per connection, sized for the limit plus one chunk to detect an oversized message.

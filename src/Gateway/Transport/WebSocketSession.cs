@@ -14,7 +14,7 @@ internal sealed class WebSocketSession(
     ActorSystem system,
     IActorRef commandRegion,
     GatewaySettings settings,
-    RequestParser parser,
+    IDialect dialect,
     ILogger logger,
     string connectionId,
     IActorRef? dialogRegion = null)
@@ -40,11 +40,11 @@ internal sealed class WebSocketSession(
         using var credit = new SemaphoreSlim(settings.MaxPendingInboundFrames, settings.MaxPendingInboundFrames);
         using var closing = new CancellationTokenSource();
         var connection = system.ActorOf(ConnectionActor.Props(commandRegion, outbound.Writer, settings, dialogRegion,
-            frameHandled: () => ReleaseCredit(credit)), "ws-" + connectionId);
+            dialect, frameHandled: () => ReleaseCredit(credit)), "ws-" + connectionId);
         logger.LogInformation("WebSocket {ConnectionId} opened from {Remote}", connectionId, remote);
         CallClusterMetrics.WebSocketOpened();
 
-        var receiving = Task.Run(() => InboundLoop.RunAsync(socket, parser, connection, settings.MaxFrameBytes, CancellationToken.None,
+        var receiving = Task.Run(() => InboundLoop.RunAsync(socket, dialect, connection, settings.MaxFrameBytes, CancellationToken.None,
             credit, closing.Token));
         // The actor stops when the outbound writer does (overflow, send failure): frames are dropped from then on.
         _ = outbound.Completion.ContinueWith(_ => CancelQuietly(closing), TaskScheduler.Default);

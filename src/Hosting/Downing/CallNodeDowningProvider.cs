@@ -9,12 +9,19 @@ namespace CallCluster.Hosting.Downing;
 /// <param name="StableAfter">How long the set of unreachable members must stay unchanged before the leader decides.</param>
 /// <param name="DownRemovalMargin">After a member is removed, how long sharding and singletons wait before starting its
 /// shards and singletons elsewhere (gives the losing side of a partition time to stop its own first).</param>
-public sealed record DowningSettings(string Role, TimeSpan StableAfter, TimeSpan DownRemovalMargin)
+/// <param name="DeadMemberProbeTimeout">How long the connect to a disconnected member's remoting port may take
+/// (<see cref="DeadMemberProbe"/>); 0 turns the probe off.</param>
+/// <param name="AliveGrace">How much longer the decision on an unreachable member waits when its port still accepts
+/// connections.</param>
+public sealed record DowningSettings(string Role, TimeSpan StableAfter, TimeSpan DownRemovalMargin, TimeSpan DeadMemberProbeTimeout,
+    TimeSpan AliveGrace)
 {
     public static DowningSettings FromConfig(Config config) => new(
         config.GetString("callcluster.downing.role", "call-node"),
         config.GetTimeSpan("callcluster.downing.stable-after", TimeSpan.FromSeconds(1)),
-        config.GetTimeSpan("callcluster.downing.down-removal-margin", TimeSpan.Zero));
+        config.GetTimeSpan("callcluster.downing.down-removal-margin", TimeSpan.Zero),
+        config.GetTimeSpan("callcluster.downing.dead-member-probe-timeout", TimeSpan.FromSeconds(1)),
+        config.GetTimeSpan("callcluster.downing.alive-grace", TimeSpan.FromSeconds(10)));
 }
 
 /// <summary>

@@ -42,6 +42,8 @@ public sealed partial class CommandEntity
     {
         // A journal older than the typed facts may hold no placeholder yet: choose one, stored before the INVITE.
         var placeholder = _state.PlaceholderCallId ?? NewPlaceholderCallId();
+        // Stored "INVITE next" and not sent yet: if the shard is handed off while attaching, it goes out first.
+        var inviteDue = !resumed && _state.HasRequestedInvite && _state.EmittedCount(EventCodes.CallAnswer) == 0;
         BecomeAttaching(placeholder, DialogOperation.Observe, dialog =>
         {
             if (_state.EmittedCount(EventCodes.CallAnswer) > 0)
@@ -61,12 +63,13 @@ public sealed partial class CommandEntity
             {
                 SendClickToDialInvite(placeholder);
             }
-        });
+        }, beforeHandOff: inviteDue ? () => SendClickToDialInvite(placeholder) : null);
     }
 
     /// <summary>Resumed after the INVITE may have left: its MI reply went to the previous incarnation; the dialog's
-    /// state events (or dlg_list when they do not come) tell what happened. (A crash between storing the start and
-    /// sending the INVITE ends here too: dlg_list then reports no call and the command fails.)</summary>
+    /// state events (or dlg_list when they do not come) tell what happened. A hand-off never leaves the INVITE unsent
+    /// (CommandHandOff); only a crash between storing the start and sending the INVITE ends here without one: dlg_list
+    /// then reports no call and the command fails rather than risk ringing the caller twice.</summary>
     private void ResumeAwaitingCallerAnswer(string placeholder, DialogPhase knownPhase)
     {
         if (knownPhase == DialogPhase.Confirmed)

@@ -17,21 +17,33 @@ public sealed partial class CommandEntity
 
     private sealed record AttachRetry(string CallId, DialogOperation Operation);
 
-    /// <summary>Attaching to one dialog: how often it was asked, how often it answered busy, and where the flow goes on.</summary>
-    private sealed record Attachment(string CallId, DialogOperation Operation, Action<DialogView> OnAttached, int Attempts = 1, int BusyChecks = 0);
+    /// <summary>Attaching to one dialog: how often it was asked, how often it answered busy, where the flow goes on, and
+    /// what must still be done if the shard is handed off first (<paramref name="BeforeHandOff"/>: a request the
+    /// journal already says is going out).</summary>
+    private sealed record Attachment(string CallId, DialogOperation Operation, Action<DialogView> OnAttached,
+        int Attempts = 1, int BusyChecks = 0, Action? BeforeHandOff = null);
 
-    private void BecomeAttaching(string callId, DialogOperation operation, Action<DialogView> onAttached)
+    private void BecomeAttaching(string callId, DialogOperation operation, Action<DialogView> onAttached,
+        Action? beforeHandOff = null)
     {
         // Remembered before the answer: if the answer is lost, the dialog may still have recorded us.
         _linkedCallIds.Add(callId);
         _dialogRegion.Tell(new AttachCommand(callId, CmdId, operation));
         Timers.StartPeriodicTimer(AttachTimer, new AttachRetry(callId, operation), _settings.DialogAttachRetry);
-        var attachment = new Attachment(callId, operation, onAttached);
+        var attachment = new Attachment(callId, operation, onAttached, BeforeHandOff: beforeHandOff);
         Become(() => Attaching(attachment));
     }
 
     private void Attaching(Attachment attachment)
     {
+        // Before CommonHandlers, whose hand-off handler only stops: the incarnation that resumes on the other node
+        // cannot tell "stored but never sent" from "sent and already over" (dlg_list knows neither), so send it now.
+        Command<CommandHandOff>(_ =>
+        {
+            Timers.Cancel(AttachTimer);
+            attachment.BeforeHandOff?.Invoke();
+            Context.Stop(Self);
+        });
         CommonHandlers();
         Command<DialogAttached>(attached =>
         {

@@ -81,6 +81,7 @@ public sealed partial class CommandEntity
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         });
         Command<UnsubscribeCommand>(_ => { });
+        Command<CommandHandOff>(_ => Context.Stop(Self));
         CommandAny(m => _log.Debug("Command {0} removed after retention: ignoring {1}", CmdId, m.GetType().Name));
     }
 

@@ -182,6 +182,25 @@ public sealed partial class CommandEntity
         Timers.Cancel(TransferStartTimer);
         Timers.StartSingleTimer(TransferAnswerTimer, new TransferAnswerTimeout(), _settings.TransferAnswerTimeout);
         EmitEvent(EventCodes.CallStart, callId: e.TransferCallId, destination: NullIfEmpty(e.Destination));
+        RecordOrigin(e);
+    }
+
+    /// <summary>The transfer created a call this command never attaches to: tell its dialog, so that CallGet lists this
+    /// command among those that acted on it and CallList shows its parties (the dialog's events carry no URIs).</summary>
+    private void RecordOrigin(CallTransferEvent e)
+    {
+        if (string.IsNullOrEmpty(e.TransferCallId))
+        {
+            return;
+        }
+
+        var (caller, callee) = _state.Method switch
+        {
+            CommandMethods.CallStart => (Param("caller"), Param("callee")),
+            CommandMethods.CallBlindTransfer => ((string?)null, NullIfEmpty(e.Destination) ?? Param("destination")),
+            _ => (null, NullIfEmpty(e.Destination)),
+        };
+        _dialogRegion.Tell(new RecordCallOrigin(e.TransferCallId, CmdId, caller, callee));
     }
 
     private static int TransferErrorCode(MiFailure failure) => failure.Code switch

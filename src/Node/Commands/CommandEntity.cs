@@ -94,6 +94,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
     private void NotStarted()
     {
         Command<StartCommand>(OnFirstStart);
+        Command<CommandHandOff>(_ => Context.Stop(Self));
         Command<SubscribeCommand>(s => RejectUnknownAndStop(s.Subscriber));
         Command<GetCommand>(_ => RejectUnknownAndStop(Sender));
         Command<UnsubscribeCommand>(_ => { });
@@ -148,6 +149,9 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         Command<GetCommand>(_ => Sender.Tell(new CommandSnapshot(
             CmdId, Started.Method, Started.Params, _state.Status, _state.Durable.ToArray())));
         Command<Terminated>(t => _subscribers.Remove(t.ActorRef));
+        // The shard moves: whatever this state decided and stored has been acted on (see CommandHandOff); the
+        // incarnation on the other node resumes from the journal.
+        Command<CommandHandOff>(_ => Context.Stop(Self));
     }
 
     private void OnRepeatedStart(StartCommand start)

@@ -34,12 +34,13 @@ public sealed class DialogEntity : UntypedActor
     private static readonly TimeSpan VerifyWithin = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan ReconcileWithin = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long, and how many, unclaimed transfer/hold events are kept: longer than a command takes to resume
+    /// <summary>How long, and how many, recent transfer/hold events are kept: longer than a command takes to resume
     /// on another node (failover measured at 7–8 s), few enough to cost nothing on idle dialogs.</summary>
-    private static readonly TimeSpan UnclaimedFor = TimeSpan.FromSeconds(30);
-    private const int MaxUnclaimed = 8;
+    private static readonly TimeSpan RecentFor = TimeSpan.FromSeconds(30);
+    private const int MaxRecent = 8;
 
     private readonly IActorRef _commandRegion;
+    private readonly IActorRef _dialogRegion;
     private readonly IActorRef _miPool;
     private readonly DialogSettings _settings;
     private DialogState _state;
@@ -47,19 +48,23 @@ public sealed class DialogEntity : UntypedActor
     /// <summary>CallGet requesters waiting for the proxy's <c>dlg_list</c>; allocated only while one waits.</summary>
     private List<IActorRef>? _queriesAwaitingProxy;
 
-    /// <summary>Transfer and hold events that arrived while no command watched, kept a short while for the next command
-    /// that attaches. A command that moves to another node (hand-off, crash) re-attaches only when it resumes, and this
-    /// dialog may itself be a fresh incarnation that has forgotten its watchers: without this, an E_CALL_TRANSFER
-    /// "start" raised in between would be lost and the resumed transfer would fail on its watchdog. State changes need
-    /// no such memory: the attach answer carries the state. Allocated only when such an event goes unclaimed.</summary>
-    private List<(IEviEvent Event, long AtMs)>? _unclaimed;
+    /// <summary>The last transfer and hold events, kept a short while for commands that attach after them. A command that
+    /// moves to another node (hand-off, crash) re-attaches only when it resumes: an E_CALL_TRANSFER "start" raised in
+    /// between either went unclaimed (this dialog is a fresh incarnation that has forgotten its watchers) or was
+    /// forwarded to the incarnation that was stopping and lost with it. Without this memory the resumed transfer would
+    /// fail on its watchdog. A new command gets the unclaimed ones, a command attaching again also those forwarded to
+    /// it (<see cref="ReplayRecent"/>). State changes need no such memory: the attach answer carries the state.
+    /// Allocated only when a transfer or hold event arrives.</summary>
+    private List<RecentEvent>? _recent;
 
     /// <summary>The conflict being verified, with the messages that wait for its outcome; null in every other state.</summary>
     private ConflictCheck? _conflictCheck;
 
-    public DialogEntity(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null)
+    public DialogEntity(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null,
+        IActorRef? dialogRegion = null)
     {
         _commandRegion = commandRegion;
+        _dialogRegion = dialogRegion ?? ActorRefs.Nobody;
         _miPool = miPool ?? ActorRefs.Nobody;
         _settings = settings;
         _state = DialogState.Empty(callId);
@@ -67,8 +72,11 @@ public sealed class DialogEntity : UntypedActor
 
     /// <param name="miPool">Where to ask <c>dlg_list</c> when a query finds the dialog unknown (after a restart);
     /// Nobody answers from memory only (entity tests, benchmarks).</param>
-    public static Props Props(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null) =>
-        Akka.Actor.Props.Create(() => new DialogEntity(callId, commandRegion, settings, miPool));
+    /// <param name="dialogRegion">This entity's own region, where a hand-off sends the recent events to the next
+    /// incarnation (<see cref="DialogHandOff"/>); Nobody drops them.</param>
+    public static Props Props(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null,
+        IActorRef? dialogRegion = null) =>
+        Akka.Actor.Props.Create(() => new DialogEntity(callId, commandRegion, settings, miPool, dialogRegion));
 
     protected override void OnReceive(object message) => Tracking(message);
 
@@ -159,6 +167,9 @@ public sealed class DialogEntity : UntypedActor
             case RecordHoldState record:
                 OnRecordHoldState(record);
                 return true;
+            case RecordCallOrigin origin:
+                _state = _state.Apply(origin);
+                return true;
             case AttachCommand attach:
                 Attach(attach, sender);
                 return true;
@@ -170,6 +181,13 @@ public sealed class DialogEntity : UntypedActor
                 return true;
             case MiOutcome outcome when Equals(outcome.Tag, ReconcileTag):
                 OnReconciled(outcome);
+                return true;
+            case DialogEventHandedOver handedOver:
+                OnHandedOver(handedOver);
+                return true;
+            case DialogHandOff:
+                HandOverRecentEvents();
+                Context.Stop(Self);
                 return true;
             default:
                 return false;
@@ -273,7 +291,10 @@ public sealed class DialogEntity : UntypedActor
     {
         if (_state.Watchers.TryGetValue(attach.CmdId, out var current) && current == attach.Operation)
         {
+            // Attaching again: a resumed incarnation (or a retry whose answer was late). What was forwarded to the
+            // previous incarnation may have been lost with it.
             requester.Tell(new DialogAttached(attach.CmdId, _state.ToView()));
+            ReplayRecent(attach.CmdId);
             return;
         }
 
@@ -292,48 +313,92 @@ public sealed class DialogEntity : UntypedActor
 
         _state = _state.Apply(new DialogCommandAttached(attach.CmdId, attach.Operation));
         requester.Tell(new DialogAttached(attach.CmdId, _state.ToView()));
-        ReplayUnclaimed(attach.CmdId);
+        ReplayRecent(attach.CmdId);
     }
 
+    /// <summary>Transfer and hold events: forwarded to the watching commands, and kept a short while either way.</summary>
     private void ForwardOrKeep(IEviEvent e)
     {
-        if (!_state.Watchers.IsEmpty)
-        {
-            ForwardToCommands(e);
-            return;
-        }
+        var forwardedTo = _state.Watchers.Keys.ToArray();
+        ForwardToCommands(e);
 
         var now = Environment.TickCount64;
-        _unclaimed ??= [];
-        _unclaimed.RemoveAll(u => now - u.AtMs > UnclaimedFor.TotalMilliseconds);
-        if (_unclaimed.Count >= MaxUnclaimed)
+        _recent ??= [];
+        _recent.RemoveAll(r => now - r.AtMs > RecentFor.TotalMilliseconds);
+        if (_recent.Count >= MaxRecent)
         {
-            _unclaimed.RemoveAt(0);
+            _recent.RemoveAt(0);
         }
 
-        _unclaimed.Add((e, now));
+        _recent.Add(new RecentEvent(e, now, forwardedTo));
     }
 
-    /// <summary>The attaching command gets what nobody claimed, oldest first (through the command region, like every
-    /// event; its Attaching state keeps events that overtake the attach answer). Duplicates are harmless: every flow
-    /// already takes each transfer or hold event once.</summary>
-    private void ReplayUnclaimed(string cmdId)
+    /// <summary>The shard moves: the recent events go to the next incarnation through the region, which holds them until
+    /// the shard runs again (on this node or another).</summary>
+    private void HandOverRecentEvents()
     {
-        if (_unclaimed is null)
+        if (_recent is null)
         {
             return;
         }
 
         var now = Environment.TickCount64;
-        _unclaimed.RemoveAll(u => now - u.AtMs > UnclaimedFor.TotalMilliseconds);
-        foreach (var (e, _) in _unclaimed)
+        foreach (var recent in _recent.Where(r => now - r.AtMs <= RecentFor.TotalMilliseconds))
         {
-            _commandRegion.Tell(new DialogEventNotice(cmdId, e));
+            _dialogRegion.Tell(new DialogEventHandedOver(_state.CallId, recent.Event, now - recent.AtMs, recent.ForwardedTo));
+        }
+    }
+
+    /// <summary>From the previous incarnation: kept like an event of its own age, and given to any command already
+    /// attached again that it was meant for (a command can resume and attach before this arrives).</summary>
+    private void OnHandedOver(DialogEventHandedOver handedOver)
+    {
+        var now = Environment.TickCount64;
+        var recent = new RecentEvent(handedOver.Event, now - handedOver.AgeMs, handedOver.ForwardedTo.ToArray());
+        if (now - recent.AtMs > RecentFor.TotalMilliseconds)
+        {
+            return;
         }
 
-        if (_unclaimed.Count == 0)
+        _recent ??= [];
+        if (_recent.Count >= MaxRecent)
         {
-            _unclaimed = null;
+            _recent.RemoveAt(0);
+        }
+
+        _recent.Add(recent);
+        foreach (var cmdId in _state.Watchers.Keys.Where(id => ShouldReplay(recent, id)))
+        {
+            _commandRegion.Tell(new DialogEventNotice(cmdId, recent.Event));
+        }
+    }
+
+    private static bool ShouldReplay(RecentEvent recent, string cmdId) =>
+        recent.ForwardedTo.Length == 0 ||
+        (recent.ForwardedTo.Contains(cmdId) && recent.Event is not CallTransferEvent { State: "notify" });
+
+    /// <summary>The attaching command gets the recent events, oldest first (through the command region, like every
+    /// event; its Attaching state keeps events that overtake the attach answer): those nobody claimed, and to a command
+    /// attaching again also those already forwarded to it, except transfer "notify" progress (reported
+    /// to the client as it comes, so a replay would repeat it). Duplicates of the others are harmless: every flow
+    /// already takes each transfer start/ok/fail and hold event once, as OpenSIPS itself sends duplicates.</summary>
+    private void ReplayRecent(string cmdId)
+    {
+        if (_recent is null)
+        {
+            return;
+        }
+
+        var now = Environment.TickCount64;
+        _recent.RemoveAll(r => now - r.AtMs > RecentFor.TotalMilliseconds);
+        foreach (var recent in _recent.Where(r => ShouldReplay(r, cmdId)))
+        {
+            _commandRegion.Tell(new DialogEventNotice(cmdId, recent.Event));
+        }
+
+        if (_recent.Count == 0)
+        {
+            _recent = null;
         }
     }
 
@@ -415,6 +480,10 @@ public sealed class DialogEntity : UntypedActor
         Context.SetReceiveTimeout(null);
         Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }
+
+    /// <summary>A transfer or hold event kept by <see cref="ForwardOrKeep"/>, with the commands that were watching
+    /// when it came (empty: unclaimed).</summary>
+    private sealed record RecentEvent(IEviEvent Event, long AtMs, string[] ForwardedTo);
 
     private sealed record ConflictCheck(string InTheWay, string Reason, AttachCommand Attach, IActorRef Requester)
     {

@@ -21,6 +21,15 @@ public sealed record DialogState(
     bool CalleeHeld,
     bool TransferAttempted)
 {
+    /// <summary>The parties, when a command that created the call named them (<see cref="RecordCallOrigin"/>).</summary>
+    public string? Caller { get; init; }
+
+    public string? Callee { get; init; }
+
+    /// <summary>When this node first heard of the call (Unix ms; 0 = nothing heard yet). A wall clock: CallList shows
+    /// it. After a restart it is when the call was heard of again.</summary>
+    public long StartedAtMs { get; init; }
+
     public static DialogState Empty(string callId) => new(callId, null, null, null, null, DialogPhase.Unknown, 0,
         ImmutableSortedSet<string>.Empty, ImmutableSortedDictionary<string, DialogOperation>.Empty, false, false, false);
 
@@ -63,6 +72,7 @@ public sealed record DialogState(
         FromTag = e.FromTag ?? FromTag,
         ToTag = e.ToTag ?? ToTag,
         State = NextState(State, e.NewState.AsPhase()),
+        StartedAtMs = StartedAtMs != 0 ? StartedAtMs : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         SeenTransitions = SeenTransitions | TransitionBit(e.OldState, e.NewState),
     };
 
@@ -71,6 +81,14 @@ public sealed record DialogState(
         CmdIds = CmdIds.Add(e.CmdId),
         Watchers = Watchers.SetItem(e.CmdId, e.Operation),
         TransferAttempted = TransferAttempted || e.Operation == DialogOperation.Transfer,
+    };
+
+    /// <summary>A command created this call: listed with the commands that acted on it, not watching it.</summary>
+    public DialogState Apply(RecordCallOrigin e) => this with
+    {
+        CmdIds = CmdIds.Add(e.CmdId),
+        Caller = Caller ?? e.Caller,
+        Callee = Callee ?? e.Callee,
     };
 
     public DialogState Apply(DialogCommandDetached e) => this with { Watchers = Watchers.Remove(e.CmdId) };
@@ -82,7 +100,8 @@ public sealed record DialogState(
     public bool IsHeld(string leg) => leg == "caller" ? CallerHeld : CalleeHeld;
 
     public DialogView ToView() =>
-        new(CallId, DialogId, FromTag, ToTag, (int)State, CmdIds.ToArray(), CallerHeld, CalleeHeld, TransferAttempted);
+        new(CallId, DialogId, FromTag, ToTag, (int)State, CmdIds.ToArray(), CallerHeld, CalleeHeld, TransferAttempted,
+            Caller, Callee, StartedAtMs);
 
     /// <summary>States only move forward, so a late 2→3 after 3→4 does not regress the dialog; the one
     /// exception is OpenSIPS's own: a late 2xx takes a deleted dialog back to 3.</summary>

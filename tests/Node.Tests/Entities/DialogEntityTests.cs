@@ -129,9 +129,71 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(("resumed-1", hold), (second.CmdId, second.Event));
 
         var ok = new CallTransferEvent("call-u", "callee", "new-call", "sip:bob@x", "ok", "200 OK");
-        dialog.Tell(ok); // watched now: forwarded at once, not kept
+        dialog.Tell(ok); // watched now: forwarded at once
         Assert.Equal(ok, _commands.ExpectMsg<DialogEventNotice>().Event);
         _commands.ExpectNoMsg(TimeSpan.FromMilliseconds(150));
+    }
+
+    /// <summary>A command handed off while an event forwarded to it was on its way loses it with the stopping
+    /// incarnation; the one that resumes attaches again and must get it again (rolling restarts lost E_CALL_TRANSFER
+    /// start this way). Another command never gets what was forwarded to the first one, and progress notifies are not
+    /// repeated.</summary>
+    [Fact]
+    public void A_command_attaching_again_gets_the_transfer_events_already_forwarded_to_it_and_no_one_else_does()
+    {
+        var dialog = Sys.ActorOf(DialogEntity.Props("call-r", _commands.Ref, Settings));
+        dialog.Tell(new AttachCommand("call-r", "xfer-1", DialogOperation.Transfer));
+        ExpectMsg<DialogAttached>();
+        var start = new CallTransferEvent("call-r", "callee", "new-call", "sip:bob@x", "start", null);
+        var progress = new CallTransferEvent("call-r", "callee", "new-call", "sip:bob@x", "notify", "180 Ringing");
+        dialog.Tell(start);
+        dialog.Tell(progress);
+        Assert.Equal(start, _commands.ExpectMsg<DialogEventNotice>().Event);
+        Assert.Equal(progress, _commands.ExpectMsg<DialogEventNotice>().Event);
+
+        dialog.Tell(new AttachCommand("call-r", "xfer-1", DialogOperation.Transfer)); // the resumed incarnation
+        Assert.Equal("xfer-1", ExpectMsg<DialogAttached>().CmdId);
+        var again = _commands.ExpectMsg<DialogEventNotice>();
+        Assert.Equal(("xfer-1", start), (again.CmdId, again.Event));
+        _commands.ExpectNoMsg(TimeSpan.FromMilliseconds(150));
+
+        dialog.Tell(new DetachCommand("call-r", "xfer-1"));
+        dialog.Tell(new AttachCommand("call-r", "other-1", DialogOperation.Observe));
+        Assert.Equal("other-1", ExpectMsg<DialogAttached>().CmdId);
+        _commands.ExpectNoMsg(TimeSpan.FromMilliseconds(150));
+    }
+
+    /// <summary>A dialog and the command watching it handed off at the same moment (their node leaves): the event
+    /// forwarded to the stopping command is lost with it, so the dialog gives its recent events to its own next
+    /// incarnation through the region, which gives them to the resumed command when it attaches again.</summary>
+    [Fact]
+    public void A_handed_off_dialog_passes_its_recent_events_to_its_next_incarnation_for_the_resumed_command()
+    {
+        var region = CreateTestProbe();
+        var dialog = Sys.ActorOf(DialogEntity.Props("call-h", _commands.Ref, Settings, dialogRegion: region.Ref));
+        dialog.Tell(new AttachCommand("call-h", "xfer-h", DialogOperation.Transfer));
+        ExpectMsg<DialogAttached>();
+        var start = new CallTransferEvent("call-h", "callee", "new-call", "sip:bob@x", "start", null);
+        dialog.Tell(start);
+        Assert.Equal(start, _commands.ExpectMsg<DialogEventNotice>().Event); // lost with the stopping command
+        Watch(dialog);
+
+        dialog.Tell(DialogHandOff.Instance);
+        var handedOver = region.ExpectMsg<DialogEventHandedOver>();
+        ExpectTerminated(dialog);
+        Assert.Equal(("call-h", start), (handedOver.CallId, handedOver.Event));
+        Assert.Equal(["xfer-h"], handedOver.ForwardedTo);
+
+        var next = Sys.ActorOf(DialogEntity.Props("call-h", _commands.Ref, Settings, dialogRegion: region.Ref));
+        next.Tell(handedOver);
+        _commands.ExpectNoMsg(TimeSpan.FromMilliseconds(150)); // nobody watches the new incarnation yet
+        next.Tell(new AttachCommand("call-h", "xfer-h", DialogOperation.Transfer)); // the resumed command
+        ExpectMsg<DialogAttached>();
+        var replayed = _commands.ExpectMsg<DialogEventNotice>();
+        Assert.Equal(("xfer-h", start), (replayed.CmdId, replayed.Event));
+        next.Tell(new AttachCommand("call-h", "someone-else", DialogOperation.Observe));
+        ExpectMsg<DialogAttached>();
+        _commands.ExpectNoMsg(TimeSpan.FromMilliseconds(150)); // forwarded to xfer-h only: not for another command
     }
 
     [Fact]

@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CallCluster.Ops.Tests.Support;
+
+/// <summary>A scripted gateway at <c>/call-api/compat</c> speaking the original Call API's dialect (docs/compat-dialect.md):
+/// the reply, an event of another command (to be ignored), then CallerAnswered and Ended, or Error and Ended when the
+/// request's callid is "unknown".</summary>
+public sealed class FakeOriginalGateway : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private FakeOriginalGateway(WebApplication app) => _app = app;
+
+    public ConcurrentQueue<JsonObject> Requests { get; } = new();
+
+    public Uri Url { get; private set; } = null!;
+
+    public int Port => Url.Port;
+
+    public static async Task<FakeOriginalGateway> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var gateway = new FakeOriginalGateway(app);
+        app.UseWebSockets();
+        app.Map("/call-api/compat", async context =>
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[64 * 1024];
+            var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+            var request = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, received.Count))!.AsObject();
+            gateway.Requests.Enqueue(request);
+            foreach (var frame in Script(request))
+            {
+                await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, context.RequestAborted);
+            }
+
+            try
+            {
+                await socket.ReceiveAsync(buffer, context.RequestAborted); // until the client closes
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+            }
+            catch (WebSocketException)
+            {
+            }
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        gateway.Url = new Uri($"ws://127.0.0.1:{new Uri(address).Port}/call-api/compat");
+        return gateway;
+    }
+
+    private static IEnumerable<string> Script(JsonObject request)
+    {
+        var id = request["id"]!.ToJsonString();
+        var method = request["method"]!.GetValue<string>();
+        if (method == "NotifyEnd")
+        {
+            yield return $$$"""{"jsonrpc":"2.0","id":{{{id}}},"error":{"code":-32601,"message":"unknown JSON-RPC method","data":"unknown method NotifyEnd"}}""";
+            yield break;
+        }
+
+        yield return $$$"""{"jsonrpc":"2.0","id":{{{id}}},"result":{"cmd_id":"cmd-1","event":"Started"}}""";
+        yield return """{"jsonrpc":"2.0","method":"CallHold","params":{"cmd_id":"other","event":"CallHolding"}}""";
+        if (request["params"]?["callid"]?.GetValue<string>() == "unknown")
+        {
+            yield return $$$"""{"jsonrpc":"2.0","method":"{{{method}}}","params":{"cmd_id":"cmd-1","data":"call unknown is unknown to the SIP proxy or already ended","event":"Error"}}""";
+        }
+        else
+        {
+            yield return $$$"""{"jsonrpc":"2.0","method":"{{{method}}}","params":{"cmd_id":"cmd-1","data":{"callee":"sip:bob@example.com","caller":"sip:alice@example.com"},"event":"CallerAnswered"}}""";
+            yield return $$$"""{"jsonrpc":"2.0","method":"{{{method}}}","params":{"cmd_id":"cmd-1","event":"Transferring"}}""";
+        }
+
+        yield return $$$"""{"jsonrpc":"2.0","method":"{{{method}}}","params":{"cmd_id":"cmd-1","event":"Ended"}}""";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,6 +1,5 @@
 using System.Net;
 using Akka.Actor;
-using Akka.Streams;
 using CallCluster.Gateway.Protocol;
 using CallCluster.Gateway.Transport;
 using Microsoft.AspNetCore.Builder;
@@ -22,16 +21,14 @@ public sealed class GatewayServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _shutdown;
-    private readonly ActorMaterializer _materializer;
     private int _disposed;
 
-    private GatewayServer(WebApplication app, CancellationTokenSource shutdown, ActorMaterializer materializer, Uri endpoint,
+    private GatewayServer(WebApplication app, CancellationTokenSource shutdown, Uri endpoint,
         IReadOnlyDictionary<WireDialect, Uri> dialectEndpoints)
     {
         DialectEndpoints = dialectEndpoints;
         _app = app;
         _shutdown = shutdown;
-        _materializer = materializer;
         Endpoint = endpoint;
     }
 
@@ -53,18 +50,30 @@ public sealed class GatewayServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         var registry = new MethodRegistry(settings.EnabledMethods);
-        var parser = new RequestParser(registry);
+        var parser = new RequestParser(registry, settings.MaxBatchSize);
         var dialects = new Dictionary<WireDialect, IDialect>
         {
             [WireDialect.Native] = new NativeDialect(parser),
             [WireDialect.Original] = new Protocol.Compat.OriginalDialect(registry),
         };
 
-        var app = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder(settings.Host, settings.Port, StopTimeout,
-            CallCluster.Hosting.Logging.LogFormat.IsJson(system.Settings.Config)).Build();
+        var builder = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder(settings.Host, settings.Port, StopTimeout,
+            CallCluster.Hosting.Logging.LogFormat.IsJson(system.Settings.Config));
+        if (settings.SocketSendBufferBytes > 0)
+        {
+            // Accepted sockets inherit SO_SNDBUF from the listening socket (Linux): it caps the kernel's share of what
+            // a client that never reads costs (GatewaySettings.SocketSendBufferBytes).
+            builder.WebHost.UseSockets(o => o.CreateBoundListenSocket = endpoint =>
+            {
+                var listen = Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+                listen.SendBufferSize = settings.SocketSendBufferBytes;
+                return listen;
+            });
+        }
+
+        var app = builder.Build();
 
         var shutdown = new CancellationTokenSource();
-        var materializer = system.Materializer(namePrefix: "gateway-ws");
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CallCluster.Gateway");
 
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
@@ -82,10 +91,10 @@ public sealed class GatewayServer : IAsyncDisposable
                 }
 
                 using var socket = await context.WebSockets.AcceptWebSocketAsync();
-                var session = new WebSocketSession(socket, system, commandRegion, settings, dialect, materializer, logger,
+                var session = new WebSocketSession(socket, system, commandRegion, settings, dialect, logger,
                     context.TraceIdentifier.Replace(':', '-'), dialogRegion);
                 var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
-                await session.RunAsync(remote, shutdown.Token);
+                await session.RunAsync(remote, shutdown.Token, context.RequestAborted);
             });
         }
 
@@ -93,11 +102,16 @@ public sealed class GatewayServer : IAsyncDisposable
         {
             await app.StartAsync(ct);
         }
-        catch
+        catch (Exception e)
         {
             await app.DisposeAsync();
-            materializer.Dispose();
             shutdown.Dispose();
+            if (CallCluster.Hosting.PortInUse.Is(e))
+            {
+                throw CallCluster.Hosting.PortInUse.Error("WebSocket (Call API)", $"{settings.Host}:{settings.Port}",
+                    "callcluster.gateway.port or CALLCLUSTER_WS_PORT", e);
+            }
+
             throw;
         }
 
@@ -113,7 +127,7 @@ public sealed class GatewayServer : IAsyncDisposable
         logger.LogInformation("Call API WebSocket listening on {Endpoints}; methods enabled: {Methods}",
             string.Join(", ", settings.Endpoints.Select(e => $"{e.Path} ({e.Dialect})")),
             string.Join(", ", parser.Registry.Enabled.Order(StringComparer.Ordinal)));
-        return new GatewayServer(app, shutdown, materializer, endpoint, dialectEndpoints);
+        return new GatewayServer(app, shutdown, endpoint, dialectEndpoints);
     }
 
     /// <summary>Closes every open connection with 1001 "server shutting down", then stops Kestrel.</summary>
@@ -138,7 +152,6 @@ public sealed class GatewayServer : IAsyncDisposable
         }
 
         await _app.DisposeAsync();
-        _materializer.Dispose();
         _shutdown.Dispose();
     }
 

@@ -20,6 +20,23 @@ public sealed record GatewaySettings(
     /// node after a failover, which does not know this connection).</summary>
     public TimeSpan ResubscribeAfter { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Bytes of replies and notifications a connection may have waiting to be sent (with
+    /// <see cref="OutboundBufferSize"/> frames, whichever is reached first); past it a client that is not reading is
+    /// closed with 1008. A frame larger than this is still sent when nothing else waits.</summary>
+    public long OutboundBufferBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>SO_SNDBUF of accepted connections, in bytes (0 = the kernel's autotuning, up to net.ipv4.tcp_wmem's
+    /// maximum). With <see cref="OutboundBufferBytes"/> it bounds what a client that never reads costs.</summary>
+    public int SocketSendBufferBytes { get; init; }
+
+    /// <summary>Parsed frames a connection may have waiting for its actor; past it the gateway stops reading that socket
+    /// until the actor catches up (TCP pushes back on the client), so a client sending faster than it is served costs a
+    /// bounded amount of memory.</summary>
+    public int MaxPendingInboundFrames { get; init; } = 64;
+
+    /// <summary>Most requests in one batch frame (-32600 for more, the connection stays open).</summary>
+    public int MaxBatchSize { get; init; } = Protocol.RequestParser.DefaultMaxBatch;
+
     /// <summary>The dialect <see cref="Path"/> speaks. <see cref="WireDialect.Original"/> is for a migration where
     /// clients of the original Call API cannot be reconfigured to dial <see cref="CompatPath"/>.</summary>
     public WireDialect Dialect { get; init; } = WireDialect.Native;
@@ -81,6 +98,10 @@ public sealed record GatewaySettings(
             methods)
         {
             ResubscribeAfter = c.GetTimeSpan("resubscribe-after", d.ResubscribeAfter),
+            OutboundBufferBytes = c.HasPath("outbound-buffer-bytes") ? c.GetByteSize("outbound-buffer-bytes") ?? d.OutboundBufferBytes : d.OutboundBufferBytes,
+            SocketSendBufferBytes = c.HasPath("socket-send-buffer") ? (int)(c.GetByteSize("socket-send-buffer") ?? 0) : d.SocketSendBufferBytes,
+            MaxBatchSize = c.GetInt("max-batch-size", d.MaxBatchSize),
+            MaxPendingInboundFrames = c.GetInt("max-pending-inbound-frames", d.MaxPendingInboundFrames),
             Dialect = ParseDialect(c.GetString("dialect", "native")),
             // An empty string switches the extra path off (HOCON has no null an env variable could set).
             CompatPath = OptionalPath(c.GetString("compat-path", d.CompatPath)),
@@ -107,6 +128,10 @@ public sealed record GatewaySettings(
         if (MaxFrameBytes < 1024) throw new ArgumentOutOfRangeException(nameof(MaxFrameBytes), MaxFrameBytes, ">= 1024");
         if (MaxInFlightPerConnection < 1) throw new ArgumentOutOfRangeException(nameof(MaxInFlightPerConnection), MaxInFlightPerConnection, ">= 1");
         if (OutboundBufferSize < 1) throw new ArgumentOutOfRangeException(nameof(OutboundBufferSize), OutboundBufferSize, ">= 1");
+        if (OutboundBufferBytes < 1024) throw new ArgumentOutOfRangeException(nameof(OutboundBufferBytes), OutboundBufferBytes, ">= 1024");
+        if (SocketSendBufferBytes < 0) throw new ArgumentOutOfRangeException(nameof(SocketSendBufferBytes), SocketSendBufferBytes, ">= 0");
+        if (MaxPendingInboundFrames < 1) throw new ArgumentOutOfRangeException(nameof(MaxPendingInboundFrames), MaxPendingInboundFrames, ">= 1");
+        if (MaxBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, ">= 1");
         if (AskTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AskTimeout), AskTimeout, "> 0");
         var paths = Endpoints.Select(e => e.Path).ToList();
         if (paths.Any(p => p[0] != '/')) throw new ArgumentException("compat-path and native-path must start with '/'", nameof(CompatPath));

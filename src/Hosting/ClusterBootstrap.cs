@@ -84,7 +84,16 @@ public static class ClusterBootstrap
     public static ActorSystem CreateSystem(Config config, IEnumerable<Akka.Actor.Setup.Setup>? setups = null)
     {
         var bootstrap = BootstrapSetup.Create().WithConfig(Logging.LogFormat.AkkaLoggers(SystemConfig(config)));
-        return ActorSystem.Create(SystemName, ActorSystemSetup.Create([bootstrap, .. setups ?? []]));
+        try
+        {
+            return ActorSystem.Create(SystemName, ActorSystemSetup.Create([bootstrap, .. setups ?? []]));
+        }
+        catch (Exception e) when (PortInUse.Is(e))
+        {
+            var remote = config.GetConfig("akka.remote.dot-netty.tcp");
+            throw PortInUse.Error("Cluster (Akka remoting, TCP)", $"{remote?.GetString("hostname")}:{remote?.GetInt("port")}",
+                "akka.remote.dot-netty.tcp.port or CALLCLUSTER_AKKA_PORT", e);
+        }
     }
 
     /// <summary>Joins and completes when this member is Up (or fails after <paramref name="timeout"/>).</summary>

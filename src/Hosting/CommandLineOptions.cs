@@ -1,13 +1,13 @@
 namespace CallCluster.Hosting;
 
-/// <summary>The options every CallCluster process takes: <c>--config FILE</c> (repeatable; later files win)
-/// plus process-specific flags, which are returned as-is for the caller to interpret.</summary>
-public sealed record CommandLineOptions(IReadOnlyList<string> ConfigFiles, IReadOnlyDictionary<string, string> Flags, bool Help)
+/// <summary>The options every CallCluster process takes: <c>--config FILE</c> (repeatable; later files win) and
+/// <c>--help</c>. Anything else is a mistake (a misspelt or made-up flag must not be ignored silently): Parse throws
+/// and <see cref="ProcessMain"/> prints it with the usage, exit code 2.</summary>
+public sealed record CommandLineOptions(IReadOnlyList<string> ConfigFiles, bool Help)
 {
     public static CommandLineOptions Parse(IReadOnlyList<string> args)
     {
         var configFiles = new List<string>();
-        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
         var help = false;
         for (var i = 0; i < args.Count; i++)
         {
@@ -16,20 +16,19 @@ public sealed record CommandLineOptions(IReadOnlyList<string> ConfigFiles, IRead
             {
                 help = true;
             }
-            else if (arg == "--config")
+            else if (arg == "--config" || arg.StartsWith("--config=", StringComparison.Ordinal))
             {
-                if (i + 1 >= args.Count)
+                var file = arg.Length > "--config".Length ? arg["--config=".Length..] : i + 1 < args.Count ? args[++i] : "";
+                if (file.Length == 0 || (arg == "--config" && file.StartsWith("--", StringComparison.Ordinal)))
                 {
                     throw new ArgumentException("--config needs a file name");
                 }
 
-                configFiles.Add(args[++i]);
+                configFiles.Add(file);
             }
-            else if (arg.StartsWith("--", StringComparison.Ordinal))
+            else if (arg.StartsWith('-'))
             {
-                var name = arg[2..];
-                var hasValue = i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal);
-                flags[name] = hasValue ? args[++i] : "true";
+                throw new ArgumentException($"unknown option '{arg}'");
             }
             else
             {
@@ -37,6 +36,6 @@ public sealed record CommandLineOptions(IReadOnlyList<string> ConfigFiles, IRead
             }
         }
 
-        return new CommandLineOptions(configFiles, flags, help);
+        return new CommandLineOptions(configFiles, help);
     }
 }

@@ -100,8 +100,17 @@ public sealed class NodeHost
                 var regions = await StartRegionsAsync(system, miPool, nextHop).ConfigureAwait(false);
                 commandRegion = regions.Command;
                 dialogRegion = regions.Dialog;
-                evi = await EviListener.Start(system, EviSettings.FromConfig(system.Settings.Config), regions.Dialog)
-                    .ConfigureAwait(false);
+                var eviSettings = EviSettings.FromConfig(system.Settings.Config);
+                try
+                {
+                    evi = await EviListener.Start(system, eviSettings, regions.Dialog).ConfigureAwait(false);
+                }
+                catch (Exception e) when (PortInUse.Is(e))
+                {
+                    throw PortInUse.Error("EVI listener (UDP)", $"{eviSettings.BindHost}:{eviSettings.Port}",
+                        "callcluster.evi.port or CALLCLUSTER_EVI_PORT", e);
+                }
+
                 system.Log.Info("EVI listener on {0}, advertised to OpenSIPS as {1}", evi.LocalEndPoint, evi.AdvertisedSocket);
                 subscriptions = StartSubscriptionSingleton(system, miPool, evi.AdvertisedSocket);
                 StartRetentionSweeper(system, regions.Command);
@@ -157,12 +166,35 @@ public sealed class NodeHost
         }
 
         var options = SimulatorOptions.FromConfig(config);
-        var simulator = await OpenSipsSimulator.StartAsync(options, system, ct).ConfigureAwait(false);
+        OpenSipsSimulator simulator;
+        try
+        {
+            simulator = await OpenSipsSimulator.StartAsync(options, system, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (PortInUse.Is(e) && options.MiPort == SandboxMiPort
+                                  && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(SandboxMiPortVariable)))
+        {
+            // 8080 is the sandbox's preference, shared by every node on the host: a second sandbox node that did not ask
+            // for it takes any free port (docs/faults-and-bad-input.md).
+            system.Log.Warning("Simulator MI port {0} is in use and was not asked for ({1} unset): the built-in simulator " +
+                "takes a free port instead; set {1} or callcluster.simulator.mi-port to pin it", options.MiPort, SandboxMiPortVariable);
+            simulator = await OpenSipsSimulator.StartAsync(options with { MiPort = 0 }, system, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (PortInUse.Is(e))
+        {
+            throw PortInUse.Error("Simulator MI (UDP)", $"{options.BindAddress}:{options.MiPort}",
+                $"callcluster.simulator.mi-port or {SandboxMiPortVariable}", e);
+        }
+
         system.Log.Warning(
             "No OpenSIPS MI address configured (callcluster.mi.address / CALLCLUSTER_MI): sandbox mode, using the built-in " +
             "OpenSIPS simulator at {0}", simulator.MiEndPoint);
         return (simulator, simulator.MiEndPoint, $"sip:{options.BindAddress}:{options.SipPort}");
     }
+
+    /// <summary>The sandbox's simulator MI port (sandbox.conf) and the variable that pins it.</summary>
+    private const int SandboxMiPort = 8080;
+    private const string SandboxMiPortVariable = "CALLCLUSTER_SIM_MI_PORT";
 
     /// <summary>One EVI subscription for the whole cluster: a singleton among call nodes. Each node offers its own
     /// listener's socket (or the shared CALLCLUSTER_EVI_ADVERTISE address); the singleton's node is the one used.

@@ -43,7 +43,21 @@ public static class Program
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
             System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
 
-        await using var sim = await OpenSipsSimulator.StartAsync(options);
+        OpenSipsSimulator started;
+        try
+        {
+            started = await OpenSipsSimulator.StartAsync(options);
+        }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode is System.Net.Sockets.SocketError.AddressAlreadyInUse
+                                                               or System.Net.Sockets.SocketError.AccessDenied)
+        {
+            // One line, exit code 2, like every CallCluster process (docs/faults-and-bad-input.md).
+            await Console.Error.WriteLineAsync(
+                $"callcluster-simulator: MI port {options.BindAddress}:{options.MiPort} is already in use (or not allowed); choose another with --mi-port or callcluster.simulator.mi-port");
+            return 2;
+        }
+
+        await using var sim = started;
         Console.WriteLine($"OpenSIPS simulator (4.0.1 MI/EVI over UDP) listening on udp:{sim.MiEndPoint}");
         try { await Task.Delay(Timeout.Infinite, stop.Token); }
         catch (OperationCanceledException) { }

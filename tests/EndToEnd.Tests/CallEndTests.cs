@@ -1,3 +1,4 @@
+using Akka.Actor;
 using System.Text.Json;
 using CallCluster.EndToEnd.Tests.Support;
 using static CallCluster.EndToEnd.Tests.Support.Json;
@@ -47,6 +48,56 @@ public sealed class CallEndTests(EmbeddedNodeFixture fixture) : IClassFixture<Em
         var ended = messages[^1];
         Assert.Equal(("failed", -32001), (Str(ended, "params", "status"), Int(ended, "params", "error", "code")));
         Assert.Contains("404", Str(ended, "params", "error", "message"));
+    }
+
+    /// <summary>Issue 16: commands on made-up call ids (a typo, or a client trying to fill the node's memory) end failed
+    /// -32001 after asking the proxy, and leave no dialog entity behind: the dialog region's entity count (what the
+    /// <c>callcluster_entities{type="dialog"}</c> metric reports) comes back to where it was.</summary>
+    [Fact]
+    public async Task Commands_on_made_up_call_ids_end_failed_32001_and_leave_no_dialog_entity_behind()
+    {
+        const int PerMethod = 20;
+        var dialogs = Akka.Cluster.Sharding.ClusterSharding.Get(Node.Host.System).ShardRegion(CallCluster.Contracts.Sharding.ShardRegions.Dialog);
+        async Task<int> DialogEntitiesAsync()
+        {
+            var state = await dialogs.Ask<Akka.Cluster.Sharding.CurrentShardRegionState>(
+                Akka.Cluster.Sharding.GetShardRegionState.Instance, Timeout);
+            return state.Shards.Sum(shard => shard.EntityIds.Count);
+        }
+
+        var before = await DialogEntitiesAsync();
+        await using var client = await RpcTestClient.ConnectAsync(Node.Endpoint);
+        var methods = new (string Method, Func<string, object> Params)[]
+        {
+            ("CallEnd", id => new { callid = id }),
+            ("CallHold", id => new { callid = id }),
+            ("CallBlindTransfer", id => new { callid = id, leg = "callee", destination = "sip:carol@127.0.0.1" }),
+        };
+        var sent = 0;
+        foreach (var (method, parameters) in methods)
+        {
+            for (var i = 0; i < PerMethod; i++, sent++)
+            {
+                await client.SendAsync(new { jsonrpc = "2.0", id = sent, method, @params = parameters($"made-up-{method}-{i}-{Guid.NewGuid():N}") });
+            }
+        }
+
+        var messages = await client.ReceiveUntilAsync(m => m.Count(x => IsNotification(x, "Ended")) == sent, TimeSpan.FromSeconds(60));
+        var ended = messages.Where(x => IsNotification(x, "Ended")).ToList();
+        Assert.Equal(sent, ended.Count);
+        Assert.All(ended, e => Assert.Equal(("failed", -32001), (Str(e, "params", "status"), Int(e, "params", "error", "code"))));
+        // Asked the proxy: its "not found" answer (404) is in the message.
+        Assert.All(ended, e => Assert.Contains("404", Str(e, "params", "error", "message")));
+
+        // Entities passivate once their command has detached; bounded wait, no sleeping.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        int after;
+        while ((after = await DialogEntitiesAsync()) > before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.True(after <= before, $"dialog entities: {before} before, {after} 30 s after {sent} commands on made-up call ids");
     }
 
     [Fact]
@@ -111,6 +162,16 @@ public sealed class CallEndTests(EmbeddedNodeFixture fixture) : IClassFixture<Em
         Assert.Equal("2", Str(replay[0], "id"));
         var ended = replay[^1];
         Assert.Equal((cmdId, 1, "failed"), (Str(ended, "params", "cmd_id"), Int(ended, "params", "seq"), Str(ended, "params", "status")));
+
+        // Issue 16: an after_seq beyond the last notification names nothing that will ever come: -32602 with the last
+        // seq (the real command entity's), and nothing is replayed (the next frame is the next request's reply).
+        await second.SendAsync(new { jsonrpc = "2.0", id = 3, method = "CommandSubscribe", @params = new { cmd_id = cmdId, after_seq = 6 } });
+        var refused = await second.ReceiveAsync(Timeout);
+        Assert.Equal(("3", -32602), (Str(refused, "id"), Int(refused, "error", "code")));
+        Assert.Contains("(last seq 1)", Str(refused, "error", "data"));
+        await second.SendAsync(new { jsonrpc = "2.0", id = 4, method = "CommandSubscribe", @params = new { cmd_id = cmdId, after_seq = 1 } });
+        var atLast = await second.ReceiveAsync(Timeout);
+        Assert.Equal(("4", 1), (Str(atLast, "id"), Int(atLast, "result", "last_seq")));
     }
 
     [Fact]

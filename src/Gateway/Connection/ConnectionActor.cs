@@ -34,11 +34,16 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private const int DefaultListLimit = 100;
 
     /// <param name="dialogs">The dialog shard region or proxy, for CallGet; null where this gateway does not serve it.</param>
-    /// <param name="dialect">The wire form of this connection's path (native when null).</param>
+    private readonly Action? _frameHandled;
+
+    /// <param name="dialect">The wire form of this connection's path (native when null): every frame written here,
+    /// error replies included, is in it.</param>
+    /// <param name="frameHandled">Called after each <see cref="InboundFrame"/> is handled (the receive loop's credit).</param>
     public ConnectionActor(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null,
-        IDialect? dialect = null)
+        IDialect? dialect = null, Action? frameHandled = null)
     {
         _dialect = dialect ?? NativeDialect.Default;
+        _frameHandled = frameHandled;
         _region = region;
         _dialogs = dialogs;
         _outbound = outbound;
@@ -50,8 +55,8 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null,
-        IDialect? dialect = null) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs, dialect));
+        IDialect? dialect = null, Action? frameHandled = null) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs, dialect, frameHandled));
 
     protected override void PreStart()
     {
@@ -90,13 +95,20 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
 
                 return true;
             case InboundFrame frame:
-                OnFrame(frame);
+                try
+                {
+                    OnFrame(frame);
+                }
+                finally
+                {
+                    _frameHandled?.Invoke();
+                }
+
                 return true;
             case CommandSubscribed s:
                 if (Take(s.CmdId, PendingKind.Subscribe) is { } sub)
                 {
-                    MarkAttached(s.CmdId);
-                    Complete(sub, sub.IdJson is { } id ? JsonRpcWriter.Subscribed(id, s) : null);
+                    OnSubscribed(sub, s);
                 }
 
                 return true;
@@ -176,12 +188,16 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 break;
             case RpcSubscribe subscribe:
             {
-                var track = GetOrAddTrack(subscribe.CmdId, subscribe.AfterSeq);
-                track.LastSeq = Math.Max(track.LastSeq, subscribe.AfterSeq);
+                // A new track skips what the client already has at once; an existing one (this connection started or
+                // follows the command) moves its last seq only once the command confirms after_seq exists.
+                var isNew = !_tracks.ContainsKey(subscribe.CmdId);
+                GetOrAddTrack(subscribe.CmdId, subscribe.AfterSeq);
                 var subscribeMessage = new SubscribeCommand(subscribe.CmdId, subscribe.AfterSeq, Self);
                 Register(new PendingRequest(PendingKind.Subscribe, subscribe.IdJson, subscribe.CmdId, batch, slot, Deadline())
                 {
                     Message = subscribeMessage,
+                    AfterSeq = subscribe.AfterSeq,
+                    NewTrack = isNew,
                 });
                 _region.Tell(subscribeMessage, Self);
                 break;
@@ -228,6 +244,36 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         var startMessage = new Contracts.Commands.StartCommand(command.CmdId, command.Method, command.Params, Self);
         Register(new PendingRequest(PendingKind.Start, command.IdJson, command.CmdId, batch, slot, Deadline()) { Message = startMessage });
         _region.Tell(startMessage, Self);
+    }
+
+    /// <summary>The command answered a CommandSubscribe with its last seq. An after_seq beyond it names a notification
+    /// that does not exist: the subscriber would wait for nothing (not even Ended), so it is refused -32602 with the
+    /// last seq, and this connection does not follow the command because of it.</summary>
+    private void OnSubscribed(PendingRequest sub, CommandSubscribed s)
+    {
+        if (sub.AfterSeq > s.LastSeq)
+        {
+            if (sub.NewTrack && _tracks.TryGetValue(s.CmdId, out var fresh) && !fresh.Attached && !fresh.CountsInFlight
+                && fresh.Blocking == 1)
+            {
+                // Nothing else of this connection follows the command: the entity's subscription is undone.
+                _region.Tell(new UnsubscribeCommand(s.CmdId, Self), ActorRefs.NoSender);
+            }
+
+            Complete(sub, sub.IdJson is { } id
+                ? _dialect.Error(id, RpcError.InvalidParams(
+                    $"after_seq: {sub.AfterSeq} is beyond the last notification of this command (last seq {s.LastSeq})"))
+                : null);
+            return;
+        }
+
+        if (_tracks.TryGetValue(s.CmdId, out var track))
+        {
+            track.LastSeq = Math.Max(track.LastSeq, sub.AfterSeq);
+        }
+
+        MarkAttached(s.CmdId);
+        Complete(sub, sub.IdJson is { } okId ? JsonRpcWriter.Subscribed(okId, s) : null);
     }
 
     private CommandTrack GetOrAddTrack(string cmdId, int lastSeq)
@@ -337,6 +383,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     {
         if (idJson is null)
         {
+            CallCluster.Hosting.Metrics.CallClusterMetrics.RpcError(error.Code);
             return; // notifications never get replies, not even errors
         }
 

@@ -29,6 +29,12 @@ internal sealed class PendingRequest(PendingKind kind, string? idJson, string cm
 
     public bool Resent { get; set; }
 
+    /// <summary>CommandSubscribe: the client's after_seq, checked against the command's last seq when it answers.</summary>
+    public int AfterSeq { get; init; }
+
+    /// <summary>CommandSubscribe: the track was created by this request (nothing else of the connection followed it).</summary>
+    public bool NewTrack { get; init; }
+
     /// <summary>Start and Subscribe hold the command's notifications back until their reply is written.</summary>
     public bool Blocks => Kind != PendingKind.Get;
 }

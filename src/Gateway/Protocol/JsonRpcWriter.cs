@@ -18,6 +18,7 @@ public static class JsonRpcWriter
 
     public static byte[] Error(string idJson, RpcError error)
     {
+        CallCluster.Hosting.Metrics.CallClusterMetrics.RpcError(error.Code);
         var w = Begin(idJson);
         w.WriteStartObject("error");
         w.WriteNumber("code", error.Code);

@@ -4,11 +4,19 @@ namespace CallCluster.Gateway.Protocol;
 
 /// <summary>Turns one WebSocket text frame into validated requests. Pure and thread-safe: runs on the
 /// connection's receive loop, never on an actor thread.</summary>
-public sealed class RequestParser(MethodRegistry registry)
+/// <param name="maxBatch">Most requests in one batch; a larger batch is refused whole with one -32600 (README, client
+/// protocol limits).</param>
+public sealed class RequestParser(MethodRegistry registry, int maxBatch = RequestParser.DefaultMaxBatch)
 {
     private const string NullId = "null";
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+    /// <summary>Default most requests in one batch frame.</summary>
+    public const int DefaultMaxBatch = 1000;
+
+    /// <summary>Deepest JSON nesting accepted in a frame (arrays and objects); deeper is -32700.</summary>
+    public const int MaxDepth = 64;
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
 
     public MethodRegistry Registry { get; } = registry;
 
@@ -30,7 +38,7 @@ public sealed class RequestParser(MethodRegistry registry)
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            return Refused(RpcError.Parse("the frame is not valid JSON"));
+            return Refused(RpcError.Parse($"the frame is not valid JSON (or nested deeper than {MaxDepth})"));
         }
 
         using (doc)
@@ -38,7 +46,7 @@ public sealed class RequestParser(MethodRegistry registry)
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Array)
             {
-                return InboundFrame.Single(ParseOne(root));
+                return InboundFrame.Single(ParseOne(root, this));
             }
 
             var count = root.GetArrayLength();
@@ -47,14 +55,96 @@ public sealed class RequestParser(MethodRegistry registry)
                 return Refused(RpcError.InvalidRequest("empty batch"));
             }
 
+            if (count > maxBatch)
+            {
+                return Refused(RpcError.InvalidRequest($"a batch holds at most {maxBatch} requests, this one {count}"));
+            }
+
             var items = new RpcItem[count];
             var i = 0;
             foreach (var element in root.EnumerateArray())
             {
-                items[i++] = ParseOne(element);
+                items[i++] = ParseOne(element, this);
             }
 
             return new InboundFrame(items, true);
+        }
+    }
+
+    /// <summary>A request whose strings or member names hold an escaped unpaired UTF-16 surrogate (<c>"\ud800"</c>) is
+    /// not Unicode: it is refused -32600 (answered with its id when it has a readable one, else id null), before any of
+    /// its strings is read (reading one throws).</summary>
+    private static RpcItem ParseOne(JsonElement request, RequestParser parser) =>
+        HasUnpairedSurrogate(request)
+            ? new RpcInvalid(ReadableId(request) ?? NullId,
+                RpcError.InvalidRequest("a string or member name holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)"))
+            : parser.ParseOne(request);
+
+    /// <summary>True when a member name or string anywhere in <paramref name="e"/> cannot be read as a string.</summary>
+    public static bool HasUnpairedSurrogate(JsonElement e)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.String:
+                return !CanRead(e);
+            case JsonValueKind.Array:
+                foreach (var item in e.EnumerateArray())
+                {
+                    if (HasUnpairedSurrogate(item)) return true;
+                }
+
+                return false;
+            case JsonValueKind.Object:
+                foreach (var member in e.EnumerateObject())
+                {
+                    if (!CanRead(member) || HasUnpairedSurrogate(member.Value)) return true;
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The first <c>id</c> member that is a string, number or null, as raw JSON; null when there is none.</summary>
+    internal static string? ReadableId(JsonElement request)
+    {
+        if (request.ValueKind != JsonValueKind.Object) return null;
+        foreach (var member in request.EnumerateObject())
+        {
+            if (CanRead(member) && member.Name == "id"
+                && member.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null)
+            {
+                return member.Value.GetRawText();
+            }
+        }
+
+        return null;
+    }
+
+    private static bool CanRead(JsonElement e)
+    {
+        try
+        {
+            _ = e.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static bool CanRead(JsonProperty member)
+    {
+        try
+        {
+            _ = member.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

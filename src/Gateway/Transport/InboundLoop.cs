@@ -13,8 +13,12 @@ public sealed record InboundEnd(bool ClientClosed, WebSocketCloseStatus? Status,
 /// their end and dropped, answered with -32600; the connection stays open.</summary>
 public static class InboundLoop
 {
+    /// <param name="credit">One slot per parsed frame told to the connection actor and not yet handled by it (the
+    /// actor releases it): when all are taken the loop stops reading, and TCP pushes back on the client. Null: no bound.</param>
+    /// <param name="closing">Cancelled when the connection actor is gone: frames are then read and dropped (the loop
+    /// keeps reading to see the client's close frame).</param>
     public static async Task<InboundEnd> RunAsync(WebSocket socket, IDialect parser, IActorRef connection,
-        int maxFrameBytes, CancellationToken ct)
+        int maxFrameBytes, CancellationToken ct, SemaphoreSlim? credit = null, CancellationToken closing = default)
     {
         // One reusable buffer per connection, sized for the limit plus one chunk to detect an oversized message.
         var buffer = ArrayPool<byte>.Shared.Rent(maxFrameBytes + 4096);
@@ -42,6 +46,23 @@ public static class InboundLoop
                     }
                 }
                 while (!result.EndOfMessage);
+
+                if (credit is not null && !closing.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await credit.WaitAsync(closing).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // closing: fall through and drop the frame
+                    }
+                }
+
+                if (closing.IsCancellationRequested)
+                {
+                    continue;
+                }
 
                 if (result.MessageType == WebSocketMessageType.Binary)
                 {

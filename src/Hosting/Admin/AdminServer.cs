@@ -56,6 +56,29 @@ public sealed class AdminServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
+        try
+        {
+            return await StartOnAsync(system, settings, extraPalettes, readiness, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (PortInUse.Is(e) && settings.PortIsDefault)
+        {
+            // The shipped default is shared by every process on the host: a second one that did not ask for 9110 takes
+            // any free port instead of dying, and says which (docs/faults-and-bad-input.md).
+            system.Log.Warning("Admin port {0}:{1} is in use and was not asked for ({2} unset): the admin endpoint takes a " +
+                "free port instead; set {2} or callcluster.admin.port to pin it", settings.Host, settings.Port, AdminProtocol.PortVariable);
+            return await StartOnAsync(system, settings with { Port = 0, PortIsDefault = false }, extraPalettes, readiness, ct)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (PortInUse.Is(e))
+        {
+            throw PortInUse.Error("Admin endpoint", $"{settings.Host}:{settings.Port}",
+                $"callcluster.admin.port or {AdminProtocol.PortVariable}", e);
+        }
+    }
+
+    private static async Task<AdminServer> StartOnAsync(ActorSystem system, AdminSettings settings,
+        IReadOnlyList<IAdminPalette>? extraPalettes, Func<HealthReport>? readiness, CancellationToken ct)
+    {
         var palettes = new Dictionary<string, IAdminPalette>(StringComparer.Ordinal);
         foreach (var palette in new IAdminPalette[] { new ClusterPalette(system), new ShardingPalette(system, settings.AskTimeout) }
                      .Concat(extraPalettes ?? []))

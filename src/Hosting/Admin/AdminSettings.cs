@@ -8,6 +8,11 @@ namespace CallCluster.Hosting.Admin;
 /// <param name="MetricsRefresh">How often shard and entity gauges are refreshed from the local regions.</param>
 public sealed record AdminSettings(bool Enabled, string Host, int Port, TimeSpan AskTimeout, TimeSpan MetricsRefresh)
 {
+    /// <summary>The port is the shipped default (9110) and CALLCLUSTER_ADMIN_PORT is unset: nobody asked for it, so when
+    /// another process on the host already has it, the endpoint takes any free port (logged) instead of failing. A port
+    /// that was asked for and is taken stops the process (exit code 2, one line naming the port and the setting).</summary>
+    public bool PortIsDefault { get; init; }
+
     public static AdminSettings Default { get; } =
         new(true, AdminProtocol.DefaultHost, AdminProtocol.DefaultPort, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15));
 
@@ -28,7 +33,10 @@ public sealed record AdminSettings(bool Enabled, string Host, int Port, TimeSpan
             host,
             port,
             config.GetTimeSpan("callcluster.admin.ask-timeout", Default.AskTimeout),
-            config.GetTimeSpan("callcluster.admin.metrics-refresh", Default.MetricsRefresh));
+            config.GetTimeSpan("callcluster.admin.metrics-refresh", Default.MetricsRefresh))
+        {
+            PortIsDefault = port == AdminProtocol.DefaultPort && string.IsNullOrEmpty(envPort),
+        };
         settings.Validate();
         return settings;
     }

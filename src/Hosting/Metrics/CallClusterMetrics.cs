@@ -61,6 +61,17 @@ public static class CallClusterMetrics
     public static readonly Counter WebSocketConnectionsOpened = Prometheus.Metrics.CreateCounter(
         Prefix + "websocket_connections_opened_total", "Client WebSocket connections accepted.");
 
+    public static readonly Counter WebSocketConnectionsClosed = Prometheus.Metrics.CreateCounter(
+        Prefix + "websocket_connections_closed_total",
+        "Client WebSocket connections closed, by why: client (it closed), lost (broken, aborted, invalid UTF-8), " +
+        "slow_client (its outbound queue went past its bound: closed with 1008), shutdown (1001).", "reason");
+
+    public static readonly Counter RpcErrors = Prometheus.Metrics.CreateCounter(
+        Prefix + "rpc_errors_total",
+        "JSON-RPC requests the gateway answered with an error (or would have: a notification gets none), by error code " +
+        "(-32700 parse, -32600 invalid request, -32601 method, -32602 params, -32000 server, -32001 unknown call, ...).",
+        "code");
+
     public static readonly Gauge ClusterMembers = Prometheus.Metrics.CreateGauge(
         Prefix + "cluster_members", "Cluster members as this node sees them, by status (joining, up, leaving...).", "status");
 
@@ -90,7 +101,7 @@ public static class CallClusterMetrics
         CommandsStarted.Name, Commands.Name, CommandDuration.Name, CommandsInFlight.Name,
         MiRequests.Name, MiTimeouts.Name, MiErrors.Name, MiLatency.Name,
         EviReceived.Name, EviMalformed.Name, EviRouted.Name, EviKernelDrops.Name,
-        WebSocketConnections.Name, WebSocketConnectionsOpened.Name,
+        WebSocketConnections.Name, WebSocketConnectionsOpened.Name, WebSocketConnectionsClosed.Name, RpcErrors.Name,
         ClusterMembers.Name, ClusterUnreachable.Name, ClusterSelfUp.Name, ClusterLeader.Name,
         Shards.Name, Entities.Name, JournalWrites.Name,
     ];
@@ -146,7 +157,15 @@ public static class CallClusterMetrics
         WebSocketConnectionsOpened.Inc();
     }
 
-    public static void WebSocketClosed() => WebSocketConnections.Dec();
+    /// <param name="reason">client, lost, slow_client or shutdown.</param>
+    public static void WebSocketClosed(string reason = "client")
+    {
+        WebSocketConnections.Dec();
+        WebSocketConnectionsClosed.WithLabels(reason).Inc();
+    }
+
+    /// <summary>A request was refused or failed with this JSON-RPC error code.</summary>
+    public static void RpcError(int code) => RpcErrors.WithLabels(code.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
 
     /// <summary>Starts (once per ActorSystem) the actor that keeps the cluster-member gauges current from cluster
     /// events and refreshes the shard/entity gauges every <paramref name="refresh"/> from the local regions.

@@ -28,6 +28,9 @@ public static class EmbeddedWebHost
         builder.WebHost.UseUrls($"http://{urlHost}:{port}");
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
+        // A failed start (a port in use) is reported by the caller as one line naming the setting to change
+        // (ProcessMain, docs/faults-and-bad-input.md); the host's own error entry would add a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         if (jsonLogs)
         {
             builder.Logging.ClearProviders();

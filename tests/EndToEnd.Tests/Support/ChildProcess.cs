@@ -63,6 +63,55 @@ public sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
+    /// <summary>Runs <c>dotnet CallCluster.{assembly}.dll args</c> until it exits by itself (killed after
+    /// <paramref name="timeout"/>): its exit code, its stderr lines and all its output.</summary>
+    public static async Task<(int ExitCode, IReadOnlyList<string> Stderr, string Output)> RunToExitAsync(string assembly, string args,
+        IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    {
+        var dir = AppContext.BaseDirectory;
+        var dll = Path.Combine(dir, "CallCluster." + assembly + ".dll");
+        var deps = Path.Combine(dir, "CallCluster.EndToEnd.Tests.deps.json");
+        var runtimeConfig = Path.Combine(dir, "CallCluster.Node.runtimeconfig.json");
+        var info = new ProcessStartInfo("dotnet", $"exec --depsfile \"{deps}\" --runtimeconfig \"{runtimeConfig}\" \"{dll}\" {args}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        var stderr = new ConcurrentQueue<string>();
+        var all = new ConcurrentQueue<string>();
+        using var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) all.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            stderr.Enqueue(e.Data);
+            all.Enqueue(e.Data);
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            throw new TimeoutException($"{assembly} {args} did not exit within {timeout}:\n{string.Join("\n", all.TakeLast(80))}");
+        }
+
+        // WaitForExitAsync also waits for the redirected streams to reach their end.
+        return (process.ExitCode, stderr.ToArray(), string.Join("\n", all));
+    }
+
     /// <summary>SIGKILL: no shutdown hooks, no goodbyes, as when a node crashes.</summary>
     public async Task KillAsync()
     {

@@ -80,13 +80,74 @@ public sealed class ConfigurationTests : IDisposable
     [Fact]
     public void Command_line_takes_repeated_config_files_in_order()
     {
-        var options = CommandLineOptions.Parse(["--config", "a.conf", "--mi-port", "8080", "--config", "b.conf", "--verbose"]);
+        var options = CommandLineOptions.Parse(["--config", "a.conf", "--config=b.conf", "--config", "c.conf"]);
 
-        Assert.Equal(["a.conf", "b.conf"], options.ConfigFiles);
-        Assert.Equal("8080", options.Flags["mi-port"]);
-        Assert.Equal("true", options.Flags["verbose"]);
+        Assert.Equal(["a.conf", "b.conf", "c.conf"], options.ConfigFiles);
+        Assert.False(options.Help);
+        Assert.True(CommandLineOptions.Parse(["--help"]).Help);
         Assert.Throws<ArgumentException>(() => CommandLineOptions.Parse(["--config"]));
         Assert.Throws<ArgumentException>(() => CommandLineOptions.Parse(["stray"]));
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--mi-port")]
+    [InlineData("-x")]
+    public void Unknown_flags_are_an_error_naming_the_flag(string flag)
+    {
+        var e = Assert.Throws<ArgumentException>(() => CommandLineOptions.Parse(["--config", "a.conf", flag]));
+        Assert.Contains(flag, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_flags_exit_2_with_the_usage_and_never_run_the_process()
+    {
+        var ran = false;
+        var stderr = Console.Error;
+        using var captured = new StringWriter();
+        Console.SetError(captured);
+        int code;
+        try
+        {
+            code = await ProcessMain.RunAsync(["--bogus"], "callcluster-test", "usage: test [--config FILE]", _ =>
+            {
+                ran = true;
+                return Task.FromResult(0);
+            });
+        }
+        finally
+        {
+            Console.SetError(stderr);
+        }
+
+        Assert.Equal(2, code);
+        Assert.False(ran);
+        Assert.Contains("unknown option '--bogus'", captured.ToString(), StringComparison.Ordinal);
+        Assert.Contains("usage: test", captured.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_at_start_is_one_line_and_exit_2()
+    {
+        var stderr = Console.Error;
+        using var captured = new StringWriter();
+        Console.SetError(captured);
+        int code;
+        try
+        {
+            code = await ProcessMain.RunAsync([], "callcluster-test", "usage", _ => throw new InvalidOperationException("start failed",
+                PortInUse.Error("WebSocket (Call API)", "127.0.0.1:5059", "callcluster.gateway.port / CALLCLUSTER_WS_PORT",
+                    new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.AddressAlreadyInUse))));
+        }
+        finally
+        {
+            Console.SetError(stderr);
+        }
+
+        Assert.Equal(2, code);
+        var line = Assert.Single(captured.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("127.0.0.1:5059", line, StringComparison.Ordinal);
+        Assert.Contains("CALLCLUSTER_WS_PORT", line, StringComparison.Ordinal);
     }
 
     private string Write(string name, string text)

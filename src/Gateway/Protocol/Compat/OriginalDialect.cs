@@ -14,7 +14,12 @@ public sealed class OriginalDialect(MethodRegistry registry) : IDialect
 
     public byte[] Started(string idJson, string cmdId) => OriginalWriter.Started(idJson, cmdId);
 
-    public byte[] Error(string idJson, RpcError error) => OriginalWriter.Error(idJson, OriginalErrors.Restate(error));
+    /// <summary>Counted in <c>callcluster_rpc_errors_total</c> by its native code, as on the native path, then restated.</summary>
+    public byte[] Error(string idJson, RpcError error)
+    {
+        CallCluster.Hosting.Metrics.CallClusterMetrics.RpcError(error.Code);
+        return OriginalWriter.Error(idJson, OriginalErrors.Restate(error));
+    }
 
     public DialectMemory? Begin(RpcCommand command) => new OriginalCommandMemory(command.Method, command.Params);
 

@@ -12,7 +12,7 @@ public sealed class OriginalRequestParser(MethodRegistry registry)
 {
     private const string NullId = "null";
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = RequestParser.MaxDepth };
 
     public InboundFrame Parse(ReadOnlyMemory<byte> utf8)
     {
@@ -28,12 +28,18 @@ public sealed class OriginalRequestParser(MethodRegistry registry)
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            return RequestParser.Refused(RpcError.Parse("the frame is not valid JSON"));
+            return RequestParser.Refused(RpcError.Parse($"the frame is not valid JSON (or nested deeper than {RequestParser.MaxDepth})"));
         }
 
         using (doc)
         {
-            return InboundFrame.Single(ParseRequest(doc.RootElement));
+            var root = doc.RootElement;
+            // As in the native parser: a string or member name holding an escaped unpaired surrogate ("\ud800") cannot
+            // be read (reading it throws), so the request is refused before any of its strings is read.
+            return InboundFrame.Single(RequestParser.HasUnpairedSurrogate(root)
+                ? new RpcInvalid(RequestParser.ReadableId(root) ?? NullId,
+                    RpcError.InvalidRequest("a string or member name holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)"))
+                : ParseRequest(root));
         }
     }
 

@@ -26,6 +26,9 @@ public sealed partial class CommandEntity
     private const string TransferAnswerWatchTimer = "transfer-answer-watch";
     private const string TransferStartCheckTag = "transfer-start-check";
 
+    /// <summary>call_transfer's timeout, when its reply never came (this incarnation only).</summary>
+    private MiTimeout? _transferUnanswered;
+
     private sealed record InviteWatch;
 
     private sealed record TransferAnswerWatch;
@@ -82,7 +85,15 @@ public sealed partial class CommandEntity
             FailTransfer(plan, ErrorCodes.ProxyUnavailable, "the transferred call ended and its final answer was not reported"));
         Command<MiSuccess>(r => Equals(r.Tag, NewCallCheckTag) && Timers.IsTimerActive(TransferAnswerTimer)
                                 && DlgListState(r) != DialogPhase.Confirmed, _ => { }); // still ringing: wait
-        Command<MiOutcome>(r => Equals(r.Tag, NewCallCheckTag) && Timers.IsTimerActive(TransferAnswerTimer), _ => { });
+        Command<MiOutcome>(r => Equals(r.Tag, NewCallCheckTag) && r is not MiSuccess && Timers.IsTimerActive(TransferAnswerTimer), _ => { });
+
+        // call_transfer unanswered: the REFER may still have gone out (only its reply lost), and it must not be sent
+        // again; the transfer's own events, or the start watchdog's check, decide.
+        Command<MiTimeout>(t => Equals(t.Tag, TransferTag), t =>
+        {
+            _log.Warning("Command {0}: no reply to call_transfer within {1}; following the transfer's events", CmdId, t.After);
+            _transferUnanswered = t;
+        });
 
         // The start may have come while the check was out: then its answer no longer matters.
         Command<MiOutcome>(r => Equals(r.Tag, TransferStartCheckTag) && _state.EmittedCount(EventCodes.CallStart) > 0, _ => { });
@@ -92,6 +103,11 @@ public sealed partial class CommandEntity
             if (state is DialogPhase.Deleted)
             {
                 FailTransfer(plan, ErrorCodes.CallUnknown, $"call {plan.TransferredCallId} ended before the transfer started");
+            }
+            else if (_transferUnanswered is { } unanswered && _state.EmittedCount(EventCodes.TransferAccept) == 0)
+            {
+                FailTransfer(plan, ErrorCodes.ProxyUnavailable,
+                    $"the SIP proxy did not answer call_transfer within {unanswered.After.TotalSeconds:0.#}s and no transferred call started");
             }
             else
             {

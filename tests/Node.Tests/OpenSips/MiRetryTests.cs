@@ -22,7 +22,7 @@ public sealed class MiRetryTests : TestKit
         }));
 
     [Fact]
-    public async Task Idempotent_call_is_retried_with_a_new_id_and_the_first_attempts_late_reply_is_discarded()
+    public async Task Idempotent_call_is_retried_with_a_new_id_and_a_late_reply_answers_only_its_own_call()
     {
         var pool = Pool(timeoutMs: 300, retries: 2);
         pool.Tell(new MiCall("dlg_list", [P("callid", "c1")], "check"), TestActor);
@@ -31,14 +31,19 @@ public sealed class MiRetryTests : TestKit
         Assert.Equal("dlg_list", second.Method);
         Assert.Equal("c1", second.Param("callid"));
         Assert.NotEqual(first.Id, second.Id);
+        pool.Tell(new MiCall("dlg_list", [P("callid", "other")], "other", TimeSpan.FromSeconds(5)), TestActor);
+        var other = await _server.NextAsync();
 
-        // The first attempt's answer arrives now, late: it must not complete the call (its id is no longer pending).
+        // The first attempt's answer arrives late: the same request's answer, so it answers this call, and only it.
         _server.Send($$"""{"jsonrpc":"2.0","result":"first","id":{{first.Id}}}""", first.From);
-        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
-        _server.Reply(second, "\"second\"");
         var ok = await ExpectMsgAsync<MiSuccess>();
-        Assert.Equal(("check", "second", 2), ((string)ok.Tag!, ok.Value.GetString(), ok.Attempts));
-        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(("check", "first", 2), ((string)ok.Tag!, ok.Value.GetString(), ok.Attempts));
+        // The second attempt's answer now finds nothing pending: discarded, counted late.
+        _server.Reply(second, "\"second\"");
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+        _server.Reply(other, "\"other\"");
+        var o = await ExpectMsgAsync<MiSuccess>();
+        Assert.Equal(("other", "other", 1), ((string)o.Tag!, o.Value.GetString(), o.Attempts));
         await AwaitAssertAsync(async () =>
         {
             var stats = await pool.Ask<MiStats>(GetMiStats.Instance, TimeSpan.FromSeconds(1));

@@ -208,7 +208,7 @@ public sealed class NodeHost
     {
         var config = system.Settings.Config;
         var every = config.GetTimeSpan("callcluster.persistence.probe-every", TimeSpan.FromSeconds(1));
-        var timeout = config.GetTimeSpan("callcluster.persistence.probe-timeout", TimeSpan.FromSeconds(5));
+        var timeout = config.GetTimeSpan("callcluster.persistence.probe-timeout", TimeSpan.Zero);
         var journal = Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null);
         system.ActorOf(JournalProbe.Props(journal, every, timeout), "journal-probe");
     }

@@ -44,7 +44,8 @@ public sealed class JournalHealthProvider : ExtensionIdProvider<JournalHealth>
 
 /// <summary>Reads the highest sequence number of a persistence id nobody writes, every <c>every</c>, straight from the
 /// journal plugin: one indexed query, no write. An answer marks the journal up; a failure marks it down at once, and
-/// so does a read left unanswered longer than <c>timeout</c> (a journal merely busy under load answers well within it).</summary>
+/// so does a read left unanswered longer than <c>timeout</c> when one is set (zero, the default, = never on slowness
+/// alone: a journal busy under a burst must not turn into refused commands).</summary>
 public sealed class JournalProbe : ReceiveActor, IWithTimers
 {
     /// <summary>The persistence id read: nobody writes it (tests may, to give the read something to replay).</summary>
@@ -62,7 +63,7 @@ public sealed class JournalProbe : ReceiveActor, IWithTimers
         _health = JournalHealth.Get(Context.System);
         Receive<Tick>(_ =>
         {
-            if (_unansweredSince != 0 && Stopwatch.GetElapsedTime(_unansweredSince) > _timeout)
+            if (_timeout > TimeSpan.Zero && _unansweredSince != 0 && Stopwatch.GetElapsedTime(_unansweredSince) > _timeout)
             {
                 Down($"no answer to a journal read within {_timeout.TotalSeconds:0.#}s");
             }

@@ -114,6 +114,7 @@ public sealed class NodeHost
                 system.Log.Info("EVI listener on {0}, advertised to OpenSIPS as {1}", evi.LocalEndPoint, evi.AdvertisedSocket);
                 subscriptions = StartSubscriptionSingleton(system, miPool, evi.AdvertisedSocket);
                 StartRetentionSweeper(system, regions.Command);
+                StartJournalProbe(system);
                 SubscriptionHandOver.Register(system, TimeSpan.FromSeconds(12));
                 palettes.Add(new CallsPalette(regions.Dialog, askTimeout));
                 palettes.Add(new ProxyPalette(miPool, evi, subscriptions, askTimeout));
@@ -134,7 +135,10 @@ public sealed class NodeHost
             GatewayServer? gateway = null;
             if (hostsGateway)
             {
-                gateway = await GatewayServer.StartAsync(system, commandRegion, GatewaySettings.FromConfig(system.Settings.Config), ct,
+                // On a call node the gateway goes through the journal gate: new commands are refused -32003 at once
+                // while the journal is down (docs/faults-and-bad-input.md), instead of waiting for the ask timeout.
+                var gatewayRegion = hostsCalls ? system.ActorOf(JournalGate.Props(commandRegion), "journal-gate") : commandRegion;
+                gateway = await GatewayServer.StartAsync(system, gatewayRegion, GatewaySettings.FromConfig(system.Settings.Config), ct,
                     dialogRegion).ConfigureAwait(false);
                 system.Log.Info("Call API listening on {0}", gateway.Endpoint);
             }
@@ -229,6 +233,16 @@ public sealed class NodeHost
                 PoisonPill.Instance,
                 Akka.Cluster.Tools.Singleton.ClusterSingletonManagerSettings.Create(system).WithRole(ShardRegions.CallNodeRole)),
             "command-retention");
+    }
+
+    /// <summary>Keeps <see cref="JournalHealth"/> current (callcluster.persistence.probe-every / probe-timeout).</summary>
+    private static void StartJournalProbe(ActorSystem system)
+    {
+        var config = system.Settings.Config;
+        var every = config.GetTimeSpan("callcluster.persistence.probe-every", TimeSpan.FromSeconds(1));
+        var timeout = config.GetTimeSpan("callcluster.persistence.probe-timeout", TimeSpan.Zero);
+        var journal = Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null);
+        system.ActorOf(JournalProbe.Props(journal, every, timeout), "journal-probe");
     }
 
     private static async Task<(IActorRef Command, IActorRef Dialog)> StartRegionsAsync(ActorSystem system, IActorRef miPool,

@@ -69,9 +69,10 @@ public sealed partial class CommandEntity
         });
         Command<MiFailure>(r => r.Method == "dlg_end_dlg", f =>
         {
-            if (request.Resumed && f.Code == 404)
+            if ((request.Resumed || f.Attempts > 1) && f.Code == 404)
             {
-                // A previous incarnation's dlg_end_dlg may have ended the call before it could record so.
+                // A previous incarnation's dlg_end_dlg, or an earlier attempt of this one whose reply was lost (the MI pool
+                // retries it), may have ended the call.
                 CompleteCallEnd(request.CallId);
             }
             else

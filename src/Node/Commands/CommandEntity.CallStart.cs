@@ -104,6 +104,7 @@ public sealed partial class CommandEntity
         }
 
         _miPool.Tell(new MiCall("t_uac_dlg", parameters, Tag: InviteTag));
+        StartInviteWatch();
         var wait = new CallerAnswerWait(placeholder, Resumed: false);
         Become(() => AwaitingCallerAnswer(wait));
     }
@@ -167,12 +168,14 @@ public sealed partial class CommandEntity
             EndFailed(ErrorCodes.ServerError, "the caller did not answer"));
         Command<ConfirmTimeout>(_ => EndDialogThen(placeholder, () =>
             EndFailed(ErrorCodes.ProxyUnavailable, "the caller's answer was not reported after the restart")));
+        InviteWatchHandlers(placeholder);
         Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
     }
 
     private void CallerAnswered(string placeholder, string status, bool confirmed)
     {
         Timers.Cancel(ConfirmTimer);
+        Timers.Cancel(InviteWatchTimer);
         EmitEvent(EventCodes.CallAnswer, callId: placeholder, leg: "caller", sipStatus: status);
         AwaitConfirmedThenTransfer(placeholder, confirmed ? DialogPhase.Confirmed : DialogPhase.Unknown);
     }

@@ -65,6 +65,7 @@ public sealed partial class CommandEntity
             Timers.StartSingleTimer(TransferAnswerTimer, new TransferAnswerTimeout(), _settings.TransferAnswerTimeout);
         }
 
+        StartTransferAnswerWatch();
         Become(() => FollowingTransfer(plan));
     }
 
@@ -74,6 +75,7 @@ public sealed partial class CommandEntity
     private void FollowingTransfer(TransferPlan plan)
     {
         CommonHandlers();
+        TransferWatchHandlers(plan);
         Command<MiSuccess>(r => Equals(r.Tag, TransferTag), _ => EnsureTransferAccepted());
         Command<MiFailure>(r => Equals(r.Tag, TransferTag), f => FailTransfer(plan, TransferErrorCode(f),
             $"the SIP proxy refused the transfer: {f.Code} {f.Message}"));
@@ -95,6 +97,7 @@ public sealed partial class CommandEntity
                 case "ok":
                     EnsureTransferStarted(e);
                     Timers.Cancel(TransferAnswerTimer);
+                    Timers.Cancel(TransferAnswerWatchTimer);
                     plan.OnOk(e);
                     break;
                 case "fail":
@@ -110,9 +113,7 @@ public sealed partial class CommandEntity
                                         && d.CallId == plan.TransferredCallId && _state.EmittedCount(EventCodes.CallStart) == 0,
             _ => FailTransfer(plan, ErrorCodes.CallUnknown, $"call {plan.TransferredCallId} ended before the transfer started"));
         Command<DialogEventNotice>(_ => { });
-        Command<TransferStartTimeout>(_ => FailTransfer(plan, ErrorCodes.ServerError,
-            $"no transferred call started within {_settings.TransferStartTimeout.TotalSeconds:0.#}s: " +
-            "the phone rejected or ignored the REFER"));
+        Command<TransferStartTimeout>(_ => CheckTransferredCall(plan));
         Command<TransferAnswerTimeout>(_ =>
         {
             if (!CheckNewCall())
@@ -127,6 +128,7 @@ public sealed partial class CommandEntity
             if (state == DialogPhase.Confirmed)
             {
                 Timers.Cancel(TransferAnswerTimer);
+                Timers.Cancel(TransferAnswerWatchTimer);
                 plan.OnOk(new CallTransferEvent(plan.TransferredCallId, null, _state.NewCallId, null, "ok", null));
             }
             else if (!Timers.IsTimerActive(TransferAnswerTimer))
@@ -144,6 +146,7 @@ public sealed partial class CommandEntity
     {
         Timers.Cancel(TransferStartTimer);
         Timers.Cancel(TransferAnswerTimer);
+        Timers.Cancel(TransferAnswerWatchTimer);
         plan.OnFailed(code, message);
     }
 

@@ -18,6 +18,11 @@ public sealed record CommandSettings(TimeSpan EndConfirmTimeout, TimeSpan Dialog
     /// <summary>Hold/unhold: the re-INVITEs' final answers.</summary>
     public TimeSpan HoldTimeout { get; init; } = TimeSpan.FromSeconds(35);
 
+    /// <summary>While waiting for an MI reply or EVI event that a lost datagram or a restarted proxy would never deliver
+    /// (t_uac_dlg's final answer, the transfer target's), ask the proxy (dlg_list) this often
+    /// (CommandEntity.ProxyChecks.cs).</summary>
+    public TimeSpan ProxyCheckEvery { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>CallStart's INVITE goes here so that it loops through OpenSIPS and gets a dialog.</summary>
     public string NextHop { get; init; } = "";
 
@@ -33,6 +38,7 @@ public sealed record CommandSettings(TimeSpan EndConfirmTimeout, TimeSpan Dialog
         TransferStartTimeout = config.GetTimeSpan("callcluster.commands.transfer-start-timeout", TimeSpan.FromSeconds(10)),
         TransferAnswerTimeout = config.GetTimeSpan("callcluster.commands.transfer-answer-timeout", TimeSpan.FromSeconds(130)),
         HoldTimeout = config.GetTimeSpan("callcluster.commands.hold-timeout", TimeSpan.FromSeconds(35)),
+        ProxyCheckEvery = config.GetTimeSpan("callcluster.commands.proxy-check-every", TimeSpan.FromSeconds(5)),
         NextHop = config.GetString("callcluster.commands.call-start.next-hop", ""),
         UacContact = config.GetString("callcluster.commands.call-start.uac-contact", "sip:callcluster@!!"),
     };

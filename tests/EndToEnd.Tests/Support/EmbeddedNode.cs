@@ -21,7 +21,7 @@ public sealed class EmbeddedNode : IAsyncDisposable
 
     public Uri Endpoint => Host.Gateway!.Endpoint;
 
-    public static async Task<EmbeddedNode> StartAsync(string overrides = "")
+    public static async Task<EmbeddedNode> StartAsync(string overrides = "", IReadOnlyList<string>? extraLayers = null)
     {
         var dir = Directory.CreateTempSubdirectory("callcluster-e2e-").FullName;
         var logLevel = Environment.GetEnvironmentVariable("CALLCLUSTER_TEST_LOGLEVEL") ?? "WARNING";
@@ -35,7 +35,7 @@ public sealed class EmbeddedNode : IAsyncDisposable
             callcluster.simulator.mi-port = 0
             {{overrides}}
             """);
-        var config = testLayer.WithFallback(ConfigLoader.Load(NodeHost.DefaultLayers(), []));
+        var config = testLayer.WithFallback(ConfigLoader.Load([.. NodeHost.DefaultLayers(), .. extraLayers ?? []], []));
         var host = await NodeHost.StartAsync(config);
         return new EmbeddedNode(host, dir);
     }

@@ -10,10 +10,21 @@ public sealed record MiCall(
     string Method,
     IReadOnlyList<KeyValuePair<string, object>> Params,
     object? Tag = null,
-    TimeSpan? Timeout = null);
+    TimeSpan? Timeout = null)
+{
+    /// <summary>How many times to send the request again (each time with a new id) when an attempt gets no reply in
+    /// time; null = the pool's policy: <see cref="MiSettings.Retries"/> for idempotent methods
+    /// (<see cref="MiMethods.IsIdempotent"/>), none for the others. The timeout applies to each attempt.</summary>
+    public int? Retries { get; init; }
+}
 
 /// <summary>The single answer to an <see cref="MiCall"/>.</summary>
-public abstract record MiOutcome(object? Tag, string Method);
+public abstract record MiOutcome(object? Tag, string Method)
+{
+    /// <summary>Which attempt this outcome answers (1 = the first send; more after retries of an idempotent call).
+    /// A reply only ever answers the attempt whose id it carries.</summary>
+    public int Attempts { get; init; } = 1;
+}
 
 /// <summary>A JSON <c>result</c>. <paramref name="Value"/> is a standalone copy, independent of any buffer.</summary>
 public sealed record MiSuccess(object? Tag, string Method, JsonElement Value) : MiOutcome(Tag, Method);

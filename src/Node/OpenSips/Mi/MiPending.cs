@@ -3,8 +3,18 @@ using Akka.Actor;
 namespace CallCluster.Node.OpenSips;
 
 /// <summary>One request awaiting its final reply on one socket (owned by that socket's actor only).</summary>
-internal sealed class MiPending(int id, long sequence, IActorRef replyTo, MiCall call, TimeSpan timeout, long deadline, bool isAsyncUac)
+internal sealed class MiPending(int id, long sequence, IActorRef replyTo, MiCall call, TimeSpan timeout, long deadline, bool isAsyncUac,
+    int retriesLeft = 0, int attempt = 1, int[]? earlierIds = null)
 {
+    /// <summary>Ids of this call's earlier attempts: their late replies answer this same call (and no other).</summary>
+    public int[] EarlierIds { get; } = earlierIds ?? [];
+
+    /// <summary>Sends left after this one should it time out (idempotent calls only).</summary>
+    public int RetriesLeft { get; } = retriesLeft;
+
+    /// <summary>1 for the first send; each retry is a new request with a new id.</summary>
+    public int Attempt { get; } = attempt;
+
     public int Id { get; } = id;
 
     /// <summary>Send order, to find the oldest request a plain-text (id-less) reply belongs to.</summary>
@@ -29,6 +39,13 @@ internal static class MiMethods
         method is "t_uac_dlg" or "tm:uac_dlg" or "dlg_send_sequential" or "dialog:send_sequential";
 
     public static bool IsUacDlg(string method) => method is "t_uac_dlg" or "tm:uac_dlg";
+
+    /// <summary>Safe to send twice: reads, and dlg_end_dlg (a second one finds the dialog gone: 404, which the caller
+    /// reads knowing <see cref="MiOutcome.Attempts"/>). Never t_uac_dlg, call_transfer, call_hold/unhold: a second
+    /// INVITE, REFER or re-INVITE is a second call, transfer or hold.</summary>
+    public static bool IsIdempotent(string method) =>
+        method is "dlg_list" or "dialog:list" or "subscribers_list" or "evi:subscribers" or "events_list" or "evi:list"
+            or "version" or "core:version" or "dlg_end_dlg" or "dialog:end_dlg";
 
     public static bool IsInvite(MiCall call)
     {

@@ -13,6 +13,10 @@ public sealed record MiSettings(IPEndPoint Target, int Sockets, int MaxInFlight,
     /// <summary>Kernel send/receive buffer per socket.</summary>
     public int SocketBufferBytes { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>Retries of idempotent calls after a timeout (<see cref="MiMethods.IsIdempotent"/>), each with a new id;
+    /// HOCON <c>retries</c>. 0 = report the first timeout.</summary>
+    public int Retries { get; init; }
+
     /// <summary>First request id per socket; only tests move it (to reach the 2^31-1 wrap quickly).</summary>
     internal int FirstRequestId { get; init; } = 1;
 
@@ -38,6 +42,7 @@ public sealed record MiSettings(IPEndPoint Target, int Sockets, int MaxInFlight,
             mi.GetTimeSpan("invite-timeout", TimeSpan.FromSeconds(130)))
         {
             SweepInterval = mi.GetTimeSpan("sweep-interval", TimeSpan.FromMilliseconds(100)),
+            Retries = mi.GetInt("retries", 2),
             SocketBufferBytes = mi.HasPath("socket-buffer-size") ? (int)(mi.GetByteSize("socket-buffer-size") ?? 0) : 4 * 1024 * 1024,
         };
         settings.Validate();
@@ -47,6 +52,7 @@ public sealed record MiSettings(IPEndPoint Target, int Sockets, int MaxInFlight,
     internal void Validate()
     {
         if (Sockets < 1) throw new ConfigurationException("callcluster.mi.sockets must be >= 1");
+        if (Retries < 0) throw new ConfigurationException("callcluster.mi.retries must be >= 0");
         if (MaxInFlight < 1) throw new ConfigurationException("callcluster.mi.max-in-flight must be >= 1");
         if (RequestTimeout <= TimeSpan.Zero || InviteTimeout <= TimeSpan.Zero || SweepInterval <= TimeSpan.Zero)
             throw new ConfigurationException("callcluster.mi timeouts must be positive");

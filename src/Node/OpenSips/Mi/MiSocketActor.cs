@@ -16,6 +16,11 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
     private readonly int _index;
     private readonly MiSettings _settings;
     private readonly Dictionary<int, MiPending> _pending = new();
+    private readonly MiExpired _expired = new();
+
+    /// <summary>Id of an earlier attempt of a retried call → the id of its attempt now pending. The same request sent
+    /// again, so its earlier attempt's reply is as good an answer; ids are unique per socket, so it cannot be another's.</summary>
+    private readonly Dictionary<int, int> _earlier = new();
     private readonly MiRequestWriter _writer = new();
     private readonly MiSocketCompleted _completed;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -79,6 +84,15 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
             Reject(replyTo, call, invalid);
             return;
         }
+        var retries = call.Retries ?? (MiMethods.IsIdempotent(call.Method) ? _settings.Retries : 0);
+        var timeout = call.Timeout ?? (MiMethods.IsInvite(call) ? _settings.InviteTimeout : _settings.RequestTimeout);
+        SendAttempt(replyTo, call, timeout, Math.Max(0, retries), attempt: 1, earlierIds: []);
+    }
+
+    /// <summary>Sends one attempt under a fresh id: a reply to an earlier attempt carries the earlier id, which is no
+    /// longer pending, so it can never complete this one (or anyone else's request).</summary>
+    private void SendAttempt(IActorRef replyTo, MiCall call, TimeSpan timeout, int retriesLeft, int attempt, int[] earlierIds)
+    {
         var id = NextId();
         var datagram = _writer.Write(id, call);
         if (datagram is null)
@@ -97,9 +111,10 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
         }
         _sent++;
         CallClusterMetrics.MiRequestSent(call.Method);
-        var timeout = call.Timeout ?? (MiMethods.IsInvite(call) ? _settings.InviteTimeout : _settings.RequestTimeout);
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        _pending[id] = new MiPending(id, _sequence++, replyTo, call, timeout, deadline, MiMethods.IsAsyncUac(call.Method));
+        _pending[id] = new MiPending(id, _sequence++, replyTo, call, timeout, deadline, MiMethods.IsAsyncUac(call.Method),
+            retriesLeft, attempt, earlierIds);
+        foreach (var earlier in earlierIds) _earlier[earlier] = id;
     }
 
     private void Reject(IActorRef replyTo, MiCall call, string why)
@@ -123,18 +138,23 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
                 OnPlainText(reply);
                 return;
         }
-        if (!_pending.TryGetValue(reply.Id, out var pending))
+        if (!_pending.TryGetValue(reply.Id, out var pending)
+            && !(_earlier.TryGetValue(reply.Id, out var current) && _pending.TryGetValue(current, out pending)))
         {
-            // Late (after a timeout) or a duplicate of an answered id: harmless, just counted.
+            // Late (after a timeout) or a duplicate of an answered id: harmless, just counted. Ids are never reused
+            // while a reply may still come (1..2^31-1, then wrapping), so it cannot match a newer request.
+            _expired.Answered(reply.Id);
             _late++;
+            FaultMetrics.MiLateReply();
             _log.Debug("MI socket {0}: reply for id {1} which is not pending", _index, reply.Id);
             return;
         }
+        if (pending.Id != reply.Id) _expired.Answered(reply.Id); // an earlier attempt's reply, late but the same request's
         if (reply.Kind == MiReplyKind.Success && MiMethods.IsUacDlg(pending.Call.Method) && IsProvisional(reply.Value))
             return; // pass_provisional_replies: a 1xx with the same id; the final reply follows.
         MiOutcome outcome = reply.Kind == MiReplyKind.Success
-            ? new MiSuccess(pending.Call.Tag, pending.Call.Method, reply.Value)
-            : new MiFailure(pending.Call.Tag, pending.Call.Method, reply.Code, reply.Message ?? "", reply.Data);
+            ? new MiSuccess(pending.Call.Tag, pending.Call.Method, reply.Value) { Attempts = pending.Attempt }
+            : new MiFailure(pending.Call.Tag, pending.Call.Method, reply.Code, reply.Message ?? "", reply.Data) { Attempts = pending.Attempt };
         Complete(pending, outcome);
         _replied++;
     }
@@ -147,13 +167,23 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
         foreach (var p in _pending.Values)
             if (!p.IsAsyncUac && (oldest is null || p.Sequence < oldest.Sequence))
                 oldest = p;
+        // The synchronous path answers in order: if a request older than `oldest` timed out and its answer has not come,
+        // this text is that late answer, not oldest's. Blaming oldest would fail the wrong command.
+        if (oldest is not null && _expired.ClaimOlderThan(oldest.Sequence, Stopwatch.GetTimestamp()))
+        {
+            _late++;
+            FaultMetrics.MiLateReply();
+            _log.Debug("MI socket {0}: plain-text reply '{1} {2}' taken as the late answer of a timed-out request", _index, reply.Code, reply.Message);
+            return;
+        }
         if (oldest is null)
         {
             _late++;
+            FaultMetrics.MiLateReply();
             _log.Debug("MI socket {0}: plain-text reply '{1} {2}' with nothing outstanding", _index, reply.Code, reply.Message);
             return;
         }
-        Complete(oldest, new MiFailure(oldest.Call.Tag, oldest.Call.Method, reply.Code, reply.Message ?? "", null));
+        Complete(oldest, new MiFailure(oldest.Call.Tag, oldest.Call.Method, reply.Code, reply.Message ?? "", null) { Attempts = oldest.Attempt });
         _replied++;
     }
 
@@ -166,21 +196,49 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
     private void Sweep()
     {
         var now = Stopwatch.GetTimestamp();
+        List<MiPending>? retry = null;
         foreach (var p in _pending.Values)
         {
             if (now < p.Deadline) continue;
             _pending.Remove(p.Id); // allowed while enumerating a Dictionary on .NET Core 3+
-            p.ReplyTo.Tell(new MiTimeout(p.Call.Tag, p.Call.Method, p.Timeout));
+            if (!p.IsAsyncUac) _expired.Add(p.Id, p.Sequence, now + LateWindowTicks(p.Timeout));
             CallClusterMetrics.MiTimedOut(p.Call.Method);
-            Context.Parent.Tell(_completed);
             _timedOut++;
+            if (p.RetriesLeft > 0)
+            {
+                (retry ??= []).Add(p);
+                continue;
+            }
+            ForgetEarlier(p);
+            p.ReplyTo.Tell(new MiTimeout(p.Call.Tag, p.Call.Method, p.Timeout) { Attempts = p.Attempt });
+            Context.Parent.Tell(_completed);
         }
+        if (retry is not null)
+        {
+            foreach (var p in retry)
+            {
+                FaultMetrics.MiRetried(p.Call.Method);
+                _log.Debug("MI socket {0}: {1} id {2} got no reply within {3}; sending attempt {4}", _index, p.Call.Method, p.Id, p.Timeout, p.Attempt + 1);
+                SendAttempt(p.ReplyTo, p.Call, p.Timeout, p.RetriesLeft - 1, p.Attempt + 1, [.. p.EarlierIds, p.Id]);
+            }
+        }
+        _expired.Prune(now);
         Context.Parent.Tell(new MiSocketStats(_index, _sent, _replied, _timedOut, _late, _malformed));
+    }
+
+    /// <summary>How long a timed-out request's answer is still expected: two more of its timeouts, at least 10 s.</summary>
+    private static long LateWindowTicks(TimeSpan timeout) =>
+        (long)(Math.Max(10, 2 * timeout.TotalSeconds) * Stopwatch.Frequency);
+
+    private void ForgetEarlier(MiPending pending)
+    {
+        foreach (var earlier in pending.EarlierIds) _earlier.Remove(earlier);
     }
 
     private void Complete(MiPending pending, MiOutcome outcome)
     {
         _pending.Remove(pending.Id);
+        ForgetEarlier(pending);
         var sentAt = pending.Deadline - (long)(pending.Timeout.TotalSeconds * Stopwatch.Frequency);
         CallClusterMetrics.MiReplyReceived(pending.Call.Method, Stopwatch.GetElapsedTime(sentAt), outcome is MiFailure);
         pending.ReplyTo.Tell(outcome);

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using CallCluster.Hosting.Metrics;
 
 namespace CallCluster.Node.OpenSips;
 
@@ -11,6 +12,7 @@ public sealed class SubscriptionKeeper : ReceiveActor, IWithTimers
 {
     private const string RefreshTimer = "refresh";
     private const string UnsubscribeTimer = "unsubscribe-deadline";
+    private const string CheckTimer = "check";
 
     private readonly IActorRef _miPool;
     private readonly string _socket;
@@ -54,6 +56,7 @@ public sealed class SubscriptionKeeper : ReceiveActor, IWithTimers
     {
         foreach (var evt in _settings.Events) Subscribe(evt);
         Timers.StartPeriodicTimer(RefreshTimer, Refresh.Instance, _settings.RefreshEvery);
+        if (_settings.CheckEvery > TimeSpan.Zero) Timers.StartPeriodicTimer(CheckTimer, Check.Instance, _settings.CheckEvery);
     }
 
     private void Active()
@@ -74,7 +77,11 @@ public sealed class SubscriptionKeeper : ReceiveActor, IWithTimers
             if (!_events[r.Event].InFlight) Subscribe(r.Event);
         });
         Receive<MiOutcome>(o => o.Tag is SubscribeTag, OnSubscribeOutcome);
-        Receive<MiOutcome>(_ => { }); // stale answers of an earlier unsubscribe
+        Receive<Check>(_ =>
+            // One attempt per check, answered or not before the next one: a proxy that is down costs nothing more.
+            _miPool.Tell(new MiCall("subscribers_list", [], new CheckTag(DateTimeOffset.UtcNow), _settings.CheckEvery) { Retries = 0 }, Self));
+        Receive<MiSuccess>(o => o.Tag is CheckTag, OnCheck);
+        Receive<MiOutcome>(_ => { }); // stale answers of an earlier unsubscribe, unanswered checks
         Receive<GetSubscriptionStatus>(_ => Sender.Tell(Status(false)));
         Receive<Unsubscribe>(_ => StartUnsubscribe());
     }
@@ -97,6 +104,7 @@ public sealed class SubscriptionKeeper : ReceiveActor, IWithTimers
         Receive<GetSubscriptionStatus>(_ => Sender.Tell(Status(true)));
         Receive<Refresh>(_ => { });
         Receive<Retry>(_ => { });
+        Receive<Check>(_ => { });
     }
 
     private void Stopped()
@@ -107,6 +115,59 @@ public sealed class SubscriptionKeeper : ReceiveActor, IWithTimers
         Receive<Refresh>(_ => { });
         Receive<Retry>(_ => { });
         Receive<UnsubscribeDeadline>(_ => { });
+        Receive<Check>(_ => { });
+    }
+
+    /// <summary>subscribers_list answered: an event subscribed before the check was sent but not listed with this
+    /// socket was forgotten by the proxy (it restarted): subscribe it again now.</summary>
+    private void OnCheck(MiSuccess reply)
+    {
+        var sentAt = ((CheckTag)reply.Tag!).SentAt;
+        var listed = ListedEvents(reply.Value, _socket);
+        var now = DateTimeOffset.UtcNow;
+        foreach (var evt in _settings.Events)
+        {
+            var state = _events[evt];
+            if (listed.Contains(evt) || state.LastSuccess is not { } last || last > sentAt) continue;
+            if (state.InFlight && now - state.InFlightSince < _settings.CheckEvery) continue;
+            _log.Warning("The SIP proxy no longer lists {0} for {1} (restarted?): subscribing again", evt, _socket);
+            FaultMetrics.EviResubscribed(evt);
+            Subscribe(evt);
+        }
+    }
+
+    /// <summary>Events whose subscribers include <paramref name="socket"/> in a subscribers_list result
+    /// <c>{"Events":[{"name":..,"Subscribers":[{"socket":..},..]},..]}</c>.</summary>
+    internal static HashSet<string> ListedEvents(System.Text.Json.JsonElement result, string socket)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (result.ValueKind != System.Text.Json.JsonValueKind.Object
+            || !result.TryGetProperty("Events", out var events)
+            || events.ValueKind != System.Text.Json.JsonValueKind.Array)
+        {
+            return names;
+        }
+
+        foreach (var evt in events.EnumerateArray())
+        {
+            if (evt.ValueKind != System.Text.Json.JsonValueKind.Object
+                || !evt.TryGetProperty("name", out var name) || name.ValueKind != System.Text.Json.JsonValueKind.String
+                || !evt.TryGetProperty("Subscribers", out var subscribers) || subscribers.ValueKind != System.Text.Json.JsonValueKind.Array)
+            {
+                continue;
+            }
+
+            foreach (var s in subscribers.EnumerateArray())
+            {
+                if (s.ValueKind == System.Text.Json.JsonValueKind.Object && s.TryGetProperty("socket", out var text)
+                    && text.ValueKind == System.Text.Json.JsonValueKind.String && text.GetString() == socket)
+                {
+                    names.Add(name.GetString()!);
+                }
+            }
+        }
+
+        return names;
     }
 
     private void Subscribe(string evt)
@@ -217,6 +278,13 @@ public sealed class SubscriptionKeeper : ReceiveActor, IWithTimers
     private sealed record SubscribeTag(string Event, long Attempt, DateTimeOffset SentAt);
 
     private sealed record UnsubscribeTag(string Event);
+
+    private sealed record CheckTag(DateTimeOffset SentAt);
+
+    private sealed record Check
+    {
+        public static readonly Check Instance = new();
+    }
 
     private sealed record Retry(string Event);
 

@@ -11,8 +11,6 @@ internal static class CallClient
 {
     public const string DefaultUrl = "ws://127.0.0.1:5059/call-api";
 
-    private const int MaxFrameBytes = 1 << 20;
-
     public static async Task<int> RunAsync(string url, IReadOnlyList<string> args, bool json, TextWriter stdout,
         TextWriter stderr, CancellationToken ct)
     {
@@ -65,7 +63,7 @@ internal static class CallClient
         {
             while (true)
             {
-                var text = await ReceiveAsync(socket, ct);
+                var text = await TextFrames.ReceiveAsync(socket, ct);
                 if (text is null)
                 {
                     await stderr.WriteLineAsync("callctl: the gateway closed the connection before the command ended");
@@ -112,7 +110,7 @@ internal static class CallClient
                 await stdout.FlushAsync(ct);
                 if (notification == "Ended")
                 {
-                    await CloseQuietlyAsync(socket);
+                    await TextFrames.CloseQuietlyAsync(socket);
                     return p["status"]?.ToString() == "ok" ? CallCtl.ExitOk : CallCtl.ExitFailed;
                 }
             }
@@ -251,43 +249,5 @@ internal static class CallClient
         return CallCtl.FormatRow(context.Length == 0
             ? [method, seq, p["data"]?.ToString() ?? ""]
             : [method, seq, p["data"]?.ToString() ?? "", context]);
-    }
-
-    private static async Task<string?> ReceiveAsync(ClientWebSocket socket, CancellationToken ct)
-    {
-        var buffer = new byte[16 * 1024];
-        using var message = new MemoryStream();
-        while (true)
-        {
-            var result = await socket.ReceiveAsync(buffer, ct);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return null;
-            }
-
-            message.Write(buffer, 0, result.Count);
-            if (message.Length > MaxFrameBytes)
-            {
-                throw new WebSocketException("frame too large");
-            }
-
-            if (result.EndOfMessage)
-            {
-                return Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length);
-            }
-        }
-    }
-
-    private static async Task CloseQuietlyAsync(ClientWebSocket socket)
-    {
-        try
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cts.Token);
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
-        {
-            // The command has ended; how the socket closes does not matter.
-        }
     }
 }

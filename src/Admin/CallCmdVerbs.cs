@@ -20,8 +20,6 @@ internal static class CallCmdVerbs
         "CallStart", "CallBlindTransfer", "CallAttendedTransfer", "CallHold", "CallUnhold", "CallEnd",
     };
 
-    private const int MaxFrameBytes = 1 << 20;
-
     public static async Task<int> RunAsync(string url, IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr,
         CancellationToken ct)
     {
@@ -57,7 +55,7 @@ internal static class CallCmdVerbs
         try
         {
             string? cmdId = null;
-            while (await ReceiveAsync(socket, ct) is { } text)
+            while (await TextFrames.ReceiveAsync(socket, ct) is { } text)
             {
                 if (JsonNode.Parse(text) is not JsonObject message)
                 {
@@ -84,12 +82,12 @@ internal static class CallCmdVerbs
                 switch (p["event"]?.ToString())
                 {
                     case "Ended":
-                        await CloseQuietlyAsync(socket);
+                        await TextFrames.CloseQuietlyAsync(socket);
                         return CallCtl.ExitOk;
                     case "Error":
                         // call-cmd: logrus.Fatal(event.String()), the error's text, exit 1.
                         await stderr.WriteLineAsync(p["data"]?.ToString() ?? "error");
-                        await CloseQuietlyAsync(socket);
+                        await TextFrames.CloseQuietlyAsync(socket);
                         return CallCtl.ExitFailed;
                     case { } name:
                         await stdout.WriteLineAsync($"{method}:{cmdId}: {name}{(p["data"] is { } data ? ": " + GoFormat(data) : "")}");
@@ -121,42 +119,4 @@ internal static class CallCmdVerbs
         JsonValue v when v.TryGetValue<string>(out var s) => s,
         _ => node.ToJsonString(),
     };
-
-    private static async Task<string?> ReceiveAsync(ClientWebSocket socket, CancellationToken ct)
-    {
-        var buffer = new byte[16 * 1024];
-        using var message = new MemoryStream();
-        while (true)
-        {
-            var result = await socket.ReceiveAsync(buffer, ct);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return null;
-            }
-
-            message.Write(buffer, 0, result.Count);
-            if (message.Length > MaxFrameBytes)
-            {
-                throw new WebSocketException("frame too large");
-            }
-
-            if (result.EndOfMessage)
-            {
-                return Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length);
-            }
-        }
-    }
-
-    private static async Task CloseQuietlyAsync(ClientWebSocket socket)
-    {
-        try
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cts.Token);
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
-        {
-            // The command has ended; how the socket closes does not matter.
-        }
-    }
 }

@@ -20,6 +20,8 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public string Output => string.Join("\n", _output.TakeLast(80));
 
+    public int Pid => _process.Id;
+
     /// <summary>Starts <c>dotnet CallCluster.{assembly}.dll args</c> and waits for <paramref name="readyText"/> in its output.</summary>
     public static async Task<ChildProcess> StartAsync(string assembly, string args, IReadOnlyDictionary<string, string> environment,
         string readyText, TimeSpan timeout)

@@ -55,9 +55,11 @@ public sealed class CommandEntityJournalFaultTests : Akka.TestKit.Xunit2.TestKit
 
         await _journal.OnRecovery.Fail();
         var entity = Entity("jf-read");
-        Watch(entity);
+        // The requests first: Watch waits for an acknowledgement, time enough for the failed recovery to stop the
+        // entity before they arrive (watching a stopped actor still delivers Terminated).
         entity.Tell(new StartCommand("jf-read", CommandMethods.CallEnd, EndParams, client.Ref)); // a client's retry
         entity.Tell(new GetCommand("jf-read"));
+        Watch(entity);
         var rejected = client.ExpectMsg<CommandRejected>(TimeSpan.FromSeconds(3));
         Assert.Equal((ErrorCodes.ProxyUnavailable, "Service unavailable"), (rejected.Code, rejected.Message));
         Assert.Contains("journal", rejected.Data);

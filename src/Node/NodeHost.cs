@@ -115,7 +115,8 @@ public sealed class NodeHost
                 subscriptions = StartSubscriptionSingleton(system, miPool, evi.AdvertisedSocket);
                 StartRetentionSweeper(system, regions.Command);
                 StartJournalProbe(system);
-                SubscriptionHandOver.Register(system, TimeSpan.FromSeconds(12));
+                SubscriptionHandOver.Register(system, TimeSpan.FromSeconds(12), miPool, subscriptions, evi.AdvertisedSocket,
+                    SubscriptionSettings.FromConfig(system.Settings.Config));
                 palettes.Add(new CallsPalette(regions.Dialog, askTimeout));
                 palettes.Add(new ProxyPalette(miPool, evi, subscriptions, askTimeout));
                 var health = new ConnectorHealth.HealthState();

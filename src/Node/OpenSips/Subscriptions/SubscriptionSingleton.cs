@@ -4,10 +4,14 @@ using Akka.Event;
 namespace CallCluster.Node.OpenSips;
 
 /// <summary>The cluster's one EVI subscription, run as a cluster singleton on the oldest call node, so OpenSIPS sends
-/// each event once. It owns a <see cref="SubscriptionKeeper"/> for its node's socket; when the singleton is handed
-/// over (the node leaves) it withdraws the subscription before stopping, and the singleton manager starts the next one
-/// only after that. A crashed node's subscription cannot be withdrawn: it points at a dead socket until it expires.
-/// States: Keeping → HandingOver.</summary>
+/// each event once. It owns a <see cref="SubscriptionKeeper"/> for its node's socket.
+/// When the singleton is handed over because its node leaves, it stops at once and leaves its subscription in place:
+/// the leaving node's listener keeps routing events until the next singleton has subscribed, and only then does the
+/// leaving node withdraw its own (<see cref="SubscriptionHandOver"/>: make before break). Withdrawing first left a gap
+/// of about a second in which OpenSIPS sent events to nobody, and an E_CALL_TRANSFER start lost there failed a
+/// CallStart in rolling restarts. During the overlap OpenSIPS sends each event twice; every consumer takes duplicates.
+/// When no node takes over (the last call node stops), the subscription expires on its own, as a crashed node's does.
+/// States: Keeping → HandingOver (only when asked to unsubscribe explicitly).</summary>
 public sealed class SubscriptionSingleton : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -37,6 +41,11 @@ public sealed class SubscriptionSingleton : ReceiveActor
     {
         Receive<GetSubscriptionStatus>(query => _keeper.Forward(query));
         Receive<HandOver>(_ =>
+        {
+            _log.Info("EVI subscription singleton handed over: the subscription stays until the next one has subscribed");
+            Context.Stop(Self);
+        });
+        Receive<Unsubscribe>(_ =>
         {
             _keeper.Tell(Unsubscribe.Instance);
             Context.SetReceiveTimeout(TimeSpan.FromSeconds(15));

@@ -59,10 +59,9 @@ internal sealed class DeadMemberProbe : ReceiveActor
             return;
         }
 
-        var self = Self;
+        var unique = member.UniqueAddress;
         ProbeAsync(address.Host, address.Port.Value, _timeout)
-            .ContinueWith(t => new ProbeResult(member.UniqueAddress, t.Result), TaskContinuationOptions.ExecuteSynchronously)
-            .PipeTo(self);
+            .PipeTo(Self, success: outcome => new ProbeResult(unique, outcome));
     }
 
     private void OnProbed(ProbeResult result)

@@ -26,24 +26,7 @@ public sealed class ChildProcess : IAsyncDisposable
     public static async Task<ChildProcess> StartAsync(string assembly, string args, IReadOnlyDictionary<string, string> environment,
         string readyText, TimeSpan timeout)
     {
-        // The child runs from this test's output folder, so it resolves packages with this folder's deps file (the
-        // referenced executable's own deps file describes its own build's versions, not what is here), and with the
-        // node's runtime config, whose ASP.NET shared framework supplies packages this folder does not copy.
-        var dir = AppContext.BaseDirectory;
-        var dll = Path.Combine(dir, "CallCluster." + assembly + ".dll");
-        var deps = Path.Combine(dir, "CallCluster.EndToEnd.Tests.deps.json");
-        var runtimeConfig = Path.Combine(dir, "CallCluster.Node.runtimeconfig.json");
-        var info = new ProcessStartInfo("dotnet", $"exec --depsfile \"{deps}\" --runtimeconfig \"{runtimeConfig}\" \"{dll}\" {args}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
+        var info = StartInfo(assembly, args, environment);
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(process, readyText);
@@ -70,21 +53,7 @@ public sealed class ChildProcess : IAsyncDisposable
     public static async Task<(int ExitCode, IReadOnlyList<string> Stderr, string Output)> RunToExitAsync(string assembly, string args,
         IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
-        var dir = AppContext.BaseDirectory;
-        var dll = Path.Combine(dir, "CallCluster." + assembly + ".dll");
-        var deps = Path.Combine(dir, "CallCluster.EndToEnd.Tests.deps.json");
-        var runtimeConfig = Path.Combine(dir, "CallCluster.Node.runtimeconfig.json");
-        var info = new ProcessStartInfo("dotnet", $"exec --depsfile \"{deps}\" --runtimeconfig \"{runtimeConfig}\" \"{dll}\" {args}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
+        var info = StartInfo(assembly, args, environment);
 
         var stderr = new ConcurrentQueue<string>();
         var all = new ConcurrentQueue<string>();
@@ -155,5 +124,30 @@ public sealed class ChildProcess : IAsyncDisposable
         {
             _ready.TrySetResult();
         }
+    }
+
+    /// <summary><c>dotnet exec CallCluster.{assembly}.dll args</c> with output redirected.
+    /// The child runs from this test's output folder, so it resolves packages with this folder's deps file (the
+    /// referenced executable's own deps file describes its own build's versions, not what is here), and with the
+    /// node's runtime config, whose ASP.NET shared framework supplies packages this folder does not copy.</summary>
+    private static ProcessStartInfo StartInfo(string assembly, string args, IReadOnlyDictionary<string, string> environment)
+    {
+        var dir = AppContext.BaseDirectory;
+        var dll = Path.Combine(dir, "CallCluster." + assembly + ".dll");
+        var deps = Path.Combine(dir, "CallCluster.EndToEnd.Tests.deps.json");
+        var runtimeConfig = Path.Combine(dir, "CallCluster.Node.runtimeconfig.json");
+        var info = new ProcessStartInfo("dotnet", $"exec --depsfile \"{deps}\" --runtimeconfig \"{runtimeConfig}\" \"{dll}\" {args}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = dir,
+        };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        return info;
     }
 }

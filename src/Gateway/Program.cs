@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using CallCluster.Gateway.Journal;
 using CallCluster.Hosting;
 using CallCluster.Hosting.Admin;
 
@@ -18,7 +19,9 @@ public static class Program
         var commandProxy = await ShardingSetup.StartCommandProxyAsync(system);
         var dialogProxy = await ShardingSetup.StartDialogProxyAsync(system);
         await AdminServer.StartAsync(system, AdminSettings.FromConfig(system.Settings.Config));
-        var server = await GatewayServer.StartAsync(system, commandProxy, GatewaySettings.FromConfig(system.Settings.Config),
+        // New commands are refused -32003 at once while the call nodes report their journal down (ClusterJournalGate).
+        var gate = system.ActorOf(ClusterJournalGate.Props(commandProxy), "journal-gate");
+        var server = await GatewayServer.StartAsync(system, gate, GatewaySettings.FromConfig(system.Settings.Config),
             dialogRegion: dialogProxy);
         system.Log.Info("Call API listening on {0}", server.Endpoint);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "close-websockets", async () =>

@@ -5,6 +5,7 @@ using Akka.Configuration;
 using Akka.Event;
 using CallCluster.Contracts.Sharding;
 using CallCluster.Gateway;
+using CallCluster.Gateway.Journal;
 using CallCluster.Hosting;
 using CallCluster.Hosting.Admin;
 using CallCluster.Node.Admin;
@@ -136,9 +137,12 @@ public sealed class NodeHost
             GatewayServer? gateway = null;
             if (hostsGateway)
             {
-                // On a call node the gateway goes through the journal gate: new commands are refused -32003 at once
-                // while the journal is down (docs/faults-and-bad-input.md), instead of waiting for the ask timeout.
-                var gatewayRegion = hostsCalls ? system.ActorOf(JournalGate.Props(commandRegion), "journal-gate") : commandRegion;
+                // The gateway goes through a journal gate: new commands are refused -32003 at once while the journal is
+                // down (docs/faults-and-bad-input.md), instead of waiting for the ask timeout. A call node knows its own
+                // journal; a gateway-only process hears the call nodes' health through Distributed Data.
+                var gatewayRegion = hostsCalls
+                    ? system.ActorOf(JournalGate.Props(commandRegion), "journal-gate")
+                    : system.ActorOf(ClusterJournalGate.Props(commandRegion), "journal-gate");
                 gateway = await GatewayServer.StartAsync(system, gatewayRegion, GatewaySettings.FromConfig(system.Settings.Config), ct,
                     dialogRegion).ConfigureAwait(false);
                 system.Log.Info("Call API listening on {0}", gateway.Endpoint);
@@ -244,6 +248,7 @@ public sealed class NodeHost
         var timeout = config.GetTimeSpan("callcluster.persistence.probe-timeout", TimeSpan.Zero);
         var journal = Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null);
         system.ActorOf(JournalProbe.Props(journal, every, timeout), "journal-probe");
+        system.ActorOf(JournalHealthPublisher.Props(every), "journal-health-publisher");
     }
 
     private static async Task<(IActorRef Command, IActorRef Dialog)> StartRegionsAsync(ActorSystem system, IActorRef miPool,

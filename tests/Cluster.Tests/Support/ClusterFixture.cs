@@ -8,7 +8,9 @@ namespace CallCluster.Cluster.Tests.Support;
 /// <summary>Per-test settings layered into the processes' configuration.</summary>
 /// <param name="Simulator">Extra keys of the simulator's <c>callcluster.simulator { }</c> block.</param>
 /// <param name="Node">Extra HOCON for the call nodes and the gateway.</param>
-public sealed record ClusterOptions(string Simulator = "", string Node = "");
+/// <param name="JournalThroughRelay">PostgreSQL only: the call nodes reach the journal through a <see cref="TcpRelay"/>
+/// (<see cref="ClusterFixture.JournalRelay"/>) that a test can cut, as if the database stopped.</param>
+public sealed record ClusterOptions(string Simulator = "", string Node = "", bool JournalThroughRelay = false);
 
 /// <summary>One call node process (roles call-node,gateway) and what reaches it.</summary>
 public sealed record CallNode(string Name, ChildProcess Process, int AkkaPort, int WsPort, int EviPort, AdminClient Admin)
@@ -41,6 +43,10 @@ public sealed class ClusterFixture : IAsyncDisposable
     private readonly Dictionary<string, (Dictionary<string, string> Env, string Config)> _callNodeStarts = [];
     private string? _pgDatabase;
     private string? _pgAdminConnection;
+
+    /// <summary>Between the call nodes and PostgreSQL when <see cref="ClusterOptions.JournalThroughRelay"/> was asked
+    /// (and CALLCLUSTER_TEST_PG is set); null otherwise.</summary>
+    public TcpRelay? JournalRelay { get; private set; }
 
     private ClusterFixture(ITestOutputHelper log, string dir)
     {
@@ -182,6 +188,11 @@ public sealed class ClusterFixture : IAsyncDisposable
         }
 
         GatewayAdmin?.Dispose();
+        if (JournalRelay is not null)
+        {
+            await JournalRelay.DisposeAsync();
+        }
+
         foreach (var node in new[] { Oldest, Younger }.Where(n => n is not null))
         {
             node.Admin.Dispose();
@@ -254,7 +265,7 @@ public sealed class ClusterFixture : IAsyncDisposable
             ["CALLCLUSTER_SEEDS"] = seeds,
             ["CALLCLUSTER_MI"] = $"127.0.0.1:{miPort}",
         };
-        await PrepareStoreAsync(common);
+        await PrepareStoreAsync(common, options.JournalThroughRelay);
         Log($"journal: {Store}");
 
         Simulator = await StartAsync("simulator", "Simulator", $"--config \"{simConfig}\"", new Dictionary<string, string>(), "listening on udp:");
@@ -375,7 +386,7 @@ public sealed class ClusterFixture : IAsyncDisposable
         return process;
     }
 
-    private async Task PrepareStoreAsync(Dictionary<string, string> env)
+    private async Task PrepareStoreAsync(Dictionary<string, string> env, bool throughRelay)
     {
         var pg = Environment.GetEnvironmentVariable("CALLCLUSTER_TEST_PG");
         if (string.IsNullOrWhiteSpace(pg))
@@ -406,8 +417,17 @@ public sealed class ClusterFixture : IAsyncDisposable
             builder.MaxPoolSize = 40;
         }
 
-        env["CALLCLUSTER_PG"] = builder.ConnectionString;
         Store = $"PostgreSQL database {_pgDatabase} on {builder.Host}:{builder.Port}";
+        if (throughRelay)
+        {
+            var addresses = await System.Net.Dns.GetHostAddressesAsync(builder.Host ?? "127.0.0.1");
+            JournalRelay = new TcpRelay(new IPEndPoint(addresses[0], builder.Port));
+            // A connection attempt to a cut relay is refused at once; the timeout bounds the other cases.
+            builder = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Host = "127.0.0.1", Port = JournalRelay.Port, Timeout = 3 };
+            Store += $" through a TCP relay on 127.0.0.1:{JournalRelay.Port}";
+        }
+
+        env["CALLCLUSTER_PG"] = builder.ConnectionString;
     }
 
     private static string SafePid(ChildProcess p)

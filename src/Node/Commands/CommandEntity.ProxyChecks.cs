@@ -29,6 +29,12 @@ public sealed partial class CommandEntity
     /// <summary>call_transfer's timeout, when its reply never came (this incarnation only).</summary>
     private MiTimeout? _transferUnanswered;
 
+    /// <summary>This incarnation resumed a transfer whose call_transfer a previous one decided but whose acceptance was
+    /// never stored: the REFER may never have left (a node stopped, or a journal write was reported failed although it
+    /// committed, right after the fact was stored). If no transfer starts, that is the proxy side's uncertainty
+    /// (-32003), not proof that the phone ignored a REFER (-32000).</summary>
+    private bool _referFateUnknown;
+
     private sealed record InviteWatch;
 
     private sealed record TransferAnswerWatch;
@@ -108,6 +114,13 @@ public sealed partial class CommandEntity
             {
                 FailTransfer(plan, ErrorCodes.ProxyUnavailable,
                     $"the SIP proxy did not answer call_transfer within {unanswered.After.TotalSeconds:0.#}s and no transferred call started");
+            }
+            else if (_referFateUnknown && _state.EmittedCount(EventCodes.TransferAccept) == 0)
+            {
+                FailTransfer(plan, ErrorCodes.ProxyUnavailable,
+                    $"no transferred call started within {_settings.TransferStartTimeout.TotalSeconds:0.#}s; this command resumed after a " +
+                    "node or journal failure and whether its REFER reached the SIP proxy is unknown (not sent again: a second REFER " +
+                    "could transfer the call twice)");
             }
             else
             {

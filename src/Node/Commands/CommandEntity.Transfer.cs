@@ -42,6 +42,9 @@ public sealed partial class CommandEntity
         {
             // Resumed: call_transfer is not idempotent (a second one gets 491), so only listen; and if the new
             // call had started, its final answer may have been reported while no node listened: ask the proxy.
+            // Whether the previous incarnation's REFER left at all is unknown (it may have stopped, or its journal
+            // failed, between storing the fact and sending it), which decides the code if no transfer starts.
+            _referFateUnknown = _state.EmittedCount(EventCodes.TransferAccept) == 0;
             BecomeFollowingTransfer(plan);
             CheckNewCall();
             return;

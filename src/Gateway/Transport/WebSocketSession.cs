@@ -41,7 +41,8 @@ internal sealed class WebSocketSession(
         using var closing = new CancellationTokenSource();
         var connection = system.ActorOf(ConnectionActor.Props(commandRegion, outbound.Writer, settings, dialogRegion,
             dialect, frameHandled: () => ReleaseCredit(credit)), "ws-" + connectionId);
-        logger.LogInformation("WebSocket {ConnectionId} opened from {Remote}", connectionId, remote);
+        // Debug, not Information: a gateway with thousands of clients must stay readable at INFO (counts are in /metrics).
+        logger.LogDebug("WebSocket {ConnectionId} opened from {Remote}", connectionId, remote);
         CallClusterMetrics.WebSocketOpened();
 
         var receiving = Task.Run(() => InboundLoop.RunAsync(socket, dialect, connection, settings.MaxFrameBytes, CancellationToken.None,
@@ -133,7 +134,7 @@ internal sealed class WebSocketSession(
                 socket.Abort();
             }
 
-            logger.LogInformation("WebSocket {ConnectionId} closed: {Reason}", connectionId, reason);
+            logger.LogDebug("WebSocket {ConnectionId} closed: {Reason}", connectionId, reason);
             CallClusterMetrics.WebSocketClosed(closedAs);
             system.EventStream.Publish(new GatewayConnectionClosed(connectionId, reason));
         }

@@ -31,6 +31,9 @@ public static class EmbeddedWebHost
         // A failed start (a port in use) is reported by the caller as one line naming the setting to change
         // (ProcessMain, docs/faults-and-bad-input.md); the host's own error entry would add a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        // ASP.NET logs four INFO lines per request, a WebSocket included (request starting/finished, endpoint
+        // executing/executed): warnings and errors only.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (jsonLogs)
         {
             builder.Logging.ClearProviders();

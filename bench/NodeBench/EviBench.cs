@@ -8,7 +8,7 @@ using CallCluster.Node.OpenSips;
 
 namespace CallCluster.NodeBench;
 
-/// <summary>Real UDP event datagrams (the format of /work/shared/opensips/captures/c_normal_call.jsonl) into the real
+/// <summary>Real UDP event datagrams (the format of tests/Simulator.Tests/Captures/c_normal_call.jsonl) into the real
 /// EviListener, routed to DialogEntity through the dialog shard region.
 /// Phase 1: three rounds of E_DLG_STATE_CHANGED (1→2, 2→3, 3→4) for N Call-IDs; each is a new transition, so each is
 /// new. Round 1 also starts every entity. Processed = every dialog answers GetDialog with the round's new state.

@@ -6,7 +6,7 @@ namespace CallCluster.Node.Tests.OpenSips;
 
 public sealed class EviDatagramParserTests
 {
-    // Verbatim `raw` datagrams from /work/shared/opensips/captures (OpenSIPS 4.0.1).
+    // Verbatim `raw` datagrams of tests/Simulator.Tests/Captures (OpenSIPS 4.0.1).
     private const string DlgConfirmed =
         """{"jsonrpc":"2.0","method":"E_DLG_STATE_CHANGED","params":{"id":"1b.133b6a92","db_id":"760908002097","callid":"c2d-9b95d449a795","from_tag":"533cb9e91f4b999cf76861cbb9ed54ed-03bd","to_tag":"e6be81cec11ee3f3","old_state":1,"new_state":3}}""";
     private const string TransferStart =

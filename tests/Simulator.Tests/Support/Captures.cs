@@ -2,25 +2,14 @@ using System.Text.Json.Nodes;
 
 namespace CallCluster.Simulator.Tests.Support;
 
-/// <summary>One captured datagram line from shared/opensips/captures/*.jsonl.</summary>
+/// <summary>One captured datagram line of Captures/*.jsonl.</summary>
 public sealed record CaptureLine(string Flow, string Step, string Dir, string? Peer, string Raw);
 
-/// <summary>Reads the real OpenSIPS 4.0.1 captures at run time: ../shared/opensips/captures beside the repository root.</summary>
+/// <summary>Reads the real OpenSIPS 4.0.1 captures kept in this project (Captures/README.md).</summary>
 public static class Captures
 {
-    public static string Directory
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            for (var i = 0; i < 20 && dir is not null; i++, dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "CallCluster.sln")))
-                    return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "opensips", "captures"));
-            }
-            throw new DirectoryNotFoundException("CallCluster.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    /// <summary>The captures copied into this project (Captures/*.jsonl, copied to the output folder).</summary>
+    public static string Directory => Path.Combine(AppContext.BaseDirectory, "Captures");
 
     public static List<CaptureLine> Load(string name) =>
         File.ReadAllLines(Path.Combine(Directory, name + ".jsonl"))

@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using CallCluster.Gateway.Protocol;
+using CallCluster.Gateway.Rest;
 using CallCluster.Gateway.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -38,6 +39,12 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <summary>A URL serving each dialect (the first path listed for it in <see cref="GatewaySettings.Endpoints"/>).</summary>
     public IReadOnlyDictionary<WireDialect, Uri> DialectEndpoints { get; }
 
+    /// <summary>http://host:actualPort/: the REST API under /v1, its OpenAPI document at /openapi.json.</summary>
+    public Uri HttpEndpoint { get; private init; } = null!;
+
+    private ActorSystem? _system;
+    private IActorRef? _starter;
+
     /// <summary>Where the original Call API's dialect is served; null when nowhere.</summary>
     public Uri? CompatEndpoint => DialectEndpoints.GetValueOrDefault(WireDialect.Original);
 
@@ -71,12 +78,19 @@ public sealed class GatewayServer : IAsyncDisposable
             });
         }
 
+        // The REST API (docs/rest-api.md) shares the validation and the shard regions with the WebSocket paths.
+        var starter = system.ActorOf(Rest.CommandStarter.Props(commandRegion, settings.AskTimeout));
+        builder.Services.AddCallApiRest(
+            new Rest.CallApiDispatcher(system, starter, commandRegion, dialogRegion, settings.AskTimeout),
+            new Rest.RestParams(registry, settings.MaxFrameBytes));
+
         var app = builder.Build();
 
         var shutdown = new CancellationTokenSource();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CallCluster.Gateway");
 
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.MapCallApiRestWithOpenApi();
         // Every path is mapped on its own, so /call-api does not swallow /call-api/compat (Map matches prefixes).
         foreach (var (path, kind) in settings.Endpoints.OrderByDescending(e => e.Path.Length))
         {
@@ -106,6 +120,7 @@ public sealed class GatewayServer : IAsyncDisposable
         {
             await app.DisposeAsync();
             shutdown.Dispose();
+            system.Stop(starter);
             if (CallCluster.Hosting.PortInUse.Is(e))
             {
                 throw CallCluster.Hosting.PortInUse.Error("WebSocket (Call API)", $"{settings.Host}:{settings.Port}",
@@ -127,7 +142,12 @@ public sealed class GatewayServer : IAsyncDisposable
         logger.LogInformation("Call API WebSocket listening on {Endpoints}; methods enabled: {Methods}",
             string.Join(", ", settings.Endpoints.Select(e => $"{e.Path} ({e.Dialect})")),
             string.Join(", ", parser.Registry.Enabled.Order(StringComparer.Ordinal)));
-        return new GatewayServer(app, shutdown, endpoint, dialectEndpoints);
+        return new GatewayServer(app, shutdown, endpoint, dialectEndpoints)
+        {
+            HttpEndpoint = new UriBuilder("http", settings.Host, port).Uri,
+            _system = system,
+            _starter = starter,
+        };
     }
 
     /// <summary>Closes every open connection with 1001 "server shutting down", then stops Kestrel.</summary>
@@ -153,6 +173,10 @@ public sealed class GatewayServer : IAsyncDisposable
 
         await _app.DisposeAsync();
         _shutdown.Dispose();
+        if (_starter is not null)
+        {
+            _system!.Stop(_starter);
+        }
     }
 
 }

@@ -1,0 +1,108 @@
+using Akka.Actor;
+using CallCluster.Contracts;
+using CallCluster.Contracts.Commands;
+
+namespace CallCluster.Gateway.Rest;
+
+/// <summary>Asked (with a timeout) by REST handlers to start a command: sends <see cref="StartCommand"/> with itself as
+/// the subscriber, because the command entity answers the subscriber rather than the sender, and hands the
+/// <see cref="CommandAccepted"/> or <see cref="CommandRejected"/> to the asker. A REST client polls instead of
+/// streaming, so the subscription is dropped at once and the notifications that arrive meanwhile are swallowed here
+/// (an Ask's temporary actor as subscriber would turn every one of them into a dead letter).</summary>
+public sealed class CommandStarter : ReceiveActor, IWithTimers
+{
+    private readonly IActorRef _region;
+    private readonly long _askTimeoutMs;
+
+    // The entity answers requests for one cmd_id in the order they were sent, so waiters are queued per cmd_id.
+    private readonly Dictionary<string, Queue<Waiter>> _waiting = new(StringComparer.Ordinal);
+
+    public CommandStarter(IActorRef region, TimeSpan askTimeout)
+    {
+        _region = region;
+        _askTimeoutMs = (long)askTimeout.TotalMilliseconds;
+        Receive<Start>(OnStart);
+        Receive<CommandAccepted>(a =>
+        {
+            Answer(a.CmdId, a);
+            _region.Tell(new UnsubscribeCommand(a.CmdId, Self), ActorRefs.NoSender);
+        });
+        Receive<CommandRejected>(r => Answer(r.CmdId, r));
+        Receive<CommandNotification>(_ => { });
+        Receive<Sweep>(_ => OnSweep());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IActorRef region, TimeSpan askTimeout) =>
+        Akka.Actor.Props.Create(() => new CommandStarter(region, askTimeout));
+
+    protected override void PreStart() =>
+        Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromMilliseconds(Math.Max(_askTimeoutMs, 100)));
+
+    private void OnStart(Start start)
+    {
+        if (!_waiting.TryGetValue(start.CmdId, out var queue))
+        {
+            queue = new Queue<Waiter>(1);
+            _waiting.Add(start.CmdId, queue);
+        }
+
+        queue.Enqueue(new Waiter(Sender, Environment.TickCount64 + _askTimeoutMs));
+        _region.Tell(new StartCommand(start.CmdId, start.Method, start.Params, Self), Self);
+    }
+
+    /// <summary>Gives the answer to the oldest asker still waiting: one whose Ask timed out has gone, and every answer
+    /// for the same cmd_id and params means the same command.</summary>
+    private void Answer(string cmdId, ICommandMessage answer)
+    {
+        if (!_waiting.TryGetValue(cmdId, out var queue))
+        {
+            return; // all of its askers timed out and were swept
+        }
+
+        var now = Environment.TickCount64;
+        while (queue.TryDequeue(out var waiter))
+        {
+            if (waiter.DeadlineMs > now)
+            {
+                waiter.AskedBy.Tell(answer);
+                break;
+            }
+        }
+
+        if (queue.Count == 0)
+        {
+            _waiting.Remove(cmdId);
+        }
+    }
+
+    /// <summary>Forgets askers whose Ask has timed out, so a command that never answers costs nothing forever.</summary>
+    private void OnSweep()
+    {
+        var now = Environment.TickCount64;
+        foreach (var (cmdId, queue) in _waiting.ToList())
+        {
+            while (queue.TryPeek(out var waiter) && waiter.DeadlineMs <= now)
+            {
+                queue.Dequeue();
+            }
+
+            if (queue.Count == 0)
+            {
+                _waiting.Remove(cmdId);
+            }
+        }
+    }
+
+    /// <summary>Start (or re-attach to) the command; answered with <see cref="CommandAccepted"/> or
+    /// <see cref="CommandRejected"/>.</summary>
+    public sealed record Start(string CmdId, string Method, IReadOnlyDictionary<string, string> Params);
+
+    private sealed record Waiter(IActorRef AskedBy, long DeadlineMs);
+
+    private sealed record Sweep
+    {
+        public static readonly Sweep Instance = new();
+    }
+}

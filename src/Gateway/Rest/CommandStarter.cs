@@ -11,8 +11,13 @@ namespace CallCluster.Gateway.Rest;
 /// (an Ask's temporary actor as subscriber would turn every one of them into a dead letter).</summary>
 public sealed class CommandStarter : ReceiveActor, IWithTimers
 {
+    /// <summary>Starts awaiting the command service's answer, over every REST client of this gateway. Past it a start
+    /// is refused -32004 (429) at once: a stalled command service must not make the gateway queue without bound.</summary>
+    public const int MaxWaiting = 10_000;
+
     private readonly IActorRef _region;
     private readonly long _askTimeoutMs;
+    private int _waitingCount;
 
     // The entity answers requests for one cmd_id in the order they were sent, so waiters are queued per cmd_id.
     private readonly Dictionary<string, Queue<Waiter>> _waiting = new(StringComparer.Ordinal);
@@ -42,6 +47,13 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
 
     private void OnStart(Start start)
     {
+        if (_waitingCount >= MaxWaiting)
+        {
+            Sender.Tell(new CommandRejected(start.CmdId, ErrorCodes.Overloaded, "overloaded",
+                $"too many commands waiting for the command service on this gateway (max {MaxWaiting})"));
+            return;
+        }
+
         if (!_waiting.TryGetValue(start.CmdId, out var queue))
         {
             queue = new Queue<Waiter>(1);
@@ -49,6 +61,7 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
         }
 
         queue.Enqueue(new Waiter(Sender, Environment.TickCount64 + _askTimeoutMs));
+        _waitingCount++;
         _region.Tell(new StartCommand(start.CmdId, start.Method, start.Params, Self), Self);
     }
 
@@ -64,6 +77,7 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
         var now = Environment.TickCount64;
         while (queue.TryDequeue(out var waiter))
         {
+            _waitingCount--;
             if (waiter.DeadlineMs > now)
             {
                 waiter.AskedBy.Tell(answer);
@@ -86,6 +100,7 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
             while (queue.TryPeek(out var waiter) && waiter.DeadlineMs <= now)
             {
                 queue.Dequeue();
+                _waitingCount--;
             }
 
             if (queue.Count == 0)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CallCluster.Gateway.Rest;
 
@@ -10,6 +11,12 @@ public static class RestApi
 {
     public const string OpenApiPath = "/openapi.json";
 
+    private static readonly string[] PerRequestLogCategories =
+    [
+        "Microsoft.AspNetCore.Hosting.Diagnostics", "Microsoft.AspNetCore.Routing", "Microsoft.AspNetCore.Http.Result",
+        "Microsoft.AspNetCore.Mvc",
+    ];
+
     public static IServiceCollection AddCallApiRest(this IServiceCollection services, CallApiDispatcher dispatcher, RestParams rest)
     {
         services.AddSingleton(dispatcher);
@@ -17,6 +24,15 @@ public static class RestApi
         // The WebSocket API's member names (cmd_id, state_code, next_cursor): one policy instead of an attribute each.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddProblemDetails();
+        // ASP.NET writes four information lines per request (start, endpoint, status, finish): at REST rates they
+        // would cost more than the request. Warnings and errors still show.
+        services.AddLogging(logging =>
+        {
+            foreach (var category in PerRequestLogCategories)
+            {
+                logging.AddFilter(category, LogLevel.Warning);
+            }
+        });
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new Microsoft.OpenApi.OpenApiInfo

@@ -24,9 +24,15 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown;
     private int _disposed;
 
+    private readonly ActorSystem _system;
+    private readonly IActorRef _restStarter;
+
     private GatewayServer(WebApplication app, CancellationTokenSource shutdown, Uri endpoint,
-        IReadOnlyDictionary<WireDialect, Uri> dialectEndpoints)
+        IReadOnlyDictionary<WireDialect, Uri> dialectEndpoints, Uri httpEndpoint, ActorSystem system, IActorRef restStarter)
     {
+        HttpEndpoint = httpEndpoint;
+        _system = system;
+        _restStarter = restStarter;
         DialectEndpoints = dialectEndpoints;
         _app = app;
         _shutdown = shutdown;
@@ -40,10 +46,7 @@ public sealed class GatewayServer : IAsyncDisposable
     public IReadOnlyDictionary<WireDialect, Uri> DialectEndpoints { get; }
 
     /// <summary>http://host:actualPort/: the REST API under /v1, its OpenAPI document at /openapi.json.</summary>
-    public Uri HttpEndpoint { get; private init; } = null!;
-
-    private ActorSystem? _system;
-    private IActorRef? _starter;
+    public Uri HttpEndpoint { get; }
 
     /// <summary>Where the original Call API's dialect is served; null when nowhere.</summary>
     public Uri? CompatEndpoint => DialectEndpoints.GetValueOrDefault(WireDialect.Original);
@@ -79,10 +82,10 @@ public sealed class GatewayServer : IAsyncDisposable
         }
 
         // The REST API (docs/rest-api.md) shares the validation and the shard regions with the WebSocket paths.
-        var starter = system.ActorOf(Rest.CommandStarter.Props(commandRegion, settings.AskTimeout));
+        var starter = system.ActorOf(CommandStarter.Props(commandRegion, settings.AskTimeout));
         builder.Services.AddCallApiRest(
-            new Rest.CallApiDispatcher(system, starter, commandRegion, dialogRegion, settings.AskTimeout),
-            new Rest.RestParams(registry, settings.MaxFrameBytes));
+            new CallApiDispatcher(system, starter, commandRegion, dialogRegion, settings.AskTimeout),
+            new RestParams(registry, settings.MaxFrameBytes));
 
         var app = builder.Build();
 
@@ -90,7 +93,6 @@ public sealed class GatewayServer : IAsyncDisposable
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CallCluster.Gateway");
 
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
-        app.MapCallApiRestWithOpenApi();
         // Every path is mapped on its own, so /call-api does not swallow /call-api/compat (Map matches prefixes).
         foreach (var (path, kind) in settings.Endpoints.OrderByDescending(e => e.Path.Length))
         {
@@ -112,6 +114,7 @@ public sealed class GatewayServer : IAsyncDisposable
             });
         }
 
+        app.MapCallApiRestWithOpenApi();
         try
         {
             await app.StartAsync(ct);
@@ -142,12 +145,10 @@ public sealed class GatewayServer : IAsyncDisposable
         logger.LogInformation("Call API WebSocket listening on {Endpoints}; methods enabled: {Methods}",
             string.Join(", ", settings.Endpoints.Select(e => $"{e.Path} ({e.Dialect})")),
             string.Join(", ", parser.Registry.Enabled.Order(StringComparer.Ordinal)));
-        return new GatewayServer(app, shutdown, endpoint, dialectEndpoints)
-        {
-            HttpEndpoint = new UriBuilder("http", settings.Host, port).Uri,
-            _system = system,
-            _starter = starter,
-        };
+        var httpEndpoint = new UriBuilder("http", settings.Host, port).Uri;
+        logger.LogInformation("Call API REST at {Rest}, its OpenAPI document at {OpenApi}",
+            new Uri(httpEndpoint, RestEndpoints.Prefix), new Uri(httpEndpoint, RestApi.OpenApiPath));
+        return new GatewayServer(app, shutdown, endpoint, dialectEndpoints, httpEndpoint, system, starter);
     }
 
     /// <summary>Closes every open connection with 1001 "server shutting down", then stops Kestrel.</summary>
@@ -173,10 +174,7 @@ public sealed class GatewayServer : IAsyncDisposable
 
         await _app.DisposeAsync();
         _shutdown.Dispose();
-        if (_starter is not null)
-        {
-            _system!.Stop(_starter);
-        }
+        _system.Stop(_restStarter);
     }
 
 }

@@ -61,4 +61,21 @@ public sealed class CommandStarterTests(ITestOutputHelper output) : Akka.TestKit
 
         Assert.Equal(ErrorCodes.Overloaded, Assert.IsType<CommandRejected>(refused).Code);
     }
+
+    [Fact]
+    public async Task A_start_unanswered_half_way_to_the_ask_timeout_is_sent_once_more()
+    {
+        var region = CreateTestProbe();
+        // Ticks every second, resends at two seconds; answered well before the four-second deadline.
+        var starter = Sys.ActorOf(CommandStarter.Props(region.Ref, TimeSpan.FromSeconds(4)));
+
+        var asked = starter.Ask<ICommandMessage>(new CommandStarter.Start("r1", CommandMethods.CallEnd, EndX), TimeSpan.FromSeconds(5));
+        var first = region.ExpectMsg<StartCommand>();
+        var again = region.ExpectMsg<StartCommand>(TimeSpan.FromSeconds(3));
+        region.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        starter.Tell(new CommandAccepted("r1", Existing: false));
+
+        Assert.Equal(first, again);
+        Assert.IsType<CommandAccepted>(await asked);
+    }
 }

@@ -34,7 +34,7 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
         });
         Receive<CommandRejected>(r => Answer(r.CmdId, r));
         Receive<CommandNotification>(_ => { });
-        Receive<Sweep>(_ => OnSweep());
+        Receive<Tick>(_ => OnTick());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -43,7 +43,7 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
         Akka.Actor.Props.Create(() => new CommandStarter(region, askTimeout));
 
     protected override void PreStart() =>
-        Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromMilliseconds(Math.Max(_askTimeoutMs, 100)));
+        Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromMilliseconds(Math.Clamp(_askTimeoutMs / 4, 20, 1000)));
 
     private void OnStart(Start start)
     {
@@ -60,9 +60,10 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
             _waiting.Add(start.CmdId, queue);
         }
 
-        queue.Enqueue(new Waiter(Sender, Environment.TickCount64 + _askTimeoutMs));
+        var message = new StartCommand(start.CmdId, start.Method, start.Params, Self);
+        queue.Enqueue(new Waiter(Sender, Environment.TickCount64 + _askTimeoutMs, message));
         _waitingCount++;
-        _region.Tell(new StartCommand(start.CmdId, start.Method, start.Params, Self), Self);
+        _region.Tell(message, Self);
     }
 
     /// <summary>Gives the answer to the oldest asker still waiting: one whose Ask timed out has gone, and every answer
@@ -91,13 +92,17 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>Forgets askers whose Ask has timed out, so a command that never answers costs nothing forever.</summary>
-    private void OnSweep()
+    /// <summary>Forgets askers whose Ask has timed out, so a command that never answers costs nothing forever; sends a
+    /// start unanswered half-way to its deadline once more, as the WebSocket connection does (a shard being handed off
+    /// drops what it receives; starting the same cmd_id twice is harmless, its extra answer goes to a later asker of
+    /// the same command or nowhere).</summary>
+    private void OnTick()
     {
         var now = Environment.TickCount64;
+        var halfMs = _askTimeoutMs / 2;
         foreach (var (cmdId, queue) in _waiting.ToList())
         {
-            while (queue.TryPeek(out var waiter) && waiter.DeadlineMs <= now)
+            while (queue.TryPeek(out var expired) && expired.DeadlineMs <= now)
             {
                 queue.Dequeue();
                 _waitingCount--;
@@ -106,6 +111,16 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
             if (queue.Count == 0)
             {
                 _waiting.Remove(cmdId);
+                continue;
+            }
+
+            foreach (var waiter in queue)
+            {
+                if (!waiter.Resent && waiter.DeadlineMs - now <= halfMs)
+                {
+                    waiter.Resent = true;
+                    _region.Tell(waiter.Message, Self);
+                }
             }
         }
     }
@@ -114,10 +129,17 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
     /// <see cref="CommandRejected"/>.</summary>
     public sealed record Start(string CmdId, string Method, IReadOnlyDictionary<string, string> Params);
 
-    private sealed record Waiter(IActorRef AskedBy, long DeadlineMs);
-
-    private sealed record Sweep
+    /// <summary>Book-keeping owned by this actor, never sent: an asker and what was sent for it.</summary>
+    private sealed class Waiter(IActorRef askedBy, long deadlineMs, StartCommand message)
     {
-        public static readonly Sweep Instance = new();
+        public IActorRef AskedBy { get; } = askedBy;
+        public long DeadlineMs { get; } = deadlineMs;
+        public StartCommand Message { get; } = message;
+        public bool Resent { get; set; }
+    }
+
+    private sealed record Tick
+    {
+        public static readonly Tick Instance = new();
     }
 }

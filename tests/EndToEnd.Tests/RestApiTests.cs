@@ -51,6 +51,11 @@ public sealed class RestApiTests(FastTimersNodeFixture fixture) : IClassFixture<
             placed.Add(await PlaceCall($"sip:rest-list-a{i}@127.0.0.1", $"sip:rest-list-b{i}@127.0.0.1"));
         }
 
+        foreach (var id in placed)
+        {
+            await _rest.WaitForCallAsync(id, Timeout);
+        }
+
         var seen = new List<string>();
         string? next = "/v1/calls?limit=2";
         for (var page = 0; next is not null && page < 100; page++)

@@ -47,6 +47,18 @@ public sealed class RestTestClient(Uri baseAddress) : IDisposable
         }
     }
 
+    /// <summary>A call placed by a simulated phone reaches the cluster by EVI, after the phone's 200 OK: GETs it until
+    /// it is known, or fails the test after <paramref name="timeout"/>.</summary>
+    public async Task WaitForCallAsync(string callId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while ((await GetAsync($"/v1/calls/{Uri.EscapeDataString(callId)}")).Status != HttpStatusCode.OK)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"call {callId} still unknown after {timeout}");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Posts a command, checks the 202, and polls its Location until it ends.</summary>
     public async Task<RestAnswer> RunAsync(string path, object? body, TimeSpan timeout)
     {

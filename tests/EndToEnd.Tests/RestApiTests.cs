@@ -231,6 +231,11 @@ public sealed class RestApiTests(FastTimersNodeFixture fixture) : IClassFixture<
         Assert.True(start.GetProperty("responses").TryGetProperty("202", out _));
         Assert.True(start.GetProperty("responses").TryGetProperty("400", out _));
         Assert.True(start.TryGetProperty("requestBody", out _));
+        // Optional params are optional in the document too (attended transfer's destination, hold's leg).
+        var schemas = answer.Body.GetProperty("components").GetProperty("schemas");
+        Assert.Equal(["leg_a", "callid_b", "leg_b"],
+            schemas.GetProperty("AttendedTransferBody").GetProperty("required").EnumerateArray().Select(e => e.GetString()!));
+        Assert.False(schemas.GetProperty("HoldBody").TryGetProperty("required", out _));
     }
 
     private static void AssertProblem(RestAnswer answer, HttpStatusCode status, int code)

@@ -66,10 +66,10 @@ public sealed record CallListResource(IReadOnlyList<CallResource> Calls, string?
 public sealed record CallStartBody(string Caller, string Callee);
 
 /// <summary>POST /v1/calls/{callid}/hold and /unhold: both legs when <paramref name="Leg"/> is absent.</summary>
-public sealed record HoldBody(string? Leg);
+public sealed record HoldBody(string? Leg = null);
 
 /// <summary>POST /v1/calls/{callid}/transfer (CallBlindTransfer).</summary>
 public sealed record TransferBody(string Leg, string Destination);
 
 /// <summary>POST /v1/calls/{callid}/attended-transfer: the path's call is callid_a.</summary>
-public sealed record AttendedTransferBody(string LegA, string CallidB, string LegB, string? Destination);
+public sealed record AttendedTransferBody(string LegA, string CallidB, string LegB, string? Destination = null);

@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using CallCluster.Gateway.Protocol;
+using CallCluster.Gateway.Rest;
 using CallCluster.Gateway.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -23,9 +24,15 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown;
     private int _disposed;
 
+    private readonly ActorSystem _system;
+    private readonly IActorRef _restStarter;
+
     private GatewayServer(WebApplication app, CancellationTokenSource shutdown, Uri endpoint,
-        IReadOnlyDictionary<WireDialect, Uri> dialectEndpoints)
+        IReadOnlyDictionary<WireDialect, Uri> dialectEndpoints, Uri httpEndpoint, ActorSystem system, IActorRef restStarter)
     {
+        HttpEndpoint = httpEndpoint;
+        _system = system;
+        _restStarter = restStarter;
         DialectEndpoints = dialectEndpoints;
         _app = app;
         _shutdown = shutdown;
@@ -37,6 +44,9 @@ public sealed class GatewayServer : IAsyncDisposable
 
     /// <summary>A URL serving each dialect (the first path listed for it in <see cref="GatewaySettings.Endpoints"/>).</summary>
     public IReadOnlyDictionary<WireDialect, Uri> DialectEndpoints { get; }
+
+    /// <summary>http://host:actualPort/: the REST API under /v1, its OpenAPI document at /openapi.json.</summary>
+    public Uri HttpEndpoint { get; }
 
     /// <summary>Where the original Call API's dialect is served; null when nowhere.</summary>
     public Uri? CompatEndpoint => DialectEndpoints.GetValueOrDefault(WireDialect.Original);
@@ -71,6 +81,12 @@ public sealed class GatewayServer : IAsyncDisposable
             });
         }
 
+        // The REST API (docs/rest-api.md) shares the validation and the shard regions with the WebSocket paths.
+        var starter = system.ActorOf(CommandStarter.Props(commandRegion, settings.AskTimeout));
+        builder.Services.AddCallApiRest(
+            new CallApiDispatcher(system, starter, commandRegion, dialogRegion, settings.AskTimeout),
+            new RestParams(registry, settings.MaxFrameBytes));
+
         var app = builder.Build();
 
         var shutdown = new CancellationTokenSource();
@@ -98,6 +114,7 @@ public sealed class GatewayServer : IAsyncDisposable
             });
         }
 
+        app.MapCallApiRestWithOpenApi();
         try
         {
             await app.StartAsync(ct);
@@ -106,6 +123,7 @@ public sealed class GatewayServer : IAsyncDisposable
         {
             await app.DisposeAsync();
             shutdown.Dispose();
+            system.Stop(starter);
             if (CallCluster.Hosting.PortInUse.Is(e))
             {
                 throw CallCluster.Hosting.PortInUse.Error("WebSocket (Call API)", $"{settings.Host}:{settings.Port}",
@@ -127,7 +145,10 @@ public sealed class GatewayServer : IAsyncDisposable
         logger.LogInformation("Call API WebSocket listening on {Endpoints}; methods enabled: {Methods}",
             string.Join(", ", settings.Endpoints.Select(e => $"{e.Path} ({e.Dialect})")),
             string.Join(", ", parser.Registry.Enabled.Order(StringComparer.Ordinal)));
-        return new GatewayServer(app, shutdown, endpoint, dialectEndpoints);
+        var httpEndpoint = new UriBuilder("http", settings.Host, port).Uri;
+        logger.LogInformation("Call API REST at {Rest}, its OpenAPI document at {OpenApi}",
+            new Uri(httpEndpoint, RestEndpoints.Prefix), new Uri(httpEndpoint, RestApi.OpenApiPath));
+        return new GatewayServer(app, shutdown, endpoint, dialectEndpoints, httpEndpoint, system, starter);
     }
 
     /// <summary>Closes every open connection with 1001 "server shutting down", then stops Kestrel.</summary>
@@ -153,6 +174,7 @@ public sealed class GatewayServer : IAsyncDisposable
 
         await _app.DisposeAsync();
         _shutdown.Dispose();
+        _system.Stop(_restStarter);
     }
 
 }

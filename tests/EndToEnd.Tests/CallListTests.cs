@@ -44,6 +44,12 @@ public sealed class CallListTests(FastTimersNodeFixture fixture)
         }
 
         await using var client = await RpcTestClient.ConnectAsync(Node.Endpoint);
+        // A phone's call reaches the cluster by EVI after its 200 OK: listing at once raced the dialog entities.
+        foreach (var id in placed)
+        {
+            await WaitUntilKnownAsync(client, id);
+        }
+
         var seen = new List<string>();
         string? cursor = null;
         for (var page = 0; page < 100; page++)
@@ -69,5 +75,22 @@ public sealed class CallListTests(FastTimersNodeFixture fixture)
 
         await client.SendAsync(new { jsonrpc = "2.0", id = "bad", method = "CallList", @params = new { cursor = "!!not-a-cursor" } });
         Assert.Equal(-32602, Int(await client.ReceiveAsync(Timeout), "error", "code"));
+    }
+
+    /// <summary>CallGet until the call is no longer unknown (-32001), within <see cref="Timeout"/>.</summary>
+    private static async Task WaitUntilKnownAsync(RpcTestClient client, string callId)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            await client.SendAsync(new { jsonrpc = "2.0", id = "known", method = "CallGet", @params = new { callid = callId } });
+            if ((await client.ReceiveAsync(Timeout)).TryGetProperty("result", out _))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"call {callId} still unknown after {Timeout}");
+            await Task.Delay(50);
+        }
     }
 }

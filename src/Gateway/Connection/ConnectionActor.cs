@@ -30,9 +30,6 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private int _inFlight;
     private CallLister? _lister;
 
-    /// <summary>CallList's page size when the client gives no <c>limit</c>.</summary>
-    private const int DefaultListLimit = 100;
-
     /// <param name="dialogs">The dialog shard region or proxy, for CallGet; null where this gateway does not serve it.</param>
     private readonly Action? _frameHandled;
 
@@ -591,14 +588,13 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     {
         if (answered.View is not { } view)
         {
-            Answer(answered.IdJson, answered.Batch, answered.Slot, RpcError.Server("the dialog service did not answer in time"));
+            Answer(answered.IdJson, answered.Batch, answered.Slot, CallQueries.GetTimedOut);
             return;
         }
 
-        if (view.State == 0 && view.CmdIds.Count == 0)
+        if (CallQueries.Unknown(view) is { } unknown)
         {
-            Answer(answered.IdJson, answered.Batch, answered.Slot,
-                new RpcError(ErrorCodes.CallUnknown, "Unknown call", $"callid: no call {view.CallId} is known to this cluster"));
+            Answer(answered.IdJson, answered.Batch, answered.Slot, unknown);
             return;
         }
 
@@ -622,24 +618,17 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     /// <summary>CallList: gathered from every call node off the actor thread (<see cref="CallLister"/>), piped back.</summary>
     private void ListCalls(RpcQuery query, BatchReply? batch, int slot)
     {
-        var limit = query.Params.TryGetValue("limit", out var l) ? int.Parse(l, System.Globalization.CultureInfo.InvariantCulture) : DefaultListLimit;
-        string? after = null;
-        if (query.Params.TryGetValue("cursor", out var cursor) && (after = CallCursor.Decode(cursor)) is null)
+        var (limit, after, invalid) = CallQueries.ListArguments(query.Params);
+        if (invalid is not null)
         {
-            Answer(query.IdJson, batch, slot, RpcError.InvalidParams("cursor: not a cursor this server gave out"));
+            Answer(query.IdJson, batch, slot, invalid);
             return;
         }
 
         _lister ??= new CallLister(Context.System, _dialogs!, _settings.AskTimeout);
         _lister.ListAsync(limit, after).PipeTo(Self,
             success: page => new CallListAnswered(query.IdJson, batch, slot, page, null),
-            failure: e => new CallListAnswered(query.IdJson, batch, slot, null,
-                e.GetBaseException() switch
-                {
-                    CallListUnavailable u => u.Message,
-                    AskTimeoutException => "the dialog service did not answer in time",
-                    var other => "the calls could not be listed: " + other.Message,
-                }));
+            failure: e => new CallListAnswered(query.IdJson, batch, slot, null, CallQueries.ListFailure(e)));
     }
 
     private void OnCallListAnswered(CallListAnswered listed)

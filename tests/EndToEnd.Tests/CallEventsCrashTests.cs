@@ -71,7 +71,7 @@ public sealed class CallEventsCrashTests : IAsyncLifetime
         var node = await StartNodeAsync();
 
         using var phones = new SimPhones(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _miPort));
-        var callId = await phones.CallAsync("sip:crash-alice@127.0.0.1", "sip:crash-bob@127.0.0.1");
+        var callId = await phones.AnsweredCallAsync("sip:crash-alice@127.0.0.1", "sip:crash-bob@127.0.0.1");
         await phones.HangUpAsync(callId);
 
         // All three events are in the journal (read back over the WebSocket), and the first POST hangs at the receiver.

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Akka.Actor;
 using System.Text.Json;
 using CallCluster.EndToEnd.Tests.Support;
 using Xunit.Abstractions;
@@ -36,8 +37,30 @@ public sealed class CallEventsFixture : IAsyncLifetime
               min-backoff = 50ms
               max-backoff = 200ms
               request-timeout = 60s
+              concurrency = 16
             }
             """);
+        await WebhooksRunningAsync(Node, 3);
+    }
+
+    /// <summary>A new endpoint delivers what comes after it started (not the history): calls of a test must come after
+    /// every endpoint has its outbox position. Asked of the registry singleton, as callctl webhooks list does.</summary>
+    public static async Task WebhooksRunningAsync(EmbeddedNode node, int endpoints)
+    {
+        var proxy = await node.Host.System.ActorSelection("/user/webhooks-proxy").ResolveOne(TimeSpan.FromSeconds(5));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var list = await proxy.Ask<CallCluster.Contracts.Events.WebhookList>(new CallCluster.Contracts.Events.ListWebhooks(),
+                TimeSpan.FromSeconds(5));
+            if (list.Endpoints.Count == endpoints && list.Endpoints.All(e => e.Offset >= 0))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"webhook endpoints not running after 30 s: {list.Endpoints.Count} listed");
+            await Task.Delay(50);
+        }
     }
 
     public async Task DisposeAsync()
@@ -70,6 +93,8 @@ public sealed class CallEventsTests(CallEventsFixture fixture, ITestOutputHelper
         var from = $"sip:{Unique("alice")}@127.0.0.1";
         var to = $"sip:{Unique("bob")}@127.0.0.1";
         var callId = await phones.CallAsync(from, to);
+        // A call lasts a moment: its parties are asked of the proxy while the dialog exists (docs/call-events.md).
+        await fixture.Ok.WaitForAsync(r => r.Any(x => x.CallId == callId && x.Event == "call.answered"), Wait, $"call.answered of {callId}");
         await phones.HangUpAsync(callId);
 
         var all = await fixture.Ok.WaitForAsync(r => HasEnded(r, callId), Wait, $"call.ended of {callId}");
@@ -90,7 +115,7 @@ public sealed class CallEventsTests(CallEventsFixture fixture, ITestOutputHelper
     public async Task A_receiver_answering_500_three_times_then_200_gets_every_event_under_one_delivery_id_each()
     {
         using var phones = Phones();
-        var callId = await phones.CallAsync($"sip:{Unique("carol")}@127.0.0.1", $"sip:{Unique("dave")}@127.0.0.1");
+        var callId = await phones.AnsweredCallAsync($"sip:{Unique("carol")}@127.0.0.1", $"sip:{Unique("dave")}@127.0.0.1");
         await phones.HangUpAsync(callId);
 
         // Done when the ended event's fourth attempt (the first 200) came.
@@ -120,7 +145,7 @@ public sealed class CallEventsTests(CallEventsFixture fixture, ITestOutputHelper
         var ids = new List<string>();
         for (var i = 0; i < calls; i++)
         {
-            ids.Add(await phones.CallAsync($"sip:{Unique("erin")}@127.0.0.1", $"sip:{Unique("frank")}@127.0.0.1"));
+            ids.Add(await phones.AnsweredCallAsync($"sip:{Unique("erin")}@127.0.0.1", $"sip:{Unique("frank")}@127.0.0.1"));
         }
 
         // The dead receiver holds its endpoint's POSTs unanswered (every slot taken) while these calls are ended.
@@ -161,11 +186,12 @@ public sealed class CallEventsTests(CallEventsFixture fixture, ITestOutputHelper
             Assert.StartsWith("sub-", Str(reply, "result", "subscription"));
 
             // Another call that does not match the pattern, then ours.
-            var other = await phones.CallAsync($"sip:{Unique("zed")}@127.0.0.1", $"sip:{Unique("yan")}@127.0.0.1");
+            var other = await phones.AnsweredCallAsync($"sip:{Unique("zed")}@127.0.0.1", $"sip:{Unique("yan")}@127.0.0.1");
             callId = await phones.CallAsync(from, $"sip:{Unique("bob")}@127.0.0.1");
+            var got = await client.ReceiveUntilAsync(m => m.Any(x => Str(x, "params", "event") == "call.answered"), Wait);
             await phones.HangUpAsync(other);
             await phones.HangUpAsync(callId);
-            var got = await client.ReceiveUntilAsync(m => m.Any(x => Str(x, "params", "event") == "call.ended"), Wait);
+            got.AddRange(await client.ReceiveUntilAsync(m => m.Any(x => Str(x, "params", "event") == "call.ended"), Wait));
             Assert.All(got, m => Assert.Equal(callId, Str(m, "params", "callid")));
             Assert.Equal(["call.answered", "call.ended"], got.Select(m => Str(m, "params", "event")!).ToArray());
             cursorOfAnswered = Str(got[0], "params", "cursor")!;
@@ -210,7 +236,7 @@ public sealed class CallEventsTests(CallEventsFixture fixture, ITestOutputHelper
         await Parallel.ForEachAsync(Enumerable.Range(0, calls), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (_, _) =>
         {
             using var phones = Phones();
-            var id = await phones.CallAsync($"sip:{Unique("bench")}@127.0.0.1", $"sip:{Unique("bench")}@127.0.0.1");
+            var id = await phones.AnsweredCallAsync($"sip:{Unique("bench")}@127.0.0.1", $"sip:{Unique("bench")}@127.0.0.1");
             ids.Add(id);
             await phones.HangUpAsync(id);
         });
@@ -219,6 +245,14 @@ public sealed class CallEventsTests(CallEventsFixture fixture, ITestOutputHelper
         var elapsed = clock.Elapsed;
         var mine = all.Where(r => set.Contains(r.CallId)).ToList();
         var latencies = mine.Select(r => (r.At - r.EventTime).TotalMilliseconds).Order().ToList();
+        output.WriteLine("deliveries by event: " + string.Join(", ", mine.GroupBy(r => r.Event).Select(g => $"{g.Key} {g.Count()}")));
+        output.WriteLine("ended reasons: " + string.Join(", ", mine.Where(r => r.Event == "call.ended").GroupBy(r => r.Body.GetProperty("reason").GetString()).Select(g => $"{g.Key} {g.Count()}")));
+        await using (var client = await RpcTestClient.ConnectAsync(fixture.Node.Endpoint))
+        {
+            await client.SendAsync(new { jsonrpc = "2.0", id = 1, method = "EventsSubscribe", @params = new { after = "0" } });
+            var log = await client.ReceiveUntilAsync(m => m.Count(x => Str(x, "params", "event") == "call.ended" && set.Contains(Str(x, "params", "callid")!)) >= calls, Wait);
+            output.WriteLine("in the log: " + string.Join(", ", log.Where(x => set.Contains(Str(x, "params", "callid") ?? "")).GroupBy(x => Str(x, "params", "event")).Select(g => $"{g.Key} {g.Count()}")));
+        }
         double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
         output.WriteLine($"{mine.Count} webhook deliveries for {calls} calls ({concurrency} at a time) in {elapsed.TotalSeconds:F1} s: " +
                          $"{mine.Count / elapsed.TotalSeconds:F0} deliveries/s; latency event→receiver p50 {P(0.5):F0} ms, " +

@@ -30,13 +30,16 @@ public sealed class EventSubscription : ReceiveActor, IWithTimers
         _cursor = after;
         _outbound = outbound;
         _source = source;
-        Read();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(string id, EventFilter filter, long after, IActorRef outbound, EventSource source) =>
         Akka.Actor.Props.Create(() => new EventSubscription(id, filter, after, outbound, source));
+
+    /// <summary>The first read starts here, not in the constructor: a ReceiveActor installs its constructor's handlers
+    /// after the constructor returns, which would undo a Become made in it.</summary>
+    protected override void PreStart() => Read();
 
     private void Read()
     {

@@ -216,16 +216,15 @@ public sealed class DialogEntity : UntypedActor
             return;
         }
 
-        var before = _state;
         _state = _state.Apply(new DialogStateRecorded(e.DialogId, e.DbId, e.FromTag, e.ToTag, e.OldState, e.NewState));
         ForwardToCommands(e);
-        EmitCallEvent(e, before);
+        EmitCallEvent(e);
         BecomeForState();
     }
 
     /// <summary>The call event <paramref name="e"/> means, if any, to the node's event log. Commands are told first: an
     /// application hears of a call no sooner than the command that drives it.</summary>
-    private void EmitCallEvent(IEviEvent e, DialogState before)
+    private void EmitCallEvent(IEviEvent e)
     {
         if (_eventLog.IsNobody())
         {
@@ -238,7 +237,9 @@ public sealed class DialogEntity : UntypedActor
             _miPool.Tell(new MiCall("dlg_list", [new("callid", _state.CallId)], Tag: PartiesTag, Timeout: ReconcileWithin));
         }
 
-        if (CallEventRules.For(e, before, _state) is { } emission)
+        var (emissions, emitted) = CallEventRules.For(e, _state, _events.Emitted);
+        _events.Emitted = emitted;
+        foreach (var emission in emissions)
         {
             _events.Emit(emission, _state, _eventLog);
         }
@@ -370,7 +371,7 @@ public sealed class DialogEntity : UntypedActor
     {
         var forwardedTo = _state.Watchers.Keys.ToArray();
         ForwardToCommands(e);
-        EmitCallEvent(e, _state);
+        EmitCallEvent(e);
 
         var now = Environment.TickCount64;
         _recent ??= [];

@@ -24,6 +24,9 @@ public sealed class CallEventEmitter
     private string? _calleeHold;
     private bool _transferred;
 
+    /// <summary>The furthest of ringing (Early), answered (ConfirmedNotAcked) and ended (Deleted) emitted so far.</summary>
+    public DialogPhase Emitted { get; set; }
+
     /// <summary>The parties are being asked of the proxy: events wait.</summary>
     public bool LookingUp => _waiting is not null;
 

@@ -81,7 +81,7 @@ public sealed record WebhookSettings(
         }
 
         return new WebhookSettings(endpoints,
-            Math.Max(1, c.GetInt("concurrency", 4)),
+            Math.Max(1, c.GetInt("concurrency", 8)),
             Math.Max(1, c.GetInt("max-attempts", 10)),
             c.GetTimeSpan("min-backoff", TimeSpan.FromMilliseconds(500)),
             c.GetTimeSpan("max-backoff", TimeSpan.FromMinutes(5)),

@@ -9,12 +9,32 @@ public sealed class SimPhones(IPEndPoint mi) : IDisposable
 {
     private readonly MiTestClient _mi = new(mi);
 
-    /// <summary>Places the call; returns its Call-ID once the simulator answers (the callee answered).</summary>
+    /// <summary>Places the call; returns its Call-ID at once (the callee rings, then answers after the simulator's
+    /// answer-delay: see <see cref="WaitAnsweredAsync"/>).</summary>
     public async Task<string> CallAsync(string from, string to)
     {
         var reply = await _mi.CallAsync("sim_call", new { from, to });
         Assert.True(reply.TryGetProperty("result", out var result), $"sim_call failed: {reply.GetRawText()}");
         return result.ValueKind == JsonValueKind.String ? result.GetString()! : result.GetRawText();
+    }
+
+    /// <summary>Until the proxy reports the call confirmed (state 4), bounded: a hang-up before it would cancel the call.</summary>
+    public async Task WaitAnsweredAsync(string callId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (await _mi.DialogStateAsync(callId) != 4)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"call {callId} was not answered within 20 s");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>A call between two phones, answered: its Call-ID.</summary>
+    public async Task<string> AnsweredCallAsync(string from, string to)
+    {
+        var callId = await CallAsync(from, to);
+        await WaitAnsweredAsync(callId);
+        return callId;
     }
 
     public async Task HangUpAsync(string callId)

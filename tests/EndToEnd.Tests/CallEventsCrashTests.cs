@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using CallCluster.EndToEnd.Tests.Support;
 using static CallCluster.EndToEnd.Tests.Support.Json;
 
@@ -69,6 +71,14 @@ public sealed class CallEventsCrashTests : IAsyncLifetime
         var answering = false;
         _receiver.Behaviour = (_, _) => answering ? 200 : null; // holds every POST until the node is gone
         var node = await StartNodeAsync();
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_adminPort}"), Timeout = TimeSpan.FromSeconds(10) };
+        // A new endpoint delivers what comes after it started: wait until callctl webhooks list shows its position.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!(await AdminAsync(admin, "list")).Any(r => r[0] == "default" && long.Parse(r[4]) >= 0))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the webhook endpoint from CALLCLUSTER_WEBHOOK_URL did not start");
+            await Task.Delay(100);
+        }
 
         using var phones = new SimPhones(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, _miPort));
         var callId = await phones.AnsweredCallAsync("sip:crash-alice@127.0.0.1", "sip:crash-bob@127.0.0.1");
@@ -96,5 +106,25 @@ public sealed class CallEventsCrashTests : IAsyncLifetime
         Assert.Equal(["call.ringing", "call.answered", "call.ended"], mine.Select(r => r.Event).Distinct().ToArray());
         Assert.Equal(interrupted.DeliveryId, mine.Last(r => r.Event == "call.ringing").DeliveryId);
         Assert.True(mine.Count(r => r.Event == "call.ringing") >= 2, "the interrupted delivery was made again after the restart");
+
+        // Run-time endpoints through the admin palette: added (persisted), listed, removed; the dead-letter list.
+        Assert.Empty(await AdminAsync(admin, "add", "crm", _receiver.Url.ToString(), "s3cret", "call.ringing,call.ended"));
+        Assert.Contains(await AdminAsync(admin, "list"), r => r[0] == "crm" && r[2] == "call.ringing,call.ended" && r[3] == "admin");
+        Assert.Empty(await AdminAsync(admin, "dead", "default"));
+        Assert.Empty(await AdminAsync(admin, "remove", "crm"));
+        Assert.DoesNotContain(await AdminAsync(admin, "list"), r => r[0] == "crm");
+    }
+
+    /// <summary><c>callctl webhooks VERB ARGS</c> over the admin endpoint's HTTP API: the rows (failures fail the test).</summary>
+    private static async Task<List<string[]>> AdminAsync(HttpClient admin, string verb, params string[] args)
+    {
+        using var response = await admin.PostAsJsonAsync($"/admin/v1/webhooks/{verb}", new { args });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"webhooks {verb}: {(int)response.StatusCode} {text}");
+        using var doc = JsonDocument.Parse(text);
+        Assert.True(doc.RootElement.GetProperty("status").GetString() is "Ok" or "ok", $"webhooks {verb}: {text}");
+        return doc.RootElement.TryGetProperty("rows", out var rows)
+            ? rows.EnumerateArray().Select(r => r.EnumerateArray().Select(c => c.GetString()!).ToArray()).ToList()
+            : [];
     }
 }

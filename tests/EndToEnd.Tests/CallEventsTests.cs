@@ -209,6 +209,33 @@ public sealed class CallEventsTests(CallEventsFixture fixture, ITestOutputHelper
         Assert.Equal("unsubscribed", Str(await again.ReceiveAsync(Wait), "result", "status"));
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Events_a_command_caused_carry_its_cmd_id()
+    {
+        using var phones = Phones();
+        var callId = await phones.AnsweredCallAsync($"sip:{Unique("gina")}@127.0.0.1", $"sip:{Unique("hank")}@127.0.0.1");
+        await using var client = await RpcTestClient.ConnectAsync(fixture.Node.Endpoint);
+        await client.SendAsync(new { jsonrpc = "2.0", id = 1, method = "EventsSubscribe", @params = new { callid = callId, events = new[] { "call.held", "call.resumed", "call.ended" } } });
+        Assert.StartsWith("sub-", Str(await client.ReceiveAsync(Wait), "result", "subscription"));
+
+        var events = new List<System.Text.Json.JsonElement>();
+        foreach (var (method, cmdId, leg) in new[] { ("CallHold", "hold-" + callId, "callee"), ("CallUnHold", "unhold-" + callId, "callee"), ("CallEnd", "end-" + callId, null) })
+        {
+            await client.SendAsync(leg is null
+                ? new { jsonrpc = "2.0", id = 2, method, @params = (object)new { callid = callId, cmd_id = cmdId } }
+                : new { jsonrpc = "2.0", id = 2, method, @params = (object)new { callid = callId, leg, cmd_id = cmdId } });
+            var got = await client.ReceiveUntilAsync(m => m.Any(x => IsNotification(x, "Ended") && Str(x, "params", "cmd_id") == cmdId)
+                && m.Any(x => IsNotification(x, "CallEvent")), Wait);
+            Assert.Equal("ok", Str(got.First(x => IsNotification(x, "Ended")), "params", "status"));
+            events.AddRange(got.Where(x => IsNotification(x, "CallEvent")));
+        }
+
+        Assert.Equal(["call.held", "call.resumed", "call.ended"], events.Select(e => Str(e, "params", "event")!).ToArray());
+        Assert.Equal(["hold-" + callId, "unhold-" + callId, "end-" + callId], events.Select(e => Str(e, "params", "cmd_id")!).ToArray());
+        Assert.Contains(Str(events[0], "params", "leg"), new[] { "caller", "callee" });
+        Assert.Equal("bye", Str(events[2], "params", "reason"));
+    }
+
     [Theory(Timeout = 30_000)]
     [InlineData("""{"events":["call.rung"]}""")]
     [InlineData("""{"events":[]}""")]

@@ -18,10 +18,10 @@ public sealed class CallEventEmitter
     private string? _to;
     private List<CallEventRecorded>? _waiting;
 
-    /// <summary>The last held/resumed per leg and whether a transfer was reported: OpenSIPS raises hold and transfer
-    /// events twice at times (different workers), and an application should hear a change once.</summary>
-    private string? _callerHold;
-    private string? _calleeHold;
+    /// <summary>The last held/resumed and whether a transfer was reported: an application should hear a change once,
+    /// and OpenSIPS raises more than one event per change: a 4.0 hold of one leg re-INVITEs both legs and reports each
+    /// (docs/opensips.md §8), and events come twice at times (different workers). So hold is tracked per call.</summary>
+    private string? _hold;
     private bool _transferred;
 
     /// <summary>The furthest of ringing (Early), answered (ConfirmedNotAcked) and ended (Deleted) emitted so far.</summary>
@@ -67,13 +67,9 @@ public sealed class CallEventEmitter
     {
         switch (emission.Name)
         {
-            case CallEventNames.Held or CallEventNames.Resumed when emission.Leg == "callee":
-                if (_calleeHold == emission.Name) return true;
-                _calleeHold = emission.Name;
-                return false;
             case CallEventNames.Held or CallEventNames.Resumed:
-                if (_callerHold == emission.Name) return true;
-                _callerHold = emission.Name;
+                if (_hold == emission.Name || (_hold is null && emission.Name == CallEventNames.Resumed)) return true;
+                _hold = emission.Name;
                 return false;
             case CallEventNames.Transferred:
                 if (_transferred) return true;

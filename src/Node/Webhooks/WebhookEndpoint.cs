@@ -275,9 +275,3 @@ public sealed class WebhookEndpoint : UntypedPersistentActor, IWithTimers
         public static readonly Commit Instance = new();
     }
 }
-
-/// <summary>Asks an endpoint actor for its <see cref="WebhookInfo"/> (local to the registry's node).</summary>
-public sealed record GetWebhookInfo
-{
-    public static readonly GetWebhookInfo Instance = new();
-}

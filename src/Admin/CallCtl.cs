@@ -24,6 +24,7 @@ public static class CallCtl
           cluster show | status | leader | leave [address] | down <address> | down-unreachable | join <address> | tail
           sharding regions | region-stats <type> | cluster-stats <type> | locate <type> <id>
           calls list | calls show <callid> | commands show <cmd_id> | proxy status   (call nodes)
+          webhooks list | add <name> <url> <secret> [event,...] | remove <name> | dead <name>   (call nodes)
           help                                  lists what the endpoint serves
         Output: one 'a | b | c' line per item, then 'Count: N'; --json prints the result as JSON.
 

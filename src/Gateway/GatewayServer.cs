@@ -52,8 +52,9 @@ public sealed class GatewayServer : IAsyncDisposable
     public Uri? CompatEndpoint => DialectEndpoints.GetValueOrDefault(WireDialect.Original);
 
     /// <param name="dialogRegion">The dialog shard region or proxy; with it the gateway serves CallGet.</param>
+    /// <param name="events">The call-event log; with it the gateway serves EventsSubscribe.</param>
     public static async Task<GatewayServer> StartAsync(ActorSystem system, IActorRef commandRegion, GatewaySettings settings,
-        CancellationToken ct = default, IActorRef? dialogRegion = null)
+        CancellationToken ct = default, IActorRef? dialogRegion = null, Events.EventSource? events = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(commandRegion);
@@ -108,7 +109,7 @@ public sealed class GatewayServer : IAsyncDisposable
 
                 using var socket = await context.WebSockets.AcceptWebSocketAsync();
                 var session = new WebSocketSession(socket, system, commandRegion, settings, dialect, logger,
-                    context.TraceIdentifier.Replace(':', '-'), dialogRegion);
+                    context.TraceIdentifier.Replace(':', '-'), dialogRegion, events);
                 var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
                 await session.RunAsync(remote, shutdown.Token, context.RequestAborted);
             });

@@ -67,7 +67,7 @@ public sealed record GatewaySettings(
     {
         CommandMethods.CallStart, CommandMethods.CallBlindTransfer, CommandMethods.CallAttendedTransfer, CommandMethods.CallHold,
         CommandMethods.CallUnHold, CommandMethods.CallEnd, CommandMethods.CommandGet, CommandMethods.CommandSubscribe,
-        CommandMethods.CallGet, CommandMethods.CallList,
+        CommandMethods.CallGet, CommandMethods.CallList, CommandMethods.EventsSubscribe, CommandMethods.EventsUnsubscribe,
     }.ToFrozenSet(StringComparer.Ordinal);
 
     public static GatewaySettings Default { get; } = new(

@@ -11,8 +11,10 @@ using CallCluster.Hosting.Admin;
 using CallCluster.Node.Admin;
 using CallCluster.Node.Commands;
 using CallCluster.Node.Dialogs;
+using CallCluster.Node.Events;
 using CallCluster.Node.OpenSips;
 using CallCluster.Node.Persistence;
+using CallCluster.Node.Webhooks;
 using CallCluster.Simulator;
 
 namespace CallCluster.Node;
@@ -67,12 +69,15 @@ public sealed class NodeHost
         var roles = ConfigLoader.CommaList(config, "callcluster.roles");
         var hostsCalls = roles.Contains(ShardRegions.CallNodeRole);
         var hostsGateway = roles.Contains(ShardRegions.GatewayRole);
-        if (hostsCalls)
+        // A gateway-only node reads the call-event log for EventsSubscribe when it can reach the journal: the shared
+        // PostgreSQL of a cluster. An SQLite journal is a call node's own file (docs/call-events.md).
+        var readsEvents = hostsCalls || (hostsGateway && config.GetString("callcluster.persistence.provider", "sqlite") == "postgres");
+        if (readsEvents)
         {
             config = PersistenceSetup.Configure(config);
         }
 
-        var system = ClusterBootstrap.CreateSystem(config, hostsCalls ? PersistenceSetup.Setups(config) : null);
+        var system = ClusterBootstrap.CreateSystem(config, readsEvents ? PersistenceSetup.Setups(config) : null);
         try
         {
             if (hostsCalls)
@@ -93,12 +98,19 @@ public sealed class NodeHost
             var palettes = new List<IAdminPalette>();
             Func<HealthReport>? readiness = null;
             var askTimeout = TimeSpan.FromSeconds(5);
+            var eventsSettings = EventsSettings.FromConfig(system.Settings.Config);
+            var events = readsEvents && eventsSettings.Enabled
+                ? new Gateway.Events.EventSource(system.ActorOf(EventFeed.Props(), "event-feed"), eventsSettings.PollInterval, eventsSettings.PageSize)
+                : null;
             if (hostsCalls)
             {
                 system.Log.Info("Journal and snapshots in {0}", PersistenceSetup.DescribeStore(config));
                 (simulator, var miTarget, var nextHop) = await ResolveMiTargetAsync(system, ct).ConfigureAwait(false);
                 miPool = system.ActorOf(MiPool.Props(MiSettings.FromConfig(system.Settings.Config, miTarget)), "mi-pool");
-                var regions = await StartRegionsAsync(system, miPool, nextHop).ConfigureAwait(false);
+                var eventLog = eventsSettings.Enabled
+                    ? system.ActorOf(CallEventLog.Supervised(Akka.Cluster.Cluster.Get(system).SelfAddress.Port?.ToString(global::System.Globalization.CultureInfo.InvariantCulture) ?? "node"), "call-event-log")
+                    : null;
+                var regions = await StartRegionsAsync(system, miPool, nextHop, eventLog).ConfigureAwait(false);
                 commandRegion = regions.Command;
                 dialogRegion = regions.Dialog;
                 var eviSettings = EviSettings.FromConfig(system.Settings.Config);
@@ -120,6 +132,11 @@ public sealed class NodeHost
                     SubscriptionSettings.FromConfig(system.Settings.Config));
                 palettes.Add(new CallsPalette(regions.Dialog, askTimeout));
                 palettes.Add(new ProxyPalette(miPool, evi, subscriptions, askTimeout));
+                if (events is not null)
+                {
+                    palettes.Add(new WebhooksPalette(StartWebhookRegistry(system, events), askTimeout));
+                }
+
                 var health = new ConnectorHealth.HealthState();
                 system.ActorOf(ConnectorHealth.Props(subscriptions, health), "connector-health");
                 readiness = () => health.Current;
@@ -144,7 +161,7 @@ public sealed class NodeHost
                     ? system.ActorOf(JournalGate.Props(commandRegion), "journal-gate")
                     : system.ActorOf(ClusterJournalGate.Props(commandRegion), "journal-gate");
                 gateway = await GatewayServer.StartAsync(system, gatewayRegion, GatewaySettings.FromConfig(system.Settings.Config), ct,
-                    dialogRegion).ConfigureAwait(false);
+                    dialogRegion, events).ConfigureAwait(false);
                 system.Log.Info("Call API listening on {0}", gateway.Endpoint);
             }
 
@@ -240,6 +257,23 @@ public sealed class NodeHost
             "command-retention");
     }
 
+    /// <summary>Webhook endpoints (docs/call-events.md): one registry for the whole cluster, a singleton among call nodes,
+    /// with an outbox actor per endpoint. Returns the proxy, through which any node's admin palette reaches it.</summary>
+    private static IActorRef StartWebhookRegistry(ActorSystem system, Gateway.Events.EventSource events)
+    {
+        var settings = WebhookSettings.FromConfig(system.Settings.Config);
+        var sender = WebhookSender.Create(settings.RequestTimeout);
+        system.ActorOf(Akka.Cluster.Tools.Singleton.ClusterSingletonManager.Props(
+                WebhookRegistry.Props(settings, events, sender),
+                PoisonPill.Instance,
+                Akka.Cluster.Tools.Singleton.ClusterSingletonManagerSettings.Create(system).WithRole(ShardRegions.CallNodeRole)),
+            "webhooks");
+        return system.ActorOf(Akka.Cluster.Tools.Singleton.ClusterSingletonProxy.Props(
+                "/user/webhooks",
+                Akka.Cluster.Tools.Singleton.ClusterSingletonProxySettings.Create(system).WithRole(ShardRegions.CallNodeRole)),
+            "webhooks-proxy");
+    }
+
     /// <summary>Keeps <see cref="JournalHealth"/> current (callcluster.persistence.probe-every / probe-timeout).</summary>
     private static void StartJournalProbe(ActorSystem system)
     {
@@ -252,7 +286,7 @@ public sealed class NodeHost
     }
 
     private static async Task<(IActorRef Command, IActorRef Dialog)> StartRegionsAsync(ActorSystem system, IActorRef miPool,
-        string defaultNextHop)
+        string defaultNextHop, IActorRef? eventLog)
     {
         var config = system.Settings.Config;
         var sharding = ClusterSharding.Get(system);
@@ -282,7 +316,7 @@ public sealed class NodeHost
         // Handed-off dialogs stop with DialogHandOff: they pass their recent transfer/hold events to their next incarnation.
         var dialog = await sharding.StartAsync(ShardRegions.Dialog,
             callId => DialogEntity.Props(callId, sharding.ShardRegion(ShardRegions.Command), dialogSettings, miPool,
-                sharding.ShardRegion(ShardRegions.Dialog)),
+                sharding.ShardRegion(ShardRegions.Dialog), eventLog),
             settings, new DialogMessageExtractor(shards), sharding.DefaultShardAllocationStrategy(settings),
             DialogHandOff.Instance).ConfigureAwait(false);
         return (command, dialog);

@@ -9,7 +9,7 @@ public sealed class SettingsTests
     {
         var s = GatewaySettings.FromConfig(ConfigurationFactory.ParseString("a = 1"));
         Assert.Equal(GatewaySettings.Default with { EnabledMethods = s.EnabledMethods }, s);
-        Assert.Equal(["CallAttendedTransfer", "CallBlindTransfer", "CallEnd", "CallGet", "CallHold", "CallList", "CallStart", "CallUnHold", "CommandGet", "CommandSubscribe"], s.EnabledMethods.Order());
+        Assert.Equal(["CallAttendedTransfer", "CallBlindTransfer", "CallEnd", "CallGet", "CallHold", "CallList", "CallStart", "CallUnHold", "CommandGet", "CommandSubscribe", "EventsSubscribe", "EventsUnsubscribe"], s.EnabledMethods.Order());
         Assert.Equal(65536, s.MaxFrameBytes);
         Assert.Equal(5059, s.Port);
     }

@@ -13,6 +13,8 @@ public static class CommandMethods
     public const string CallGet = "CallGet";
     public const string CommandGet = "CommandGet";
     public const string CommandSubscribe = "CommandSubscribe";
+    public const string EventsSubscribe = "EventsSubscribe";
+    public const string EventsUnsubscribe = "EventsUnsubscribe";
 }
 
 /// <summary>Event codes carried in an <c>Event</c> notification's <c>data</c>.</summary>

@@ -1,5 +1,6 @@
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
+using CallCluster.Contracts.Events;
 using CallCluster.Contracts.Journal;
 
 namespace CallCluster.Contracts.Serialization;
@@ -53,6 +54,22 @@ public static class ManifestTable
         ("cte", typeof(CallTransferEvent)),
         ("che", typeof(CallHoldEvent)),
         ("deh", typeof(DialogEventHandedOver)),
+
+        // Call events (docs/call-events.md): the persisted event, the webhook registry's and endpoints' journal
+        // events, and the admin palette's requests to the registry singleton with its answers.
+        ("cer", typeof(CallEventRecorded)),
+        ("whr", typeof(WebhookRegistered)),
+        ("whx", typeof(WebhookRemoved)),
+        ("who", typeof(WebhookOffsetCommitted)),
+        ("whd", typeof(WebhookDeadLettered)),
+        ("wha", typeof(AddWebhook)),
+        ("whm", typeof(RemoveWebhook)),
+        ("whl", typeof(ListWebhooks)),
+        ("wdl", typeof(ListWebhookDeadLetters)),
+        ("whc", typeof(WebhookChanged)),
+        ("whi", typeof(WebhookInfo)),
+        ("whs", typeof(WebhookList)),
+        ("wds", typeof(WebhookDeadLetterList)),
     ];
 
     /// <summary>Manifests written before this table existed (up to commit 72bb1e8): the type's full name at the time.

@@ -3,6 +3,7 @@ using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
 using CallCluster.Gateway.Calls;
+using CallCluster.Gateway.Events;
 using CallCluster.Gateway.Protocol;
 
 namespace CallCluster.Gateway.Connection;
@@ -30,15 +31,25 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private int _inFlight;
     private CallLister? _lister;
 
+    /// <summary>Call events (EventsSubscribe); null where this gateway does not serve them.</summary>
+    private readonly EventSource? _events;
+
+    /// <summary>This connection's event subscriptions by id, each a child actor; at most <see cref="MaxSubscriptions"/>.</summary>
+    private readonly Dictionary<string, IActorRef> _subscriptions = new(StringComparer.Ordinal);
+    private int _nextSubscription;
+    private const int MaxSubscriptions = 16;
+
     /// <param name="dialogs">The dialog shard region or proxy, for CallGet; null where this gateway does not serve it.</param>
     private readonly Action? _frameHandled;
 
     /// <param name="dialect">The wire form of this connection's path (native when null): every frame written here,
     /// error replies included, is in it.</param>
     /// <param name="frameHandled">Called after each <see cref="InboundFrame"/> is handled (the receive loop's credit).</param>
+    /// <param name="events">Where call events are read (EventsSubscribe); null: not served here.</param>
     public ConnectionActor(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null,
-        IDialect? dialect = null, Action? frameHandled = null)
+        IDialect? dialect = null, Action? frameHandled = null, EventSource? events = null)
     {
+        _events = events;
         _dialect = dialect ?? NativeDialect.Default;
         _frameHandled = frameHandled;
         _region = region;
@@ -52,8 +63,8 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null,
-        IDialect? dialect = null, Action? frameHandled = null) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs, dialect, frameHandled));
+        IDialect? dialect = null, Action? frameHandled = null, EventSource? events = null) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs, dialect, frameHandled, events));
 
     protected override void PreStart()
     {
@@ -135,6 +146,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             case CallListAnswered listed:
                 OnCallListAnswered(listed);
                 return true;
+            case EventsHeadFound head:
+                StartSubscription(head.Request, head.Batch, head.Slot, head.Head);
+                return true;
             case Terminated t when t.ActorRef.Equals(_outbound):
                 _log.Debug("Outbound stream ended; connection actor stops");
                 Context.Stop(Self);
@@ -215,8 +229,91 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             case RpcQuery query:
                 Answer(query.IdJson, batch, slot, RpcError.Server($"{query.Method} is not implemented by this gateway yet"));
                 break;
+            case RpcEventsSubscribe subscribe:
+                SubscribeEvents(subscribe, batch, slot);
+                break;
+            case RpcEventsUnsubscribe unsubscribe:
+                UnsubscribeEvents(unsubscribe, batch, slot);
+                break;
         }
     }
+
+    // ---------------------------------------------------------------- call events (docs/call-events.md)
+
+    /// <summary>With a cursor the subscription starts at once; without one it starts at the newest event, which the
+    /// feed finds off this actor's thread. Either way the reply is written before the subscription's first event: the
+    /// child that writes events is created only when the reply is.</summary>
+    private void SubscribeEvents(RpcEventsSubscribe subscribe, BatchReply? batch, int slot)
+    {
+        if (_events is null)
+        {
+            Answer(subscribe.IdJson, batch, slot, RpcError.Server("EventsSubscribe is not served by this gateway (no event log)"));
+            return;
+        }
+
+        if (_subscriptions.Count >= MaxSubscriptions)
+        {
+            Answer(subscribe.IdJson, batch, slot, RpcError.Overloaded($"too many event subscriptions on this connection (max {MaxSubscriptions})"));
+            return;
+        }
+
+        if (subscribe.After is { } after)
+        {
+            StartSubscription(subscribe, batch, slot, new EventHead(after));
+            return;
+        }
+
+        _events.Feed.Ask<EventHead>(GetEventHead.Instance, _settings.AskTimeout)
+            .PipeTo(Self, success: head => new EventsHeadFound(subscribe, batch, slot, head),
+                failure: e => new EventsHeadFound(subscribe, batch, slot, new EventHead(0, e.GetBaseException().Message)));
+    }
+
+    private void StartSubscription(RpcEventsSubscribe subscribe, BatchReply? batch, int slot, EventHead head)
+    {
+        if (head.Failure is not null)
+        {
+            Answer(subscribe.IdJson, batch, slot, RpcError.Server("the event log could not be read: " + head.Failure));
+            return;
+        }
+
+        var id = "sub-" + (++_nextSubscription).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Reply(subscribe.IdJson, batch, slot, JsonRpcWriter.EventsSubscribed(subscribe.IdJson ?? "null", id, head.Offset));
+        _subscriptions[id] = Context.ActorOf(EventSubscription.Props(id, subscribe.Filter, head.Offset, _outbound, _events!), id);
+    }
+
+    private void UnsubscribeEvents(RpcEventsUnsubscribe unsubscribe, BatchReply? batch, int slot)
+    {
+        if (!_subscriptions.Remove(unsubscribe.Subscription, out var child))
+        {
+            Answer(unsubscribe.IdJson, batch, slot, RpcError.InvalidParams(
+                $"subscription: {unsubscribe.Subscription} is not an event subscription of this connection"));
+            return;
+        }
+
+        Context.Stop(child);
+        Reply(unsubscribe.IdJson, batch, slot, JsonRpcWriter.EventsUnsubscribed(unsubscribe.IdJson ?? "null", unsubscribe.Subscription));
+    }
+
+    /// <summary>A success reply, alone or in its batch slot; nothing for a JSON-RPC notification.</summary>
+    private void Reply(string? idJson, BatchReply? batch, int slot, byte[] reply)
+    {
+        if (idJson is null)
+        {
+            return;
+        }
+
+        if (batch is null)
+        {
+            Write(reply);
+            return;
+        }
+
+        batch.Slots[slot] = reply;
+        batch.Filled++;
+        TryFlush(batch);
+    }
+
+    private sealed record EventsHeadFound(RpcEventsSubscribe Request, BatchReply? Batch, int Slot, EventHead Head);
 
     private void StartCommand(RpcCommand command, BatchReply? batch, int slot)
     {

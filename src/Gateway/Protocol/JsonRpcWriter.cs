@@ -124,6 +124,27 @@ public static class JsonRpcWriter
         }
     }
 
+    /// <summary>EventsSubscribe's result: the subscription id and the cursor it starts after.</summary>
+    public static byte[] EventsSubscribed(string idJson, string subscription, long cursor)
+    {
+        var w = Begin(idJson);
+        w.WriteStartObject("result");
+        w.WriteString("subscription", subscription);
+        w.WriteString("cursor", Events.CallEventJson.Cursor(cursor));
+        w.WriteEndObject();
+        return End(w);
+    }
+
+    public static byte[] EventsUnsubscribed(string idJson, string subscription)
+    {
+        var w = Begin(idJson);
+        w.WriteStartObject("result");
+        w.WriteString("subscription", subscription);
+        w.WriteString("status", "unsubscribed");
+        w.WriteEndObject();
+        return End(w);
+    }
+
     public static byte[] Subscribed(string idJson, CommandSubscribed subscribed)
     {
         var w = Begin(idJson);

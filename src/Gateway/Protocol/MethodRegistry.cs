@@ -74,5 +74,11 @@ public sealed class MethodRegistry
         yield return new MethodSpec(CommandMethods.CallList, MethodKind.Query,
             Opt("limit", ParamKind.Limit), Opt("cursor", ParamKind.Cursor));
         yield return new MethodSpec(CommandMethods.CallGet, MethodKind.Query, Req("callid", ParamKind.CallId));
+        // Call events (docs/call-events.md): every filter optional; after = the cursor to resume after.
+        yield return new MethodSpec(CommandMethods.EventsSubscribe, MethodKind.EventsSubscribe,
+            Opt("callid", ParamKind.CallId), Opt("party", ParamKind.UriPattern), Opt("events", ParamKind.EventNames),
+            Opt("after", ParamKind.EventCursor));
+        yield return new MethodSpec(CommandMethods.EventsUnsubscribe, MethodKind.EventsUnsubscribe,
+            Req("subscription", ParamKind.SubscriptionId));
     }
 }

@@ -11,6 +11,10 @@ public enum MethodKind
     Get,
     Subscribe,
     Query,
+
+    /// <summary>EventsSubscribe: a stream of call events on this connection.</summary>
+    EventsSubscribe,
+    EventsUnsubscribe,
 }
 
 /// <summary>One parameter of a method; <paramref name="Aliases"/> are accepted and normalised to <paramref name="Name"/>.</summary>
@@ -81,6 +85,11 @@ public sealed class MethodSpec
             MethodKind.Get => new RpcGet(idJson, values[CmdIdParam]),
             MethodKind.Subscribe => new RpcSubscribe(idJson, values[CmdIdParam],
                 values.TryGetValue(AfterSeqParam, out var after) ? int.Parse(after, CultureInfo.InvariantCulture) : 0),
+            MethodKind.EventsSubscribe => new RpcEventsSubscribe(idJson,
+                new Events.EventFilter(values.GetValueOrDefault("callid"), values.GetValueOrDefault("party"),
+                    values.TryGetValue("events", out var names) ? names.Split(',').ToHashSet(StringComparer.Ordinal) : null),
+                values.TryGetValue("after", out var cursor) ? long.Parse(cursor, CultureInfo.InvariantCulture) : null),
+            MethodKind.EventsUnsubscribe => new RpcEventsUnsubscribe(idJson, values["subscription"]),
             _ => new RpcQuery(idJson, Name, values),
         };
     }

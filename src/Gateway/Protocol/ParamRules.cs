@@ -12,6 +12,18 @@ public enum ParamKind
     NonNegativeInt,
     Limit,
     Cursor,
+
+    /// <summary>An event-log cursor: the decimal offset of the last event seen (docs/call-events.md).</summary>
+    EventCursor,
+
+    /// <summary>A URI pattern matched against either party of a call, <c>*</c> for any run of characters.</summary>
+    UriPattern,
+
+    /// <summary>A non-empty array of call event names (normalised to a comma-separated list).</summary>
+    EventNames,
+
+    /// <summary>A subscription id an EventsSubscribe answered.</summary>
+    SubscriptionId,
 }
 
 /// <summary>Checks one parameter value; returns the normalised string or the violated rule.</summary>
@@ -21,6 +33,7 @@ public static class ParamRules
     public const int MaxCmdIdLength = 128;
     public const int MaxCursorLength = 1024;
     public const int MaxLimit = 1000;
+    public const int MaxPatternLength = 256;
 
     public static string RuleOf(ParamKind kind) => kind switch
     {
@@ -31,6 +44,10 @@ public static class ParamRules
         ParamKind.NonNegativeInt => "must be a non-negative integer",
         ParamKind.Limit => $"must be an integer from 1 to {MaxLimit}",
         ParamKind.Cursor => $"must be a non-empty string of at most {MaxCursorLength} characters",
+        ParamKind.EventCursor => "must be the cursor of an event (a string of 1-19 digits)",
+        ParamKind.UriPattern => $"must be a string of 1-{MaxPatternLength} characters without whitespace, * for any characters",
+        ParamKind.EventNames => "must be a non-empty array of event names: " + string.Join(", ", Contracts.Events.CallEventNames.All.Order(StringComparer.Ordinal)),
+        ParamKind.SubscriptionId => "must be a subscription id an EventsSubscribe answered",
         _ => "is malformed",
     };
 
@@ -47,6 +64,8 @@ public static class ParamRules
                 return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var l) && l is >= 1 and <= MaxLimit
                     ? l.ToString(System.Globalization.CultureInfo.InvariantCulture)
                     : null;
+            case ParamKind.EventNames:
+                return EventNames(value);
         }
 
         if (value.ValueKind != JsonValueKind.String)
@@ -65,8 +84,33 @@ public static class ParamRules
         ParamKind.Leg => s is "caller" or "callee",
         ParamKind.CmdId => IsCmdId(s),
         ParamKind.Cursor => s.Length is > 0 and <= MaxCursorLength,
+        ParamKind.EventCursor => s.Length is > 0 and <= 19 && s.All(char.IsAsciiDigit) && long.TryParse(s, out _),
+        ParamKind.UriPattern => s.Length is > 0 and <= MaxPatternLength && !s.Any(ch => char.IsWhiteSpace(ch) || char.IsControl(ch)),
+        ParamKind.SubscriptionId => s.Length is > 0 and <= 64 && IsCmdId(s),
         _ => false,
     };
+
+    /// <summary>["call.ringing","call.ended"] → "call.ringing,call.ended"; null for anything else (unknown names too).</summary>
+    private static string? EventNames(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() is 0 or > 16)
+        {
+            return null;
+        }
+
+        var names = new List<string>();
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || !Contracts.Events.CallEventNames.All.Contains(item.GetString()!))
+            {
+                return null;
+            }
+
+            names.Add(item.GetString()!);
+        }
+
+        return string.Join(',', names);
+    }
 
     public static bool IsCallId(string s)
     {

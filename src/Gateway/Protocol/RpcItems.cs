@@ -30,3 +30,9 @@ public sealed record RpcSubscribe(string? IdJson, string CmdId, int AfterSeq) : 
 
 /// <summary>CallList / CallGet: validated, but no cluster query exists for them yet.</summary>
 public sealed record RpcQuery(string? IdJson, string Method, IReadOnlyDictionary<string, string> Params) : RpcItem(IdJson);
+
+/// <summary>EventsSubscribe: call events matching <see cref="Filter"/>, after the cursor <see cref="After"/> (null: from now).</summary>
+public sealed record RpcEventsSubscribe(string? IdJson, Events.EventFilter Filter, long? After) : RpcItem(IdJson);
+
+/// <summary>EventsUnsubscribe.</summary>
+public sealed record RpcEventsUnsubscribe(string? IdJson, string Subscription) : RpcItem(IdJson);

@@ -17,7 +17,8 @@ internal sealed class WebSocketSession(
     IDialect dialect,
     ILogger logger,
     string connectionId,
-    IActorRef? dialogRegion = null)
+    IActorRef? dialogRegion = null,
+    Events.EventSource? events = null)
 {
     public const string OverflowReason = "outbound buffer full: client is not reading";
     public const string ShutdownReason = "server shutting down";
@@ -40,7 +41,7 @@ internal sealed class WebSocketSession(
         using var credit = new SemaphoreSlim(settings.MaxPendingInboundFrames, settings.MaxPendingInboundFrames);
         using var closing = new CancellationTokenSource();
         var connection = system.ActorOf(ConnectionActor.Props(commandRegion, outbound.Writer, settings, dialogRegion,
-            dialect, frameHandled: () => ReleaseCredit(credit)), "ws-" + connectionId);
+            dialect, frameHandled: () => ReleaseCredit(credit), events: events), "ws-" + connectionId);
         // Debug, not Information: a gateway with thousands of clients must stay readable at INFO (counts are in /metrics).
         logger.LogDebug("WebSocket {ConnectionId} opened from {Remote}", connectionId, remote);
         CallClusterMetrics.WebSocketOpened();

@@ -5,6 +5,7 @@ using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
 using CallCluster.Contracts.Journal;
+using CallCluster.Node.Events;
 using CallCluster.Node.OpenSips;
 
 namespace CallCluster.Node.Dialogs;
@@ -31,6 +32,7 @@ namespace CallCluster.Node.Dialogs;
 public sealed class DialogEntity : UntypedActor
 {
     private const string ReconcileTag = "reconcile";
+    private const string PartiesTag = "parties";
     private static readonly TimeSpan VerifyWithin = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan ReconcileWithin = TimeSpan.FromSeconds(2);
 
@@ -43,7 +45,12 @@ public sealed class DialogEntity : UntypedActor
     private readonly IActorRef _dialogRegion;
     private readonly IActorRef _miPool;
     private readonly DialogSettings _settings;
+    private readonly IActorRef _eventLog;
     private DialogState _state;
+
+    /// <summary>Call events of this dialog (docs/call-events.md); null until the first state event, and always when
+    /// events are off (<see cref="_eventLog"/> is Nobody).</summary>
+    private CallEventEmitter? _events;
 
     /// <summary>CallGet requesters waiting for the proxy's <c>dlg_list</c>; allocated only while one waits.</summary>
     private List<IActorRef>? _queriesAwaitingProxy;
@@ -61,8 +68,9 @@ public sealed class DialogEntity : UntypedActor
     private ConflictCheck? _conflictCheck;
 
     public DialogEntity(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null,
-        IActorRef? dialogRegion = null)
+        IActorRef? dialogRegion = null, IActorRef? eventLog = null)
     {
+        _eventLog = eventLog ?? ActorRefs.Nobody;
         _commandRegion = commandRegion;
         _dialogRegion = dialogRegion ?? ActorRefs.Nobody;
         _miPool = miPool ?? ActorRefs.Nobody;
@@ -74,9 +82,10 @@ public sealed class DialogEntity : UntypedActor
     /// Nobody answers from memory only (entity tests, benchmarks).</param>
     /// <param name="dialogRegion">This entity's own region, where a hand-off sends the recent events to the next
     /// incarnation (<see cref="DialogHandOff"/>); Nobody drops them.</param>
+    /// <param name="eventLog">The node's <see cref="CallEventLog"/>; Nobody: call events are off.</param>
     public static Props Props(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null,
-        IActorRef? dialogRegion = null) =>
-        Akka.Actor.Props.Create(() => new DialogEntity(callId, commandRegion, settings, miPool, dialogRegion));
+        IActorRef? dialogRegion = null, IActorRef? eventLog = null) =>
+        Akka.Actor.Props.Create(() => new DialogEntity(callId, commandRegion, settings, miPool, dialogRegion, eventLog));
 
     protected override void OnReceive(object message) => Tracking(message);
 
@@ -182,6 +191,9 @@ public sealed class DialogEntity : UntypedActor
             case MiOutcome outcome when Equals(outcome.Tag, ReconcileTag):
                 OnReconciled(outcome);
                 return true;
+            case MiOutcome outcome when Equals(outcome.Tag, PartiesTag):
+                OnParties(outcome);
+                return true;
             case DialogEventHandedOver handedOver:
                 OnHandedOver(handedOver);
                 return true;
@@ -206,7 +218,45 @@ public sealed class DialogEntity : UntypedActor
 
         _state = _state.Apply(new DialogStateRecorded(e.DialogId, e.DbId, e.FromTag, e.ToTag, e.OldState, e.NewState));
         ForwardToCommands(e);
+        EmitCallEvent(e);
         BecomeForState();
+    }
+
+    /// <summary>The call event <paramref name="e"/> means, if any, to the node's event log. Commands are told first: an
+    /// application hears of a call no sooner than the command that drives it.</summary>
+    private void EmitCallEvent(IEviEvent e)
+    {
+        if (_eventLog.IsNobody())
+        {
+            return;
+        }
+
+        _events ??= new CallEventEmitter();
+        if (e is DialogStateChanged && !_miPool.IsNobody() && _events.StartLookup(_state))
+        {
+            _miPool.Tell(new MiCall("dlg_list", [new("callid", _state.CallId)], Tag: PartiesTag, Timeout: ReconcileWithin));
+        }
+
+        var (emissions, emitted) = CallEventRules.For(e, _state, _events.Emitted);
+        _events.Emitted = emitted;
+        foreach (var emission in emissions)
+        {
+            _events.Emit(emission, _state, _eventLog);
+        }
+    }
+
+    /// <summary>The proxy's <c>dlg_list</c> answer for the parties: {"Dialog":{...,"from_uri":"sip:..","to_uri":"sip:.."}}.</summary>
+    private void OnParties(MiOutcome outcome)
+    {
+        string? from = null, to = null;
+        if (outcome is MiSuccess { Value: { ValueKind: JsonValueKind.Object } value }
+            && value.TryGetProperty("Dialog", out var dialog) && dialog.ValueKind == JsonValueKind.Object)
+        {
+            from = dialog.TryGetProperty("from_uri", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+            to = dialog.TryGetProperty("to_uri", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        }
+
+        _events?.OnParties(from, to, _eventLog);
     }
 
     private void ForwardToCommands(IEviEvent e)
@@ -321,6 +371,7 @@ public sealed class DialogEntity : UntypedActor
     {
         var forwardedTo = _state.Watchers.Keys.ToArray();
         ForwardToCommands(e);
+        EmitCallEvent(e);
 
         var now = Environment.TickCount64;
         _recent ??= [];

@@ -26,6 +26,10 @@ public sealed record DialogState(
 
     public string? Callee { get; init; }
 
+    /// <summary>The command that created this call (<see cref="RecordCallOrigin"/>): the cause of its ringing and
+    /// answered call events.</summary>
+    public string? OriginCmdId { get; init; }
+
     /// <summary>When this node first heard of the call (Unix ms; 0 = nothing heard yet). A wall clock: CallList shows
     /// it. After a restart it is when the call was heard of again.</summary>
     public long StartedAtMs { get; init; }
@@ -89,6 +93,7 @@ public sealed record DialogState(
         CmdIds = CmdIds.Add(e.CmdId),
         Caller = Caller ?? e.Caller,
         Callee = Callee ?? e.Callee,
+        OriginCmdId = OriginCmdId ?? e.CmdId,
     };
 
     public DialogState Apply(DialogCommandDetached e) => this with { Watchers = Watchers.Remove(e.CmdId) };

@@ -32,12 +32,16 @@ public static class PersistenceSetup
     }
 
     /// <summary>Journal retention (docs/retention.md): the write journal tags each command's Ended event
-    /// (<see cref="CommandEndedTagger"/>), and the read journal the retention sweeper queries reads the write journal's
+    /// (<see cref="CommandEndedTagger"/>) and each call event (Events.CallEventTagger, docs/call-events.md), and the read journal the retention sweeper queries reads the write journal's
     /// tables. Underneath the configuration, so the persistence-*.conf files can still override any of it.</summary>
     private static readonly Config RetentionJournalConfig = ConfigurationFactory.ParseString($$"""
         akka.persistence.journal.sql {
           event-adapters.command-ended-tagger = "{{TypeName(typeof(CommandEndedTagger))}}"
-          event-adapter-bindings { "{{TypeName(typeof(Contracts.Journal.NotificationRecorded))}}" = command-ended-tagger }
+          event-adapters.call-event-tagger = "{{TypeName(typeof(Events.CallEventTagger))}}"
+          event-adapter-bindings {
+            "{{TypeName(typeof(Contracts.Journal.NotificationRecorded))}}" = command-ended-tagger
+            "{{TypeName(typeof(Contracts.Events.CallEventRecorded))}}" = call-event-tagger
+          }
         }
         akka.persistence.query.journal.sql.write-plugin = "akka.persistence.journal.sql"
         """);

@@ -17,8 +17,12 @@ internal sealed class WebSocketSession(
     IDialect dialect,
     ILogger logger,
     string connectionId,
-    IActorRef? dialogRegion = null)
+    IActorRef? dialogRegion = null,
+    Security.ConnectionAccess? access = null,
+    CancellationToken revoked = default)
 {
+    public const string RevokedReason = "credential revoked or expired";
+
     public const string OverflowReason = "outbound buffer full: client is not reading";
     public const string ShutdownReason = "server shutting down";
 
@@ -40,8 +44,9 @@ internal sealed class WebSocketSession(
         using var credit = new SemaphoreSlim(settings.MaxPendingInboundFrames, settings.MaxPendingInboundFrames);
         using var closing = new CancellationTokenSource();
         var connection = system.ActorOf(ConnectionActor.Props(commandRegion, outbound.Writer, settings, dialogRegion,
-            dialect, frameHandled: () => ReleaseCredit(credit)), "ws-" + connectionId);
-        logger.LogInformation("WebSocket {ConnectionId} opened from {Remote}", connectionId, remote);
+            dialect, frameHandled: () => ReleaseCredit(credit), access: access), "ws-" + connectionId);
+        logger.LogInformation("WebSocket {ConnectionId} opened from {Remote} by {TokenId}", connectionId, remote,
+            access?.Caller.TokenId ?? "anonymous");
         CallClusterMetrics.WebSocketOpened();
 
         var receiving = Task.Run(() => InboundLoop.RunAsync(socket, dialect, connection, settings.MaxFrameBytes, CancellationToken.None,
@@ -54,7 +59,10 @@ internal sealed class WebSocketSession(
         try
         {
             await using var registration = shutdown.Register(() => shutdownSignal.TrySetResult());
-            var first = await Task.WhenAny(receiving, outbound.Completion, shutdownSignal.Task).ConfigureAwait(false);
+            // A revoked (or expired) token ends the connections it opened, not only the next upgrade.
+            var revokedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var revocation = revoked.Register(() => revokedSignal.TrySetResult());
+            var first = await Task.WhenAny(receiving, outbound.Completion, shutdownSignal.Task, revokedSignal.Task).ConfigureAwait(false);
             if (first == receiving)
             {
                 var end = await receiving.ConfigureAwait(false);
@@ -99,6 +107,15 @@ internal sealed class WebSocketSession(
                     reason = $"send failed: {error?.Message ?? "outbound stream ended"}";
                     socket.Abort();
                 }
+            }
+            else if (first == revokedSignal.Task)
+            {
+                reason = RevokedReason;
+                closedAs = "revoked";
+                logger.LogWarning("WebSocket {ConnectionId}: token {TokenId} was revoked or expired; closing with 1008",
+                    connectionId, access?.Caller.TokenId);
+                Announce(WebSocketCloseStatus.PolicyViolation, reason);
+                await CloseAsync(WebSocketCloseStatus.PolicyViolation, reason, receiving).ConfigureAwait(false);
             }
             else
             {

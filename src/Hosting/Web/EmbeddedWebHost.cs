@@ -13,7 +13,9 @@ namespace CallCluster.Hosting.Web;
 /// of a node's CPU under load). The process owns signals and shutdown (Akka CoordinatedShutdown), not the host.</summary>
 public static class EmbeddedWebHost
 {
-    public static WebApplicationBuilder CreateBuilder(string host, int port, TimeSpan shutdownTimeout, bool jsonLogs = false)
+    /// <param name="certificate">Serve HTTPS (and wss://) with it; null: plain HTTP.</param>
+    public static WebApplicationBuilder CreateBuilder(string host, int port, TimeSpan shutdownTimeout, bool jsonLogs = false,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -25,12 +27,21 @@ public static class EmbeddedWebHost
         var urlHost = IPAddress.TryParse(bindHost, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{bindHost}]"
             : bindHost;
-        builder.WebHost.UseUrls($"http://{urlHost}:{port}");
+        builder.WebHost.UseUrls($"{(certificate is null ? "http" : "https")}://{urlHost}:{port}");
+        if (certificate is not null)
+        {
+            builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
+        }
+
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
         // A failed start (a port in use) is reported by the caller as one line naming the setting to change
         // (ProcessMain, docs/faults-and-bad-input.md); the host's own error entry would add a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        // Request lines carry the query string, and a browser's once-only ticket travels in it (docs/security.md):
+        // ASP.NET's per-request logs stay off whatever the default level.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning);
         if (jsonLogs)
         {
             builder.Logging.ClearProviders();

@@ -101,8 +101,8 @@ public sealed class AdminServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         // Loopback: whoever can reach it is on the host already (and a web page is stopped by the Origin check).
         // Anywhere else: the palettes need a token with the admin scope; the probes and metrics stay open.
-        var loopback = Security.SafeBind.IsLoopback(settings.Host);
-        builder.Services.AddCallClusterAuthentication(security, () => loopback);
+        var open = !settings.TokenRequired;
+        builder.Services.AddCallClusterAuthentication(security, () => open);
         var app = builder.Build();
         // A page the operator visits could otherwise POST to http://127.0.0.1:9110/admin/v1/cluster/leave.
         app.UseCallClusterSecurity(new Security.OriginPolicy([], settings.Host,

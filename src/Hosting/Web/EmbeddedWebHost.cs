@@ -30,6 +30,8 @@ public static class EmbeddedWebHost
         builder.WebHost.UseUrls($"{(certificate is null ? "http" : "https")}://{urlHost}:{port}");
         if (certificate is not null)
         {
+            // The slim builder leaves Kestrel's HTTPS wiring out until asked for.
+            builder.WebHost.UseKestrelHttpsConfiguration();
             builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
         }
 

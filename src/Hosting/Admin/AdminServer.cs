@@ -23,6 +23,8 @@ namespace CallCluster.Hosting.Admin;
 public sealed class AdminServer : IAsyncDisposable
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(3);
+
+    private static readonly EndpointPolicy LoopbackAdmin = EndpointPolicy.LoopbackCalls with { Scopes = [Security.Scopes.Admin] };
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stopping;
     private readonly ActorSystem _system;
@@ -113,8 +115,14 @@ public sealed class AdminServer : IAsyncDisposable
         app.MapGet(AdminProtocol.LivePath, server.LiveAsync);
         app.MapGet(AdminProtocol.ReadyPath, server.ReadyAsync);
         app.MapGet(AdminProtocol.MetricsPath, MetricsAsync);
-        app.MapGet(AdminProtocol.ApiPath, server.ListAsync).RequireCallClusterToken(Security.Scopes.Admin);
-        app.MapPost(AdminProtocol.ApiPath + "/{palette}/{verb}", server.RunAsync).RequireCallClusterToken(Security.Scopes.Admin);
+        // Bound to every address (Kubernetes, for the probes): a request from the pod itself (kubectl exec callctl, the
+        // preStop hook's `callctl cluster leave`) comes from loopback and needs no token; anything else needs `admin`.
+        // require-token = on: every caller, loopback included, needs the token.
+        var fromPod = settings.RequireToken is null ? LoopbackAdmin : EndpointPolicy.TokensOnly;
+        app.MapGet(AdminProtocol.ApiPath, server.ListAsync).RequireCallClusterToken(Security.Scopes.Admin)
+            .WithEndpointPolicy("admin-loopback", fromPod);
+        app.MapPost(AdminProtocol.ApiPath + "/{palette}/{verb}", server.RunAsync).RequireCallClusterToken(Security.Scopes.Admin)
+            .WithEndpointPolicy("admin-loopback", fromPod);
 
         try
         {

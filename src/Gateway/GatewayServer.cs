@@ -73,8 +73,9 @@ public sealed class GatewayServer : IAsyncDisposable
             CallCluster.Hosting.Logging.LogFormat.IsJson(system.Settings.Config), certificate);
         // Anonymous clients only while no token exists anywhere, and only on loopback (the sandbox) or under --insecure:
         // the first token configured or issued closes it, on every connection attempt from then on.
+        // Until the registry's set has arrived, tokens issued with callctl are unknown: nobody is let in anonymously then.
         builder.Services.AddCallClusterAuthentication(security,
-            () => !security.Cache.HasTokens && (loopback || security.Settings.Insecure));
+            () => security.Cache.Loaded.IsCompleted && !security.Cache.HasTokens && (loopback || security.Settings.Insecure));
         if (settings.SocketSendBufferBytes > 0)
         {
             // Accepted sockets inherit SO_SNDBUF from the listening socket (Linux): it caps the kernel's share of what

@@ -19,19 +19,20 @@ public static class GatewayExposure
     /// configured or issued, unless --insecure.</summary>
     public static async Task EnsureSafeAsync(CallClusterSecurity security, GatewaySettings settings, bool loopback, CancellationToken ct)
     {
-        if (loopback || security.Settings.Insecure || security.Cache.HasTokens)
+        if (security.Cache.HasTokens)
         {
             return;
         }
 
-        try
+        if (loopback || security.Settings.Insecure)
         {
-            await security.Cache.Loaded.WaitAsync(RegistryWait, ct).ConfigureAwait(false);
+            // Whether anonymous clients may come in depends on the issued tokens too: wait for them (bounded) so the
+            // first clients are not refused while the registry answers.
+            await WaitForRegistryAsync(security, ct).ConfigureAwait(false);
+            return;
         }
-        catch (TimeoutException)
-        {
-            // No registry answer: decide on what is configured.
-        }
+
+        await WaitForRegistryAsync(security, ct).ConfigureAwait(false);
 
         if (!security.Cache.HasTokens)
         {
@@ -39,6 +40,18 @@ public static class GatewayExposure
                 $"the Call API would listen on {settings.Host}:{settings.Port} with no API token, open to anyone who reaches it: " +
                 "set callcluster.security.tokens or CALLCLUSTER_TOKENS (`callctl tokens new` makes one), or bind " +
                 "CALLCLUSTER_WS_HOST=127.0.0.1, or start with --insecure");
+        }
+    }
+
+    private static async Task WaitForRegistryAsync(CallClusterSecurity security, CancellationToken ct)
+    {
+        try
+        {
+            await security.Cache.Loaded.WaitAsync(RegistryWait, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // No registry answer yet: decide on what is configured; the set is applied whenever it arrives.
         }
     }
 

@@ -69,12 +69,18 @@ public sealed class TokenCache
         _loaded.TrySetResult();
         foreach (var (id, token) in before.ById)
         {
-            if (!next.ById.TryGetValue(id, out var now) || now != token)
+            if (!next.ById.TryGetValue(id, out var now) || !Same(now, token))
             {
                 Cancel(id);
             }
         }
     }
+
+    /// <summary>Field by field: record equality compares the scope and domain lists by reference, and every set that
+    /// crossed the network (each publication, each poll) has new lists, which would close every connection.</summary>
+    private static bool Same(ApiToken a, ApiToken b) =>
+        a.Sha256 == b.Sha256 && a.ExpiresAtMs == b.ExpiresAtMs && a.MaxInFlight == b.MaxInFlight
+        && a.CommandsPerSecond == b.CommandsPerSecond && a.Scopes.SequenceEqual(b.Scopes) && a.Domains.SequenceEqual(b.Domains);
 
     private void Cancel(string id)
     {

@@ -39,6 +39,8 @@ public sealed class TokenAuthenticationTests(ITestOutputHelper output) : Akka.Te
     private static string End(string id, string callid) =>
         $$$"""{"jsonrpc":"2.0","id":{{{id}}},"method":"CallEnd","params":{"callid":"{{{callid}}}"}}""";
 
+    private static ApiToken Copy(ApiToken t) => t with { Scopes = t.Scopes.ToList(), Domains = t.Domains.ToList() };
+
     private static int ErrorCode(JsonElement reply) => reply.GetProperty("error").GetProperty("code").GetInt32();
 
     [Fact]
@@ -179,7 +181,12 @@ public sealed class TokenAuthenticationTests(ITestOutputHelper output) : Akka.Te
         await revoked.ReceiveAsync(); // CALL_END
         await revoked.ReceiveAsync(); // Ended
 
-        cache.Apply(new TokenSet([ReadOnly.Token], 2));
+        // The same tokens again as a set that crossed the network (new lists): nothing is closed.
+        cache.Apply(new TokenSet([Copy(Control.Token), Copy(ReadOnly.Token)], 2));
+        Assert.Equal(8, (await revoked.CallAsync("""{"jsonrpc":"2.0","id":8,"method":"CommandGet","params":{"cmd_id":"nope"}}"""))
+            .GetProperty("id").GetInt32());
+
+        cache.Apply(new TokenSet([Copy(ReadOnly.Token)], 3));
 
         Assert.Null(await revoked.ReceiveTextAsync(TimeSpan.FromSeconds(5)));
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, revoked.CloseResult!.CloseStatus);

@@ -27,9 +27,23 @@ public sealed record SecuritySettings(
     public static SecuritySettings Default { get; } = new([], [], false, TimeSpan.FromSeconds(30), 100, 50, TlsSettings.None,
         EndpointPolicy.LoopbackCalls);
 
+    /// <summary>Reads <c>callcluster.security</c>; a mistake (an unknown scope, a bad date or network) is a
+    /// <see cref="StartupException"/>: one line, exit code 2.</summary>
     public static SecuritySettings FromConfig(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        try
+        {
+            return Read(config);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new StartupException("callcluster.security: " + e.Message, e);
+        }
+    }
+
+    private static SecuritySettings Read(Config config)
+    {
         var d = Default;
         var c = config.HasPath(ConfigPath) ? config.GetConfig(ConfigPath) : null;
         if (c is null || c.IsEmpty)

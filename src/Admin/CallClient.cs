@@ -12,7 +12,7 @@ internal static class CallClient
     public const string DefaultUrl = "ws://127.0.0.1:5059/call-api";
 
     public static async Task<int> RunAsync(string url, IReadOnlyList<string> args, bool json, TextWriter stdout,
-        TextWriter stderr, CancellationToken ct)
+        TextWriter stderr, CancellationToken ct, string? token = null)
     {
         if (args.Count == 0)
         {
@@ -44,6 +44,11 @@ internal static class CallClient
         };
 
         using var socket = new ClientWebSocket();
+        if (!string.IsNullOrEmpty(token))
+        {
+            socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+        }
+
         try
         {
             using var connect = CancellationTokenSource.CreateLinkedTokenSource(ct);

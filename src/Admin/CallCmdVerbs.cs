@@ -21,7 +21,7 @@ internal static class CallCmdVerbs
     };
 
     public static async Task<int> RunAsync(string url, IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr,
-        CancellationToken ct)
+        CancellationToken ct, string? token = null)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss"))
         {
@@ -39,6 +39,11 @@ internal static class CallCmdVerbs
         var requestId = "callctl-" + Guid.NewGuid().ToString("N")[..12];
         var request = new JsonObject { ["jsonrpc"] = "2.0", ["id"] = requestId, ["method"] = method, ["params"] = parameters };
         using var socket = new ClientWebSocket();
+        if (!string.IsNullOrEmpty(token))
+        {
+            socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+        }
+
         try
         {
             using var connect = CancellationTokenSource.CreateLinkedTokenSource(ct);

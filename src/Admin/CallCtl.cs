@@ -15,7 +15,7 @@ public static class CallCtl
 
     public const string Usage =
         """
-        usage: callctl [--endpoint HOST:PORT] [--json] <palette> <verb> [args...]
+        usage: callctl [--endpoint HOST:PORT] [--token TOKEN] [--json] <palette> <verb> [args...]
                callctl [--url WS-URL] [--json] call <start|hold|unhold|transfer|end> [options]
                callctl [--url WS-URL] [-config FILE] <CallStart|CallBlindTransfer|CallAttendedTransfer|CallHold|CallUnhold|CallEnd> [key=value...]
                callctl [--endpoint HOST:PORT] help
@@ -25,6 +25,9 @@ public static class CallCtl
           sharding regions | region-stats <type> | cluster-stats <type> | locate <type> <id>
           calls list | calls show <callid> | commands show <cmd_id> | proxy status   (call nodes)
           webhooks list | add <name> <url> <secret> [event,...] | remove <name> | dead <name>   (call nodes)
+          tokens add <id> <scope[,scope]> [domains=D,D] [expires=30d] [max-in-flight=N] [commands-per-second=N]
+          tokens list | tokens revoke <id>
+          tokens new                            prints a fresh token and its SHA-256 for callcluster.security.tokens (offline)
           help                                  lists what the endpoint serves
         Output: one 'a | b | c' line per item, then 'Count: N'; --json prints the result as JSON.
 
@@ -45,6 +48,8 @@ public static class CallCtl
           -config FILE: call-cmd's YAML; its ws_server host/port name the gateway, the rest is ignored; -v is ignored.
         Prints 'Method:cmd_id: Event[: data]' per event; exits 0 on Ended, 1 on Error.
 
+        --token TOKEN (or CALLCLUSTER_TOKEN): sent as Authorization: Bearer to the gateway and the admin endpoint.
+
         Exit codes: 0 ok, 1 failed (endpoint unreachable, command failed, Ended failed), 2 usage.
         """;
 
@@ -55,6 +60,7 @@ public static class CallCtl
         string? endpoint = null;
         string? url = null;
         string? callCmdConfig = null;
+        var token = environment("CALLCLUSTER_TOKEN");
         var json = false;
         var i = 0;
         for (; i < args.Count && args[i].StartsWith('-'); i++)
@@ -72,6 +78,9 @@ public static class CallCtl
                     break;
                 case "--url" when i + 1 < args.Count:
                     url = args[++i];
+                    break;
+                case "--token" when i + 1 < args.Count:
+                    token = args[++i];
                     break;
                 case "-config" or "--config" when i + 1 < args.Count:
                     callCmdConfig = args[++i];
@@ -104,7 +113,7 @@ public static class CallCtl
                 }
             }
 
-            return await CallCmdVerbs.RunAsync(url ?? CallCmdVerbs.DefaultUrl, rest, stdout, stderr, ct);
+            return await CallCmdVerbs.RunAsync(url ?? CallCmdVerbs.DefaultUrl, rest, stdout, stderr, ct, token);
         }
 
         if (callCmdConfig is not null)
@@ -119,12 +128,23 @@ public static class CallCtl
                 return await UsageError(stderr, "call commands talk to a gateway: use --url, not --endpoint");
             }
 
-            return await CallClient.RunAsync(url ?? CallClient.DefaultUrl, rest.Skip(1).ToList(), json, stdout, stderr, ct);
+            return await CallClient.RunAsync(url ?? CallClient.DefaultUrl, rest.Skip(1).ToList(), json, stdout, stderr, ct, token);
         }
 
         if (url is not null)
         {
             return await UsageError(stderr, "--url is for call commands; admin palettes use --endpoint");
+        }
+
+        if (rest is ["tokens", "new"])
+        {
+            // Offline: a token for configuration is made where the operator is, and only its hash goes to the servers.
+            var secret = "cct_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))
+                .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+            await stdout.WriteLineAsync(FormatRow(["token", "sha256"]));
+            await stdout.WriteLineAsync(FormatRow([secret, hash]));
+            return ExitOk;
         }
 
         Uri baseUri;
@@ -137,7 +157,7 @@ public static class CallCtl
             return await UsageError(stderr, e.Message);
         }
 
-        var admin = new AdminClient(baseUri, stdout, stderr, json);
+        var admin = new AdminClient(baseUri, stdout, stderr, json, token);
         if (rest[0] == "help")
         {
             return rest.Count == 1 ? await admin.HelpAsync(ct) : await UsageError(stderr, "help takes no arguments");
@@ -193,11 +213,22 @@ public static class CallCtl
 }
 
 /// <summary>Runs admin verbs against an endpoint over HTTP and prints their results.</summary>
-internal sealed class AdminClient(Uri baseUri, TextWriter stdout, TextWriter stderr, bool json)
+internal sealed class AdminClient(Uri baseUri, TextWriter stdout, TextWriter stderr, bool json, string? token = null)
 {
+    private HttpClient NewHttp(TimeSpan timeout)
+    {
+        var http = new HttpClient { BaseAddress = baseUri, Timeout = timeout };
+        if (!string.IsNullOrEmpty(token))
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return http;
+    }
+
     public async Task<int> RunAsync(string palette, string verb, IReadOnlyList<string> args, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = baseUri, Timeout = Timeout.InfiniteTimeSpan };
+        using var http = NewHttp(Timeout.InfiniteTimeSpan);
         var body = JsonSerializer.Serialize(new AdminRequest(args), AdminJsonContext.Default.AdminRequest);
         using var request = new HttpRequestMessage(HttpMethod.Post, AdminProtocol.CommandPath(palette, verb))
         {
@@ -245,7 +276,7 @@ internal sealed class AdminClient(Uri baseUri, TextWriter stdout, TextWriter std
 
     public async Task<int> HelpAsync(CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) };
+        using var http = NewHttp(TimeSpan.FromSeconds(30));
         IReadOnlyList<AdminPaletteInfo>? palettes;
         try
         {

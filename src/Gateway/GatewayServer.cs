@@ -2,7 +2,9 @@ using System.Net;
 using Akka.Actor;
 using CallCluster.Gateway.Protocol;
 using CallCluster.Gateway.Rest;
+using CallCluster.Gateway.Security;
 using CallCluster.Gateway.Transport;
+using CallCluster.Hosting.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -22,6 +24,7 @@ public sealed class GatewayServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _shutdown;
+    private ICancelable? _insecureWarning;
     private int _disposed;
 
     private readonly ActorSystem _system;
@@ -51,15 +54,25 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <summary>Where the original Call API's dialect is served; null when nowhere.</summary>
     public Uri? CompatEndpoint => DialectEndpoints.GetValueOrDefault(WireDialect.Original);
 
+    /// <summary>Where a browser gets a once-only ticket with its token: the Call API path + this.</summary>
+    public const string TicketSuffix = "/ticket";
+
     /// <param name="dialogRegion">The dialog shard region or proxy; with it the gateway serves CallGet.</param>
     /// <param name="events">The call-event log; with it the gateway serves EventsSubscribe.</param>
+    /// <param name="security">Tokens, origins, TLS, limits (docs/security.md); null: the ActorSystem's, from
+    /// <c>callcluster.security</c>.</param>
     public static async Task<GatewayServer> StartAsync(ActorSystem system, IActorRef commandRegion, GatewaySettings settings,
-        CancellationToken ct = default, IActorRef? dialogRegion = null, Events.EventSource? events = null)
+        CancellationToken ct = default, IActorRef? dialogRegion = null, Events.EventSource? events = null,
+        CallClusterSecurity? security = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(commandRegion);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
+        security ??= CallClusterSecurityExtension.For(system);
+        var loopback = GatewayExposure.IsLoopback(settings.Host);
+        await GatewayExposure.EnsureSafeAsync(security, settings, loopback, ct);
+        var certificate = security.Settings.Tls.Enabled ? security.Settings.Tls.Load() : null;
         var registry = new MethodRegistry(settings.EnabledMethods);
         var parser = new RequestParser(registry, settings.MaxBatchSize);
         var dialects = new Dictionary<WireDialect, IDialect>
@@ -69,7 +82,12 @@ public sealed class GatewayServer : IAsyncDisposable
         };
 
         var builder = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder(settings.Host, settings.Port, StopTimeout,
-            CallCluster.Hosting.Logging.LogFormat.IsJson(system.Settings.Config));
+            CallCluster.Hosting.Logging.LogFormat.IsJson(system.Settings.Config), certificate);
+        // Anonymous clients only while no token exists anywhere, and only on loopback (the sandbox) or under --insecure:
+        // the first token configured or issued closes it, on every connection attempt from then on.
+        // Until the registry's set has arrived, tokens issued with callctl are unknown: nobody is let in anonymously then.
+        builder.Services.AddCallClusterAuthentication(security,
+            () => security.Cache.Loaded.IsCompleted && !security.Cache.HasTokens && (loopback || security.Settings.Insecure));
         if (settings.SocketSendBufferBytes > 0)
         {
             // Accepted sockets inherit SO_SNDBUF from the listening socket (Linux): it caps the kernel's share of what
@@ -91,14 +109,20 @@ public sealed class GatewayServer : IAsyncDisposable
         var app = builder.Build();
 
         var shutdown = new CancellationTokenSource();
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CallCluster.Gateway");
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var logger = loggers.CreateLogger("CallCluster.Gateway");
+        var audit = new CommandAudit(loggers.CreateLogger(CommandAudit.Category));
+        var limiters = new TokenLimiters(security.Settings.DefaultMaxInFlight, security.Settings.DefaultCommandsPerSecond);
 
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseCallClusterSecurity(new OriginPolicy(security.Settings.AllowedOrigins, settings.Host, logger));
+        app.MapPost(settings.Path.TrimEnd('/') + TicketSuffix, context => TicketEndpoint.IssueAsync(context, security))
+            .RequireCallClusterToken();
         // Every path is mapped on its own, so /call-api does not swallow /call-api/compat (Map matches prefixes).
         foreach (var (path, kind) in settings.Endpoints.OrderByDescending(e => e.Path.Length))
         {
             var dialect = dialects[kind];
-            app.Map(path, async context =>
+            var mapped = app.Map(path, async context =>
             {
                 if (!context.WebSockets.IsWebSocketRequest)
                 {
@@ -107,15 +131,25 @@ public sealed class GatewayServer : IAsyncDisposable
                     return;
                 }
 
+                var caller = context.Caller(security);
+                var connectionId = context.TraceIdentifier.Replace(':', '-');
+                var access = new ConnectionAccess(caller, limiters.For(caller), audit, connectionId);
+                using var revoked = GatewayExposure.RevocationOf(security, caller);
                 using var socket = await context.WebSockets.AcceptWebSocketAsync();
                 var session = new WebSocketSession(socket, system, commandRegion, settings, dialect, logger,
-                    context.TraceIdentifier.Replace(':', '-'), dialogRegion, events);
+                    connectionId, dialogRegion, events, access, revoked?.Token ?? CancellationToken.None);
                 var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
                 await session.RunAsync(remote, shutdown.Token, context.RequestAborted);
-            });
+            }).RequireCallClusterToken();
+            if (kind == WireDialect.Original)
+            {
+                // The original dialect's clients send no header and no query string (docs/security.md, the compat trade-off).
+                mapped.WithEndpointPolicy("compat", security.Settings.Compat);
+            }
         }
 
-        app.MapCallApiRestWithOpenApi();
+        // REST: the same credentials as the WebSocket (Bearer), scopes by verb (RestSecurity).
+        app.MapCallApiRestWithOpenApi().RequireCallClusterToken().AddEndpointFilter(new RestSecurity(security));
         try
         {
             await app.StartAsync(ct);
@@ -136,20 +170,26 @@ public sealed class GatewayServer : IAsyncDisposable
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address).Port;
-        var endpoint = new UriBuilder("ws", settings.Host, port, settings.Path).Uri;
+        var scheme = certificate is null ? "ws" : "wss";
+        var endpoint = new UriBuilder(scheme, settings.Host, port, settings.Path).Uri;
         var dialectEndpoints = new Dictionary<WireDialect, Uri>();
         foreach (var (path, kind) in settings.Endpoints)
         {
-            dialectEndpoints.TryAdd(kind, new UriBuilder("ws", settings.Host, port, path).Uri);
+            dialectEndpoints.TryAdd(kind, new UriBuilder(scheme, settings.Host, port, path).Uri);
         }
 
         logger.LogInformation("Call API WebSocket listening on {Endpoints}; methods enabled: {Methods}",
             string.Join(", ", settings.Endpoints.Select(e => $"{e.Path} ({e.Dialect})")),
             string.Join(", ", parser.Registry.Enabled.Order(StringComparer.Ordinal)));
-        var httpEndpoint = new UriBuilder("http", settings.Host, port).Uri;
+        var httpEndpoint = new UriBuilder(certificate is null ? "http" : "https", settings.Host, port).Uri;
         logger.LogInformation("Call API REST at {Rest}, its OpenAPI document at {OpenApi}",
             new Uri(httpEndpoint, RestEndpoints.Prefix), new Uri(httpEndpoint, RestApi.OpenApiPath));
-        return new GatewayServer(app, shutdown, endpoint, dialectEndpoints, httpEndpoint, system, starter);
+        return new GatewayServer(app, shutdown, endpoint, dialectEndpoints, httpEndpoint, system, starter)
+        {
+            _insecureWarning = !loopback && security.Settings.Insecure
+                ? GatewayExposure.WarnWhileOpen(system, security, logger, $"{settings.Host}:{port}")
+                : null,
+        };
     }
 
     /// <summary>Closes every open connection with 1001 "server shutting down", then stops Kestrel.</summary>
@@ -160,6 +200,7 @@ public sealed class GatewayServer : IAsyncDisposable
             return;
         }
 
+        _insecureWarning?.Cancel();
         await _shutdown.CancelAsync();
         using (var cts = new CancellationTokenSource(StopTimeout))
         {

@@ -12,7 +12,7 @@ public static class Program
 {
     public static Task<int> Main(string[] args) => ProcessMain.RunAsync(args, "callcluster-gateway", Usage, async options =>
     {
-        var config = ConfigLoader.Load(["base.conf", "gateway.conf", "gateway-process.conf"], options.ConfigFiles);
+        var config = options.Apply(ConfigLoader.Load(["base.conf", "gateway.conf", "gateway-process.conf"], options.ConfigFiles));
         var system = ClusterBootstrap.CreateSystem(config);
         using var signals = ShutdownSignals.RunCoordinatedShutdownOnSignals(system);
         await ClusterBootstrap.JoinAsync(system, TimeSpan.FromSeconds(60));

@@ -5,16 +5,28 @@ namespace CallCluster.Hosting;
 /// and <see cref="ProcessMain"/> prints it with the usage, exit code 2.</summary>
 public sealed record CommandLineOptions(IReadOnlyList<string> ConfigFiles, bool Help)
 {
+    /// <summary><c>--insecure</c>: serve a non-loopback gateway with no API token (docs/security.md); warned every minute.</summary>
+    public bool Insecure { get; init; }
+
+    /// <summary>The flags that are settings, layered over <paramref name="config"/>.</summary>
+    public Akka.Configuration.Config Apply(Akka.Configuration.Config config) =>
+        Insecure ? Akka.Configuration.ConfigurationFactory.ParseString("callcluster.security.insecure = on").WithFallback(config) : config;
+
     public static CommandLineOptions Parse(IReadOnlyList<string> args)
     {
         var configFiles = new List<string>();
         var help = false;
+        var insecure = false;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
             if (arg is "-h" or "--help")
             {
                 help = true;
+            }
+            else if (arg == "--insecure")
+            {
+                insecure = true;
             }
             else if (arg == "--config" || arg.StartsWith("--config=", StringComparison.Ordinal))
             {
@@ -36,6 +48,6 @@ public sealed record CommandLineOptions(IReadOnlyList<string> ConfigFiles, bool 
             }
         }
 
-        return new CommandLineOptions(configFiles, help);
+        return new CommandLineOptions(configFiles, help) { Insecure = insecure };
     }
 }

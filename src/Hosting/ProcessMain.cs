@@ -55,5 +55,6 @@ public static class ProcessMain
     }
 
     /// <summary>The part of every usage text about configuration.</summary>
-    public const string ConfigUsage = "  --config FILE  HOCON layered over the defaults in hocon/ (repeatable; later files win)\n";
+    public const string ConfigUsage = "  --config FILE  HOCON layered over the defaults in hocon/ (repeatable; later files win)\n" +
+        "  --insecure     serve the Call API on a non-loopback address without API tokens (warned every minute)\n";
 }

@@ -126,6 +126,7 @@ public sealed class NodeHost
 
                 system.Log.Info("EVI listener on {0}, advertised to OpenSIPS as {1}", evi.LocalEndPoint, evi.AdvertisedSocket);
                 subscriptions = StartSubscriptionSingleton(system, miPool, evi.AdvertisedSocket);
+                StartTokenRegistry(system);
                 StartRetentionSweeper(system, regions.Command);
                 StartJournalProbe(system);
                 SubscriptionHandOver.Register(system, TimeSpan.FromSeconds(12), miPool, subscriptions, evi.AdvertisedSocket,
@@ -238,6 +239,15 @@ public sealed class NodeHost
                 Akka.Cluster.Tools.Singleton.ClusterSingletonProxySettings.Create(system).WithRole(ShardRegions.CallNodeRole)),
             "evi-subscription-proxy");
     }
+
+    /// <summary>The API token registry (docs/security.md): one persistent singleton among call nodes; every process
+    /// reaches it through CallClusterSecurity's proxy.</summary>
+    private static void StartTokenRegistry(ActorSystem system) =>
+        system.ActorOf(Akka.Cluster.Tools.Singleton.ClusterSingletonManager.Props(
+                Security.TokenRegistry.Props(),
+                PoisonPill.Instance,
+                Akka.Cluster.Tools.Singleton.ClusterSingletonManagerSettings.Create(system).WithRole(ShardRegions.CallNodeRole)),
+            CallCluster.Hosting.Security.CallClusterSecurity.RegistryName);
 
     /// <summary>Journal retention of ended commands (docs/retention.md): one sweeper for the whole cluster, a
     /// singleton among call nodes. Not started when the retention is 0 (keep forever).</summary>

@@ -8,7 +8,7 @@ public static class Program
 {
     public static Task<int> Main(string[] args) => ProcessMain.RunAsync(args, "callcluster-node", Usage, async options =>
     {
-        var config = ConfigLoader.Load(NodeHost.DefaultLayers(), options.ConfigFiles);
+        var config = options.Apply(ConfigLoader.Load(NodeHost.DefaultLayers(), options.ConfigFiles));
         var host = await NodeHost.StartAsync(config);
         using var signals = ShutdownSignals.RunCoordinatedShutdownOnSignals(host.System);
         await host.System.WhenTerminated;

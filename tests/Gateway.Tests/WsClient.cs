@@ -15,9 +15,10 @@ public sealed class WsClient : IAsyncDisposable
 
     public WebSocketReceiveResult? CloseResult { get; private set; }
 
-    public static async Task<WsClient> ConnectAsync(Uri endpoint)
+    public static async Task<WsClient> ConnectAsync(Uri endpoint, Action<ClientWebSocketOptions>? configure = null)
     {
         var socket = new ClientWebSocket();
+        configure?.Invoke(socket.Options);
         using var cts = new CancellationTokenSource(DefaultTimeout);
         await socket.ConnectAsync(endpoint, cts.Token);
         return new WsClient(socket);

@@ -41,4 +41,7 @@ public static class ErrorCodes
     public const int CallBusy = -32002;
     public const int ProxyUnavailable = -32003;
     public const int Overloaded = -32004;
+
+    /// <summary>The caller's token lacks the scope the method needs (docs/security.md); -32003 is the proxy's.</summary>
+    public const int Forbidden = -32005;
 }

@@ -70,6 +70,15 @@ public static class ManifestTable
         ("whi", typeof(WebhookInfo)),
         ("whs", typeof(WebhookList)),
         ("wds", typeof(WebhookDeadLetterList)),
+        // API token registry (docs/security.md): journal events, requests and the set published to gateways.
+        ("atk", typeof(Security.ApiToken)),
+        ("tki", typeof(Security.TokenIssued)),
+        ("tkr", typeof(Security.TokenRevoked)),
+        ("itk", typeof(Security.IssueToken)),
+        ("rtk", typeof(Security.RevokeToken)),
+        ("gtk", typeof(Security.GetTokens)),
+        ("tks", typeof(Security.TokenSet)),
+        ("tka", typeof(Security.TokenRegistryAck)),
     ];
 
     /// <summary>Manifests written before this table existed (up to commit 72bb1e8): the type's full name at the time.

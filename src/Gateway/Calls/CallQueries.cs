@@ -15,9 +15,12 @@ public static class CallQueries
     /// <summary>A dialog entity exists for any Call-ID asked about; one that has heard nothing and was acted on by no
     /// command is a call this cluster does not know (-32001), not an empty call.</summary>
     public static RpcError? Unknown(DialogView view) =>
-        view.State == 0 && view.CmdIds.Count == 0
-            ? new RpcError(ErrorCodes.CallUnknown, "Unknown call", $"callid: no call {view.CallId} is known to this cluster")
-            : null;
+        view.State == 0 && view.CmdIds.Count == 0 ? UnknownCall(view.CallId) : null;
+
+    /// <summary>-32001 for a call this cluster does not know, or one the caller may not see (a domain-limited token
+    /// is answered the same way, docs/security.md).</summary>
+    public static RpcError UnknownCall(string callId) =>
+        new(ErrorCodes.CallUnknown, "Unknown call", $"callid: no call {callId} is known to this cluster");
 
     public static RpcError GetTimedOut { get; } = RpcError.Server("the dialog service did not answer in time");
 

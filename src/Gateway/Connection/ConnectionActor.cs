@@ -5,6 +5,7 @@ using CallCluster.Contracts.Dialogs;
 using CallCluster.Gateway.Calls;
 using CallCluster.Gateway.Events;
 using CallCluster.Gateway.Protocol;
+using CallCluster.Gateway.Security;
 
 namespace CallCluster.Gateway.Connection;
 
@@ -39,6 +40,13 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     private int _nextSubscription;
     private const int MaxSubscriptions = 16;
 
+    /// <summary>Who is on this connection; null: a connection nothing restricts (tests that predate security).</summary>
+    private readonly ConnectionAccess? _access;
+
+    /// <summary>Present when the caller's token is limited to SIP domains.</summary>
+    private readonly DomainGuard? _guard;
+
+
     /// <param name="dialogs">The dialog shard region or proxy, for CallGet; null where this gateway does not serve it.</param>
     private readonly Action? _frameHandled;
 
@@ -46,10 +54,13 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     /// error replies included, is in it.</param>
     /// <param name="frameHandled">Called after each <see cref="InboundFrame"/> is handled (the receive loop's credit).</param>
     /// <param name="events">Where call events are read (EventsSubscribe); null: not served here.</param>
+    /// <param name="access">The caller's scopes, domains, limiter and audit log (docs/security.md).</param>
     public ConnectionActor(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null,
-        IDialect? dialect = null, Action? frameHandled = null, EventSource? events = null)
+        IDialect? dialect = null, Action? frameHandled = null, EventSource? events = null, ConnectionAccess? access = null)
     {
         _events = events;
+        _access = access;
+        _guard = access is { DomainLimited: true } ? new DomainGuard(access.Caller.Domains, region, dialogs, settings.AskTimeout) : null;
         _dialect = dialect ?? NativeDialect.Default;
         _frameHandled = frameHandled;
         _region = region;
@@ -63,8 +74,8 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(IActorRef region, IActorRef outbound, GatewaySettings settings, IActorRef? dialogs = null,
-        IDialect? dialect = null, Action? frameHandled = null, EventSource? events = null) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs, dialect, frameHandled, events));
+        IDialect? dialect = null, Action? frameHandled = null, EventSource? events = null, ConnectionAccess? access = null) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(region, outbound, settings, dialogs, dialect, frameHandled, events, access));
 
     protected override void PreStart()
     {
@@ -76,9 +87,11 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
     protected override void PostStop()
     {
         // Commands keep running without this connection; they can be re-attached with CommandSubscribe.
-        foreach (var cmdId in _tracks.Keys)
+        foreach (var (cmdId, track) in _tracks)
         {
             _region.Tell(new UnsubscribeCommand(cmdId, Self), ActorRefs.NoSender);
+            // The token's in-flight budget counts commands its open connections follow (docs/security.md).
+            track.Lease?.Dispose();
         }
 
         _tracks.Clear();
@@ -97,6 +110,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             case CommandAccepted a:
                 if (Take(a.CmdId, PendingKind.Start) is { } start)
                 {
+                    AuditStart(start, CommandAudit.Started);
                     MarkAttached(a.CmdId);
                     Complete(start, start.IdJson is { } id ? _dialect.Started(id, a.CmdId) : null);
                 }
@@ -131,6 +145,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 // The entity answers in the order it was asked, so a rejection belongs to the oldest open request.
                 if (Take(r.CmdId, null) is { } rejected)
                 {
+                    AuditStart(rejected, CommandAudit.Refused(r.Code));
                     Complete(rejected, rejected.IdJson is { } id
                         ? _dialect.Error(id, new RpcError(r.Code, r.Message, r.Data))
                         : null);
@@ -148,6 +163,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 return true;
             case EventsHeadFound head:
                 StartSubscription(head.Request, head.Batch, head.Slot, head.Head);
+                return true;
+            case DomainChecked verdict:
+                OnDomainChecked(verdict);
                 return true;
             case Terminated t when t.ActorRef.Equals(_outbound):
                 _log.Debug("Outbound stream ended; connection actor stops");
@@ -187,7 +205,66 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         TryFlush(batch);
     }
 
+    /// <summary>Scope first (-32005), then, for a domain-limited token, whether the request stays inside its domains
+    /// (-32001 otherwise, asked of the cluster off this thread), then the request itself.</summary>
     private void Handle(RpcItem item, BatchReply? batch, int slot)
+    {
+        if (_access is { } access && item is not RpcInvalid)
+        {
+            var scope = ConnectionAccess.RequiredScope(item);
+            if (!access.Caller.Has(scope))
+            {
+                if (item is RpcCommand refused) access.Audit(refused.Method, refused.CmdId, CommandAudit.Forbidden);
+                Answer(item.IdJson, batch, slot, ConnectionAccess.ForbiddenFor(item, scope));
+                return;
+            }
+
+            if (_guard is { } guard && CheckDomains(item, guard) is { } check)
+            {
+                check.PipeTo(Self, success: inside => new DomainChecked(item, batch, slot, inside),
+                    failure: _ => new DomainChecked(item, batch, slot, false));
+                return;
+            }
+        }
+
+        Dispatch(item, batch, slot);
+    }
+
+    /// <summary>The cluster question that decides whether a request stays inside the token's domains; null when the
+    /// answer is filtered later instead (CallGet, CallList: by the parties of what they return).</summary>
+    private static Task<bool>? CheckDomains(RpcItem item, DomainGuard guard) => item switch
+    {
+        RpcCommand command => guard.ParamsInsideAsync(command.Params),
+        RpcGet get => guard.CommandInsideAsync(get.CmdId),
+        RpcSubscribe subscribe => guard.CommandInsideAsync(subscribe.CmdId),
+        _ => null,
+    };
+
+    private void OnDomainChecked(DomainChecked verdict)
+    {
+        if (verdict.Inside)
+        {
+            Dispatch(verdict.Item, verdict.Batch, verdict.Slot);
+            return;
+        }
+
+        if (verdict.Item is RpcCommand command)
+        {
+            _access?.Audit(command.Method, command.CmdId, CommandAudit.Refused(ErrorCodes.CallUnknown));
+        }
+
+        Answer(verdict.Item.IdJson, verdict.Batch, verdict.Slot, DomainGuard.Unknown(verdict.Item));
+    }
+
+    private void AuditStart(PendingRequest request, string outcome)
+    {
+        if (_access is not null && request is { Kind: PendingKind.Start, Message: Contracts.Commands.StartCommand start })
+        {
+            _access.Audit(start.Method, start.CmdId, outcome);
+        }
+    }
+
+    private void Dispatch(RpcItem item, BatchReply? batch, int slot)
     {
         switch (item)
         {
@@ -322,13 +399,37 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         {
             if (_inFlight >= _settings.MaxInFlightPerConnection)
             {
+                _access?.Audit(command.Method, command.CmdId, CommandAudit.Limited);
                 Answer(command.IdJson, batch, slot, RpcError.Overloaded(
                     $"too many commands in flight on this connection (max {_settings.MaxInFlightPerConnection})"));
                 return;
             }
 
+            System.Threading.RateLimiting.RateLimitLease? lease = null;
+            if (_access?.Limiter is { } limiter)
+            {
+                // AttemptAcquire never waits: a token over its budget is told so at once (-32004), nothing queues.
+                using (var rate = limiter.Rate.AttemptAcquire())
+                {
+                    if (!rate.IsAcquired)
+                    {
+                        RefuseOverBudget(command, batch, slot, $"more than {limiter.PerSecond} commands per second for this token");
+                        return;
+                    }
+                }
+
+                lease = limiter.InFlight.AttemptAcquire();
+                if (!lease.IsAcquired)
+                {
+                    lease.Dispose();
+                    RefuseOverBudget(command, batch, slot, $"too many commands in flight for this token (max {limiter.MaxInFlight})");
+                    return;
+                }
+            }
+
             track ??= GetOrAddTrack(command.CmdId, 0);
             track.CountsInFlight = true;
+            track.Lease = lease;
             _inFlight++;
         }
 
@@ -338,6 +439,12 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         var startMessage = new Contracts.Commands.StartCommand(command.CmdId, command.Method, command.Params, Self);
         Register(new PendingRequest(PendingKind.Start, command.IdJson, command.CmdId, batch, slot, Deadline()) { Message = startMessage });
         _region.Tell(startMessage, Self);
+    }
+
+    private void RefuseOverBudget(RpcCommand command, BatchReply? batch, int slot, string why)
+    {
+        _access?.Audit(command.Method, command.CmdId, CommandAudit.Limited);
+        Answer(command.IdJson, batch, slot, RpcError.Overloaded(why));
     }
 
     /// <summary>The command answered a CommandSubscribe with its last seq. An after_seq beyond it names a notification
@@ -549,6 +656,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         {
             _inFlight--;
         }
+
+        track.Lease?.Dispose();
+        track.Lease = null;
     }
 
     private void OnNotification(CommandNotification n)
@@ -669,6 +779,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             }
 
             _log.Warning("Command service did not answer {0} for {1} within {2}", request.Kind, request.CmdId, _settings.AskTimeout);
+            AuditStart(request, CommandAudit.Timeout);
             if (request.Blocks && _tracks.TryGetValue(request.CmdId, out var track) && !track.Attached)
             {
                 // It may still start later; this connection has answered with an error and stops following it.
@@ -689,7 +800,13 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             return;
         }
 
-        if (CallQueries.Unknown(view) is { } unknown)
+        var unknown = CallQueries.Unknown(view);
+        if (unknown is null && _guard is not null && !_guard.CallInside(view))
+        {
+            unknown = CallQueries.UnknownCall(view.CallId);
+        }
+
+        if (unknown is not null)
         {
             Answer(answered.IdJson, answered.Batch, answered.Slot, unknown);
             return;
@@ -741,7 +858,8 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             return;
         }
 
-        var reply = JsonRpcWriter.CallList(listed.IdJson, page.Calls, page.NextCursor);
+        var calls = _guard is null ? page.Calls : page.Calls.Where(_guard.CallInside).ToList();
+        var reply = JsonRpcWriter.CallList(listed.IdJson, calls, page.NextCursor);
         if (listed.Batch is null)
         {
             Write(reply);
@@ -752,6 +870,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         listed.Batch.Filled++;
         TryFlush(listed.Batch);
     }
+
+    /// <summary>Whether a request of a domain-limited token stays inside its domains, piped back.</summary>
+    private sealed record DomainChecked(RpcItem Item, BatchReply? Batch, int Slot, bool Inside);
 
     private sealed record CallListAnswered(string? IdJson, BatchReply? Batch, int Slot, CallPage? Page, string? Failure);
 

@@ -77,6 +77,9 @@ internal sealed class CommandTrack(int lastSeq)
     /// <summary>In-order notifications waiting for a reply to be written.</summary>
     public List<CommandNotification>? Held { get; set; }
 
+    /// <summary>The token's in-flight permit for this command (docs/security.md), returned when the track goes.</summary>
+    public System.Threading.RateLimiting.RateLimitLease? Lease { get; set; }
+
     /// <summary>Notifications that arrived ahead of a missing seq.</summary>
     public SortedList<int, CommandNotification>? Ahead { get; set; }
 }

@@ -11,4 +11,5 @@ public sealed record RpcError(int Code, string Message, string? Data = null)
     public static RpcError InvalidParams(string data) => new(ErrorCodes.InvalidParams, "Invalid params", data);
     public static RpcError Server(string data) => new(ErrorCodes.ServerError, "Server error", data);
     public static RpcError Overloaded(string data) => new(ErrorCodes.Overloaded, "overloaded", data);
+    public static RpcError Forbidden(string data) => new(ErrorCodes.Forbidden, "forbidden", data);
 }

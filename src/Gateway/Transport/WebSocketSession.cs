@@ -18,8 +18,12 @@ internal sealed class WebSocketSession(
     ILogger logger,
     string connectionId,
     IActorRef? dialogRegion = null,
-    Events.EventSource? events = null)
+    Events.EventSource? events = null,
+    Security.ConnectionAccess? access = null,
+    CancellationToken revoked = default)
 {
+    public const string RevokedReason = "credential revoked or expired";
+
     public const string OverflowReason = "outbound buffer full: client is not reading";
     public const string ShutdownReason = "server shutting down";
 
@@ -41,9 +45,10 @@ internal sealed class WebSocketSession(
         using var credit = new SemaphoreSlim(settings.MaxPendingInboundFrames, settings.MaxPendingInboundFrames);
         using var closing = new CancellationTokenSource();
         var connection = system.ActorOf(ConnectionActor.Props(commandRegion, outbound.Writer, settings, dialogRegion,
-            dialect, frameHandled: () => ReleaseCredit(credit), events: events), "ws-" + connectionId);
+            dialect, frameHandled: () => ReleaseCredit(credit), events: events, access: access), "ws-" + connectionId);
         // Debug, not Information: a gateway with thousands of clients must stay readable at INFO (counts are in /metrics).
-        logger.LogDebug("WebSocket {ConnectionId} opened from {Remote}", connectionId, remote);
+        logger.LogDebug("WebSocket {ConnectionId} opened from {Remote} by {TokenId}", connectionId, remote,
+            access?.Caller.TokenId ?? "anonymous");
         CallClusterMetrics.WebSocketOpened();
 
         var receiving = Task.Run(() => InboundLoop.RunAsync(socket, dialect, connection, settings.MaxFrameBytes, CancellationToken.None,
@@ -56,7 +61,10 @@ internal sealed class WebSocketSession(
         try
         {
             await using var registration = shutdown.Register(() => shutdownSignal.TrySetResult());
-            var first = await Task.WhenAny(receiving, outbound.Completion, shutdownSignal.Task).ConfigureAwait(false);
+            // A revoked (or expired) token ends the connections it opened, not only the next upgrade.
+            var revokedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var revocation = revoked.Register(() => revokedSignal.TrySetResult());
+            var first = await Task.WhenAny(receiving, outbound.Completion, shutdownSignal.Task, revokedSignal.Task).ConfigureAwait(false);
             if (first == receiving)
             {
                 var end = await receiving.ConfigureAwait(false);
@@ -101,6 +109,15 @@ internal sealed class WebSocketSession(
                     reason = $"send failed: {error?.Message ?? "outbound stream ended"}";
                     socket.Abort();
                 }
+            }
+            else if (first == revokedSignal.Task)
+            {
+                reason = RevokedReason;
+                closedAs = "revoked";
+                logger.LogWarning("WebSocket {ConnectionId}: token {TokenId} was revoked or expired; closing with 1008",
+                    connectionId, access?.Caller.TokenId);
+                Announce(WebSocketCloseStatus.PolicyViolation, reason);
+                await CloseAsync(WebSocketCloseStatus.PolicyViolation, reason, receiving).ConfigureAwait(false);
             }
             else
             {

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using CallCluster.Hosting.Metrics;
+using CallCluster.Hosting.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -22,6 +23,8 @@ namespace CallCluster.Hosting.Admin;
 public sealed class AdminServer : IAsyncDisposable
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(3);
+
+    private static readonly EndpointPolicy LoopbackAdmin = EndpointPolicy.LoopbackCalls with { Scopes = [Security.Scopes.Admin] };
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stopping;
     private readonly ActorSystem _system;
@@ -79,8 +82,13 @@ public sealed class AdminServer : IAsyncDisposable
     private static async Task<AdminServer> StartOnAsync(ActorSystem system, AdminSettings settings,
         IReadOnlyList<IAdminPalette>? extraPalettes, Func<HealthReport>? readiness, CancellationToken ct)
     {
+        var security = Security.CallClusterSecurityExtension.For(system);
         var palettes = new Dictionary<string, IAdminPalette>(StringComparer.Ordinal);
-        foreach (var palette in new IAdminPalette[] { new ClusterPalette(system), new ShardingPalette(system, settings.AskTimeout) }
+        foreach (var palette in new IAdminPalette[]
+                     {
+                         new ClusterPalette(system), new ShardingPalette(system, settings.AskTimeout),
+                         new TokensPalette(security, settings.AskTimeout),
+                     }
                      .Concat(extraPalettes ?? []))
         {
             if (!palettes.TryAdd(palette.Name, palette))
@@ -93,15 +101,28 @@ public sealed class AdminServer : IAsyncDisposable
 
         var builder = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder(settings.Host, settings.Port, StopTimeout);
         builder.Logging.ClearProviders();
+        // Loopback: whoever can reach it is on the host already (and a web page is stopped by the Origin check).
+        // Anywhere else: the palettes need a token with the admin scope; the probes and metrics stay open.
+        var open = !settings.TokenRequired;
+        builder.Services.AddCallClusterAuthentication(security, () => open);
         var app = builder.Build();
+        // A page the operator visits could otherwise POST to http://127.0.0.1:9110/admin/v1/cluster/leave.
+        app.UseCallClusterSecurity(new Security.OriginPolicy([], settings.Host,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
         var stopping = new CancellationTokenSource();
         var server = new AdminServer(app, stopping, system, palettes, readiness);
 
         app.MapGet(AdminProtocol.LivePath, server.LiveAsync);
         app.MapGet(AdminProtocol.ReadyPath, server.ReadyAsync);
         app.MapGet(AdminProtocol.MetricsPath, MetricsAsync);
-        app.MapGet(AdminProtocol.ApiPath, server.ListAsync);
-        app.MapPost(AdminProtocol.ApiPath + "/{palette}/{verb}", server.RunAsync);
+        // Bound to every address (Kubernetes, for the probes): a request from the pod itself (kubectl exec callctl, the
+        // preStop hook's `callctl cluster leave`) comes from loopback and needs no token; anything else needs `admin`.
+        // require-token = on: every caller, loopback included, needs the token.
+        var fromPod = settings.RequireToken is null ? LoopbackAdmin : EndpointPolicy.TokensOnly;
+        app.MapGet(AdminProtocol.ApiPath, server.ListAsync).RequireCallClusterToken(Security.Scopes.Admin)
+            .WithEndpointPolicy("admin-loopback", fromPod);
+        app.MapPost(AdminProtocol.ApiPath + "/{palette}/{verb}", server.RunAsync).RequireCallClusterToken(Security.Scopes.Admin)
+            .WithEndpointPolicy("admin-loopback", fromPod);
 
         try
         {

@@ -13,6 +13,12 @@ public sealed record AdminSettings(bool Enabled, string Host, int Port, TimeSpan
     /// that was asked for and is taken stops the process (exit code 2, one line naming the port and the setting).</summary>
     public bool PortIsDefault { get; init; }
 
+    /// <summary>Whether the palettes need a token with the admin scope (the probes and /metrics never do). Null: only when
+    /// the endpoint is not bound to loopback (<c>callcluster.admin.require-token = auto</c>).</summary>
+    public bool? RequireToken { get; init; }
+
+    public bool TokenRequired => RequireToken ?? !Security.SafeBind.IsLoopback(Host);
+
     public static AdminSettings Default { get; } =
         new(true, AdminProtocol.DefaultHost, AdminProtocol.DefaultPort, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15));
 
@@ -36,6 +42,12 @@ public sealed record AdminSettings(bool Enabled, string Host, int Port, TimeSpan
             config.GetTimeSpan("callcluster.admin.metrics-refresh", Default.MetricsRefresh))
         {
             PortIsDefault = port == AdminProtocol.DefaultPort && string.IsNullOrEmpty(envPort),
+            RequireToken = config.GetString("callcluster.admin.require-token", "auto").Trim().ToLowerInvariant() switch
+            {
+                "on" or "true" or "yes" => true,
+                "off" or "false" or "no" => false,
+                _ => null,
+            },
         };
         settings.Validate();
         return settings;

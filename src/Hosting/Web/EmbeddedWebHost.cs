@@ -13,7 +13,9 @@ namespace CallCluster.Hosting.Web;
 /// of a node's CPU under load). The process owns signals and shutdown (Akka CoordinatedShutdown), not the host.</summary>
 public static class EmbeddedWebHost
 {
-    public static WebApplicationBuilder CreateBuilder(string host, int port, TimeSpan shutdownTimeout, bool jsonLogs = false)
+    /// <param name="certificate">Serve HTTPS (and wss://) with it; null: plain HTTP.</param>
+    public static WebApplicationBuilder CreateBuilder(string host, int port, TimeSpan shutdownTimeout, bool jsonLogs = false,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -25,14 +27,22 @@ public static class EmbeddedWebHost
         var urlHost = IPAddress.TryParse(bindHost, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{bindHost}]"
             : bindHost;
-        builder.WebHost.UseUrls($"http://{urlHost}:{port}");
+        builder.WebHost.UseUrls($"{(certificate is null ? "http" : "https")}://{urlHost}:{port}");
+        if (certificate is not null)
+        {
+            // The slim builder leaves Kestrel's HTTPS wiring out until asked for.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
+        }
+
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
         // A failed start (a port in use) is reported by the caller as one line naming the setting to change
         // (ProcessMain, docs/faults-and-bad-input.md); the host's own error entry would add a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         // ASP.NET logs four INFO lines per request, a WebSocket included (request starting/finished, endpoint
-        // executing/executed): warnings and errors only.
+        // executing/executed), and request lines carry the query string, where a browser's once-only ticket travels
+        // (docs/security.md): warnings and errors only, whatever the default level.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (jsonLogs)
         {

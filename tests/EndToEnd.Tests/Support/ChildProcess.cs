@@ -20,6 +20,9 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public string Output => string.Join("\n", _output.TakeLast(80));
 
+    /// <summary>Every line kept (the last 400), for tests that search the whole log.</summary>
+    public string FullOutput => string.Join("\n", _output);
+
     public int Pid => _process.Id;
 
     /// <summary>Starts <c>dotnet CallCluster.{assembly}.dll args</c> and waits for <paramref name="readyText"/> in its output.</summary>

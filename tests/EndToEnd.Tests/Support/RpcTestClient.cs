@@ -21,9 +21,15 @@ public sealed class RpcTestClient : IAsyncDisposable
 
     public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
 
-    public static async Task<RpcTestClient> ConnectAsync(Uri endpoint)
+    /// <param name="bearer">An API token, sent as Authorization: Bearer on the upgrade.</param>
+    public static async Task<RpcTestClient> ConnectAsync(Uri endpoint, string? bearer = null)
     {
         var socket = new ClientWebSocket();
+        if (bearer is not null)
+        {
+            socket.Options.SetRequestHeader("Authorization", "Bearer " + bearer);
+        }
+
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await socket.ConnectAsync(endpoint, cts.Token);
         return new RpcTestClient(socket);

@@ -33,11 +33,22 @@ public sealed class CompatSettingsTests(ITestOutputHelper output) : Akka.TestKit
     public void Bad_dialect_settings_refuse_to_start(string hocon) =>
         Assert.ThrowsAny<ArgumentException>(() => GatewaySettings.FromConfig(ConfigurationFactory.ParseString(hocon)));
 
+    /// <summary>The original ignored Origin, so any page could drive it through its user's browser (cross-site
+    /// WebSocket hijacking, issue 17). The example page connects once its origin is listed in allowed-origins.</summary>
     [Fact]
-    public async Task A_browser_page_of_any_origin_may_connect_as_the_original_example_does()
+    public async Task A_browser_page_connects_when_its_origin_is_allowed_and_is_refused_403_otherwise()
     {
         var region = Sys.ActorOf(Props.Create(() => new FakeCommandRegion(CreateTestProbe().Ref)));
-        await using var server = await GatewayServer.StartAsync(Sys, region, GatewaySettings.Default with { Host = "127.0.0.1", Port = 0 });
+        var settings = GatewaySettings.Default with { Host = "127.0.0.1", Port = 0 };
+        await using (var closed = await GatewayServer.StartAsync(Sys, region, settings))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, await Security.Upgrade.StatusAsync(closed.CompatEndpoint!,
+                o => o.SetRequestHeader("Origin", "http://pbx-admin.example.org:8000")));
+        }
+
+        var security = CallCluster.Hosting.Security.CallClusterSecurity.Standalone(
+            CallCluster.Hosting.Security.SecuritySettings.Default with { AllowedOrigins = ["http://pbx-admin.example.org:8000"] });
+        await using var server = await GatewayServer.StartAsync(Sys, region, settings, security: security);
         using var socket = new ClientWebSocket();
         // The example page (examples/javascript/index.html) is served from wherever its user put it.
         socket.Options.SetRequestHeader("Origin", "http://pbx-admin.example.org:8000");

@@ -30,9 +30,9 @@ public static class TestCluster
             .WithFallback(ConfigLoader.ParseFile(Path.Combine(ConfigLoader.HoconDirectory, "base.conf")));
 
     public static async Task<(ActorSystem System, AdminServer Admin)> StartAsync(
-        IReadOnlyList<IAdminPalette>? palettes = null, Func<HealthReport>? readiness = null)
+        IReadOnlyList<IAdminPalette>? palettes = null, Func<HealthReport>? readiness = null, string overrides = "")
     {
-        var system = ClusterBootstrap.CreateSystem(Config());
+        var system = ClusterBootstrap.CreateSystem(ConfigurationFactory.ParseString(overrides).WithFallback(Config()));
         try
         {
             await ClusterBootstrap.JoinAsync(system, TimeSpan.FromSeconds(30));

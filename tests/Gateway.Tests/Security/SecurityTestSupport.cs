@@ -1,0 +1,41 @@
+using System.Net;
+using System.Net.WebSockets;
+using CallCluster.Contracts.Security;
+using CallCluster.Hosting.Security;
+
+namespace CallCluster.Gateway.Tests.Security;
+
+/// <summary>A token made in the test: its secret (what a client sends) and its record (what the gateway stores).</summary>
+public sealed record TestToken(string Secret, ApiToken Token)
+{
+    public static TestToken Make(string id, string[] scopes, string[]? domains = null, long expiresAtMs = 0, int maxInFlight = 0,
+        int perSecond = 0)
+    {
+        var secret = TokenSecret.Generate();
+        return new TestToken(secret, new ApiToken(id, TokenSecret.Hash(secret), scopes, domains ?? [], expiresAtMs, maxInFlight, perSecond));
+    }
+
+    public Action<ClientWebSocketOptions> Bearer => o => o.SetRequestHeader("Authorization", "Bearer " + Secret);
+}
+
+public static class Upgrade
+{
+    /// <summary>The HTTP status the upgrade got: 101 when the WebSocket opened (then closed again), else the refusal.</summary>
+    public static async Task<HttpStatusCode> StatusAsync(Uri endpoint, Action<ClientWebSocketOptions>? configure = null)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        configure?.Invoke(socket.Options);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await socket.ConnectAsync(endpoint, cts.Token);
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", cts.Token);
+            return HttpStatusCode.SwitchingProtocols;
+        }
+        catch (WebSocketException)
+        {
+            return socket.HttpStatusCode;
+        }
+    }
+}

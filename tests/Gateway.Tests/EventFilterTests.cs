@@ -33,6 +33,19 @@ public sealed class EventFilterTests
         Assert.Null(Assert.IsType<RpcEventsSubscribe>(Parse("{}")).After);
     }
 
+    [Fact]
+    public void A_domain_limited_token_hears_only_calls_whose_parties_are_all_inside_its_domains()
+    {
+        var guard = new CallCluster.Gateway.Security.DomainGuard(["a.example"], Akka.Actor.ActorRefs.Nobody, null, TimeSpan.FromSeconds(1));
+        var filter = EventFilter.All with { Visible = guard.EventInside };
+        Assert.True(filter.Matches(E("call.ringing", "c1", "sip:x@a.example", "sip:y@A.example")));
+        Assert.True(filter.Matches(E("call.ended", "c1", "sip:x@a.example", null)));
+        Assert.False(filter.Matches(E("call.ringing", "c2", "sip:x@a.example", "sip:y@b.example")));
+        Assert.False(filter.Matches(E("call.ringing", "c3", "sip:x@b.example", null)));
+        Assert.False(filter.Matches(E("call.ringing", "c4", null, null)));
+        Assert.True(EventFilter.All.Matches(E("call.ringing", "c4", null, null)));
+    }
+
     [Theory]
     [InlineData("""{"events":"call.ringing"}""")]
     [InlineData("""{"events":["call.ringing",3]}""")]

@@ -355,7 +355,9 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
 
         var id = "sub-" + (++_nextSubscription).ToString(System.Globalization.CultureInfo.InvariantCulture);
         Reply(subscribe.IdJson, batch, slot, JsonRpcWriter.EventsSubscribed(subscribe.IdJson ?? "null", id, head.Offset));
-        _subscriptions[id] = Context.ActorOf(EventSubscription.Props(id, subscribe.Filter, head.Offset, _outbound, _events!), id);
+        // A domain-limited token hears only its domains' calls (DomainGuard.EventInside).
+        var filter = _guard is not { } guard ? subscribe.Filter : subscribe.Filter with { Visible = guard.EventInside };
+        _subscriptions[id] = Context.ActorOf(EventSubscription.Props(id, filter, head.Offset, _outbound, _events!), id);
     }
 
     private void UnsubscribeEvents(RpcEventsUnsubscribe unsubscribe, BatchReply? batch, int slot)

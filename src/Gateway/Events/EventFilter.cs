@@ -11,8 +11,13 @@ public sealed record EventFilter(string? CallId, string? Party, IReadOnlySet<str
 
     private Regex? _party = Party is null ? null : Compile(Party);
 
+    /// <summary>What the connection's token may see at all (a domain-limited token: calls whose known parties are all
+    /// inside its domains, docs/security.md); null: everything.</summary>
+    public Func<CallEventRecorded, bool>? Visible { get; init; }
+
     public bool Matches(CallEventRecorded e) =>
-        (CallId is null || e.CallId == CallId)
+        (Visible is null || Visible(e))
+        && (CallId is null || e.CallId == CallId)
         && (Names is null || Names.Count == 0 || Names.Contains(e.Name))
         && (_party is null || (e.From is not null && _party.IsMatch(e.From)) || (e.To is not null && _party.IsMatch(e.To)));
 

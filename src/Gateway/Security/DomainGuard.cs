@@ -28,6 +28,15 @@ public sealed class DomainGuard(IReadOnlyList<string> domains, IActorRef command
         return parties.Count > 0 && parties.All(UriInside);
     }
 
+    /// <summary>A call event a domain-limited token may hear: every party it names is inside; one that names none (a
+    /// call not started through the API whose parties are unknown) is not delivered (fails closed, like
+    /// <see cref="CallInside"/>).</summary>
+    public bool EventInside(Contracts.Events.CallEventRecorded e)
+    {
+        var parties = new[] { e.From, e.To }.Where(p => p is not null).ToList();
+        return parties.Count > 0 && parties.All(UriInside);
+    }
+
     /// <summary>Every URI the parameters name is inside, and so is every call they name.</summary>
     public async Task<bool> ParamsInsideAsync(IReadOnlyDictionary<string, string> parameters)
     {

@@ -31,13 +31,17 @@ public static class PersistenceSetup
             .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }
 
-    /// <summary>Journal retention (docs/retention.md): the write journal tags each command's Ended event
-    /// (<see cref="CommandEndedTagger"/>), and the read journal the retention sweeper queries reads the write journal's
-    /// tables. Underneath the configuration, so the persistence-*.conf files can still override any of it.</summary>
+    /// <summary>Journal retention (docs/retention.md) and the command resumer (docs/survival.md): the write journal tags
+    /// each command's start (<see cref="CommandOpenTagger"/>) and Ended event (<see cref="CommandEndedTagger"/>), and the
+    /// read journal the sweeper and the resumer query reads the write journal's tables. Underneath the configuration, so the persistence-*.conf files can still override any of it.</summary>
     private static readonly Config RetentionJournalConfig = ConfigurationFactory.ParseString($$"""
         akka.persistence.journal.sql {
           event-adapters.command-ended-tagger = "{{TypeName(typeof(CommandEndedTagger))}}"
-          event-adapter-bindings { "{{TypeName(typeof(Contracts.Journal.NotificationRecorded))}}" = command-ended-tagger }
+          event-adapters.command-open-tagger = "{{TypeName(typeof(CommandOpenTagger))}}"
+          event-adapter-bindings {
+            "{{TypeName(typeof(Contracts.Journal.NotificationRecorded))}}" = command-ended-tagger
+            "{{TypeName(typeof(Contracts.Journal.CommandStarted))}}" = command-open-tagger
+          }
         }
         akka.persistence.query.journal.sql.write-plugin = "akka.persistence.journal.sql"
         """);

@@ -70,7 +70,7 @@ public sealed class CommandResumer : ReceivePersistentActor, IWithTimers
             Context.System.EventStream.Publish(new ScanCompleted(_watermark, -1, -1, _watermark));
         });
         Command<CommandWoken>(w => _waking.Remove(w.CmdId));
-        Command<RetryWakes>(_ => RetryWakes_());
+        Command<RetryWakes>(_ => WakeUnanswered());
         Command<ClusterEvent.MemberRemoved>(removed =>
         {
             if (removed.Member.HasRole(ShardRegions.CallNodeRole))
@@ -229,7 +229,7 @@ public sealed class CommandResumer : ReceivePersistentActor, IWithTimers
         return Math.Min(settled, belowOldestOpen);
     }
 
-    private void RetryWakes_()
+    private void WakeUnanswered()
     {
         var giveUpBefore = _utcNow() - _settings.WakeGiveUp;
         foreach (var (cmdId, firstWoken) in _waking.ToList())

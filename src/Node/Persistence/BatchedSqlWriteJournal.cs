@@ -115,8 +115,9 @@ public sealed class BatchedSqlWriteJournal : SqlWriteJournal
             : journal;
     }
 
-    /// <summary>As the plugin's native-mode read (highest sequence number, rows flagged deleted included), for many ids.</summary>
-    private static Task<IReadOnlyDictionary<string, long>> QueryHighest(AkkaPersistenceDataConnectionFactory factory,
+    /// <summary>As the plugin's native-mode read (highest sequence number, rows flagged deleted included), for many ids.
+    /// Internal for the batching test, which runs it behind a gate.</summary>
+    internal static Task<IReadOnlyDictionary<string, long>> QueryHighest(AkkaPersistenceDataConnectionFactory factory,
         System.Data.IsolationLevel isolation, IReadOnlyList<string> ids, CancellationToken ct) =>
         factory.ExecuteWithTransactionAsync<IReadOnlyDictionary<string, long>>(isolation, ct, async (connection, token) =>
         {

@@ -1,5 +1,8 @@
 using Akka.Actor;
 using Akka.Persistence;
+using Akka.Persistence.Sql;
+using Akka.Persistence.Sql.Config;
+using Akka.Persistence.Sql.Db;
 using CallCluster.Contracts.Journal;
 using CallCluster.Node.Persistence;
 using CallCluster.Node.Tests.Serialization;
@@ -61,7 +64,8 @@ public sealed class BatchedSqlWriteJournalTests : Akka.TestKit.Xunit2.TestKit
             Assert.Equal(new Recovered(id, [], 0L), recovered[id]);
         }
 
-        // Every read answered, and by far fewer queries than reads: they were queued while a query ran.
+        // Every read answered through the batched path, none twice. How many share a query depends on how the
+        // recoveries arrive (the batching itself is proven behind a gate below).
         var seen = new List<RecoveryReadBatch>();
         while (seen.Sum(b => b.Reads) < ids.Count)
         {
@@ -70,8 +74,50 @@ public sealed class BatchedSqlWriteJournalTests : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal(ids.Count, seen.Sum(b => b.Reads));
         Assert.Equal(3, seen.Sum(b => b.WithEvents));
-        Assert.True(seen.Count <= ids.Count / 10, $"{seen.Count} queries for {ids.Count} concurrent recoveries");
         batches.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public async Task Reads_queued_while_a_query_runs_go_together_in_one_query_of_the_real_journal()
+    {
+        Store("has-four", 4);
+        var journal = new JournalConfig(Sys.Settings.Config.GetConfig("akka.persistence.journal.sql")
+            .WithFallback(SqlPersistence.DefaultJournalConfiguration));
+        var factory = new AkkaPersistenceDataConnectionFactory(journal);
+        var firstQueryRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var queries = new List<IReadOnlyList<string>>();
+        var batcher = new HighestSequenceNrBatcher(async (ids, ct) =>
+        {
+            lock (queries)
+            {
+                queries.Add(ids);
+            }
+
+            if (queries.Count == 1)
+            {
+                firstQueryRunning.SetResult();
+                await release.Task; // the first query is slow: everything else queues behind it
+            }
+
+            return await BatchedSqlWriteJournal.QueryHighest(factory, journal.ReadIsolationLevel, ids, ct);
+        }, maxBatchSize: 256, parallelism: 1, onBatch: null, CancellationToken.None);
+
+        var lone = batcher.ReadAsync("fresh-first", 0);
+        await firstQueryRunning.Task.WaitAsync(Wait);
+        var queued = Enumerable.Range(0, 150).Select(i => (Id: "fresh-" + i, Read: batcher.ReadAsync("fresh-" + i, 0))).ToList();
+        var withEvents = batcher.ReadAsync("has-four", 0);
+        var above = batcher.ReadAsync("has-four", 4); // nothing above sequence number 4
+        release.SetResult();
+
+        Assert.Equal(0L, await lone.WaitAsync(Wait));
+        Assert.All(await Task.WhenAll(queued.Select(q => q.Read)).WaitAsync(Wait), highest => Assert.Equal(0L, highest));
+        Assert.Equal(4L, await withEvents.WaitAsync(Wait));
+        Assert.Equal(0L, await above.WaitAsync(Wait));
+        // One query for the lone read, one for the 152 reads that queued behind it (151 distinct ids).
+        Assert.Equal(2, queries.Count);
+        Assert.Equal(["fresh-first"], queries[0]);
+        Assert.Equal(151, queries[1].Count);
     }
 
     [Fact]

@@ -135,7 +135,7 @@ SCENARIOS=(
 
 # Journal writes per command: the node's own counters (admin /metrics), read around each scenario. Warm-up and
 # set-up commands are included, so this is an average over every command the scenario started.
-# Journal rows per command (SQLite only): every row the scenario added, sharding's remember-entities store included.
+# Journal rows per command (SQLite only): every row the scenario added to the journal table.
 journal_rows() {
     [[ -z "${BENCH_PG:-}" ]] || { echo 0; return; }
     python3 - "$WORK/bench.db" <<'PY'
@@ -163,10 +163,15 @@ for entry in "${SCENARIOS[@]}"; do
     rows_before=$(journal_rows)
     writes_before=$(metric_sum 'callcluster_journal_writes_total{entity="command"}')
     started_before=$(metric_sum 'callcluster_commands_started_total')
+    reads_before=$(metric_sum 'callcluster_journal_recovery_reads_total')
+    queries_before=$(metric_sum 'callcluster_journal_recovery_queries_total')
     out=$(timeout 400 "${LOADGEN[@]}" --url "$URL" $args --json-only) || rc=$?
     writes=$(( $(metric_sum 'callcluster_journal_writes_total{entity="command"}') - writes_before ))
     started=$(( $(metric_sum 'callcluster_commands_started_total') - started_before ))
     rows=$(( $(journal_rows) - rows_before ))
+    # Recovery reads of starting entities and the batched queries that answered them (BatchedSqlWriteJournal).
+    reads=$(( $(metric_sum 'callcluster_journal_recovery_reads_total') - reads_before ))
+    queries=$(( $(metric_sum 'callcluster_journal_recovery_queries_total') - queries_before ))
     writes_per_cmd=$(python3 -c "import sys; w,c=int(sys.argv[1]),int(sys.argv[2]); print(f'{w/c:.2f}' if c else '-')" "$writes" "$started")
     rows_per_cmd=$(python3 -c "import sys; w,c=int(sys.argv[1]),int(sys.argv[2]); print(f'{w/c:.2f}' if c and w > 0 else '-')" "$rows" "$started")
     if [[ $rc -ne 0 || -z "$out" ]]; then
@@ -175,7 +180,8 @@ for entry in "${SCENARIOS[@]}"; do
         continue
     fi
     echo "$out" >>"$RESULTS"
-    printf '%s %s journal_writes=%s journal_rows=%s commands_started=%s\n' "$name" "$out" "$writes" "$rows" "$started"
+    printf '%s %s journal_writes=%s journal_rows=%s commands_started=%s recovery_reads=%s recovery_queries=%s\n' "$name" "$out" \
+        "$writes" "$rows" "$started" "$reads" "$queries"
     jq -r --arg n "$name" --arg w "$writes_per_cmd" --arg r "$rows_per_cmd" '[$n, .commands_per_s, .accept_latency_ms.p50, .accept_latency_ms.p95, .accept_latency_ms.p99,
             .accept_latency_ms.max, .flow_latency_ms.p50, .flow_latency_ms.p99, .commands.sent, .errors_total,
             .never_ended, .wrong_pairing, $w, $r, (.errors_by_kind | to_entries | map("\(.key)=\(.value)") | join(","))]
@@ -187,7 +193,7 @@ done
 echo
 echo "journal: $STORE_NAME; latencies in ms; cmds/s = measured commands completed per second; never = never_ended; wrong = wrong_pairing;"
 echo "writes/cmd = journal writes requested by command entities / commands started (node metrics; warm-up included);"
-echo "rows/cmd = journal rows added / commands started (SQLite only; sharding's remember-entities rows included)"
+echo "rows/cmd = journal rows added / commands started (SQLite only; every journal row, events of other entities included)"
 cat "$WORK/table.txt"
 echo
 

@@ -128,6 +128,7 @@ public sealed class NodeHost
                 subscriptions = StartSubscriptionSingleton(system, miPool, evi.AdvertisedSocket);
                 StartTokenRegistry(system);
                 StartRetentionSweeper(system, regions.Command);
+                StartCommandResumer(system, regions.Command);
                 StartJournalProbe(system);
                 SubscriptionHandOver.Register(system, TimeSpan.FromSeconds(12), miPool, subscriptions, evi.AdvertisedSocket,
                     SubscriptionSettings.FromConfig(system.Settings.Config));
@@ -284,6 +285,18 @@ public sealed class NodeHost
             "webhooks-proxy");
     }
 
+    /// <summary>Wakes the commands in progress at start-up, when a call node is removed, and periodically
+    /// (<see cref="CommandResumer"/>, docs/survival.md): one for the whole cluster, a singleton among call nodes. Stopped
+    /// with PoisonPill on hand-over: its only state is the watermark, persisted as it moves.</summary>
+    private static void StartCommandResumer(ActorSystem system, IActorRef commandRegion)
+    {
+        system.ActorOf(Akka.Cluster.Tools.Singleton.ClusterSingletonManager.Props(
+                CommandResumer.Props(commandRegion, CommandResumerSettings.FromConfig(system.Settings.Config)),
+                PoisonPill.Instance,
+                Akka.Cluster.Tools.Singleton.ClusterSingletonManagerSettings.Create(system).WithRole(ShardRegions.CallNodeRole)),
+            "command-resumer");
+    }
+
     /// <summary>Keeps <see cref="JournalHealth"/> current (callcluster.persistence.probe-every / probe-timeout).</summary>
     private static void StartJournalProbe(ActorSystem system)
     {
@@ -311,18 +324,17 @@ public sealed class NodeHost
         system.Log.Info("Click-to-dial INVITEs loop through {0}", commandSettings.NextHop);
         var dialogSettings = DialogSettings.FromConfig(config);
 
-        // Each region's entities need the other region; they are looked up when an entity is created,
-        // by which time both regions exist.
-        // Commands in progress are remembered: after a node dies, they restart by themselves on a survivor and
-        // resume from their journal. On PostgreSQL the remembered set is itself in the journal (persistence-postgres.conf),
-        // so after a restart of the whole cluster they restart too. An ended command passivates, which removes it from
-        // the remembered set.
+        // Each region's entities need the other region (and a command its own, to wake itself on a shard's next home);
+        // they are looked up when an entity is created, by which time both regions exist.
+        // Commands are not remembered entities: that store cost a journal write on every command's start path. The
+        // command resumer (a singleton, StartCommandResumer) gets commands in progress running again after the loss of a
+        // node or a full restart, from the journal's own open/ended tags (docs/survival.md).
         // Handed-off commands stop with CommandHandOff, not PoisonPill: a stored decision is acted on before they stop.
-        var commandSettingsForSharding = settings.WithRememberEntities(true);
         var command = await sharding.StartAsync(ShardRegions.Command,
-            cmdId => CommandEntity.Props(cmdId, miPool, sharding.ShardRegion(ShardRegions.Dialog), commandSettings),
-            commandSettingsForSharding, new CommandMessageExtractor(shards),
-            sharding.DefaultShardAllocationStrategy(commandSettingsForSharding), CommandHandOff.Instance).ConfigureAwait(false);
+            cmdId => CommandEntity.Props(cmdId, miPool, sharding.ShardRegion(ShardRegions.Dialog), commandSettings,
+                sharding.ShardRegion(ShardRegions.Command)),
+            settings, new CommandMessageExtractor(shards),
+            sharding.DefaultShardAllocationStrategy(settings), CommandHandOff.Instance).ConfigureAwait(false);
         // Handed-off dialogs stop with DialogHandOff: they pass their recent transfer/hold events to their next incarnation.
         var dialog = await sharding.StartAsync(ShardRegions.Dialog,
             callId => DialogEntity.Props(callId, sharding.ShardRegion(ShardRegions.Command), dialogSettings, miPool,

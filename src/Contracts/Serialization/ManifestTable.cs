@@ -26,6 +26,7 @@ public static class ManifestTable
         ("csp", typeof(CallStartPrepared)),
         ("trq", typeof(TransferRequested)),
         ("hrq", typeof(HoldRequested)),
+        ("rwa", typeof(ResumerWatermarkAdvanced)),
 
         // Command region: requests, replies, notifications, notices from dialogs.
         ("stc", typeof(StartCommand)),
@@ -42,6 +43,8 @@ public static class ManifestTable
         ("den", typeof(DialogEventNotice)),
         ("pgc", typeof(PurgeCommand)),
         ("cpg", typeof(CommandPurged)),
+        ("rsc", typeof(ResumeCommand)),
+        ("cwk", typeof(CommandWoken)),
 
         // Dialog region: requests, the view, OpenSIPS EVI events.
         ("ac", typeof(AttachCommand)),

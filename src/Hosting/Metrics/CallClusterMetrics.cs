@@ -95,6 +95,14 @@ public static class CallClusterMetrics
         "Journal writes requested by entities (one per Persist/PersistAsync/PersistAll call: one atomic write, " +
         "however many events it holds), by entity type.", "entity");
 
+    public static readonly Counter RecoveryReads = Prometheus.Metrics.CreateCounter(
+        Prefix + "journal_recovery_reads_total",
+        "Highest-sequence-number reads of recovering entities (one per entity start).");
+
+    public static readonly Counter RecoveryReadQueries = Prometheus.Metrics.CreateCounter(
+        Prefix + "journal_recovery_queries_total",
+        "SQL queries that answered those reads: many reads of entities recovering at once share one query.");
+
     /// <summary>The metric names this class registers (tests check that <c>/metrics</c> exposes them).</summary>
     public static IReadOnlyList<string> Names { get; } =
     [
@@ -103,7 +111,7 @@ public static class CallClusterMetrics
         EviReceived.Name, EviMalformed.Name, EviRouted.Name, EviKernelDrops.Name,
         WebSocketConnections.Name, WebSocketConnectionsOpened.Name, WebSocketConnectionsClosed.Name, RpcErrors.Name,
         ClusterMembers.Name, ClusterUnreachable.Name, ClusterSelfUp.Name, ClusterLeader.Name,
-        Shards.Name, Entities.Name, JournalWrites.Name,
+        Shards.Name, Entities.Name, JournalWrites.Name, RecoveryReads.Name, RecoveryReadQueries.Name,
     ];
 
     // ---- one-liners for the node and gateway code ----
@@ -126,6 +134,13 @@ public static class CallClusterMetrics
 
     /// <summary>An entity asked the journal for one atomic write.</summary>
     public static void JournalWrite(string entity) => JournalWrites.WithLabels(entity).Inc();
+
+    /// <summary>One batched recovery query answered <paramref name="reads"/> reads.</summary>
+    public static void RecoveryReadBatch(int reads)
+    {
+        RecoveryReads.Inc(reads);
+        RecoveryReadQueries.Inc();
+    }
 
     public static void MiRequestSent(string method) => MiRequests.WithLabels(method).Inc();
 

@@ -42,7 +42,7 @@ public sealed partial class CommandEntity
         {
             Timers.Cancel(AttachTimer);
             attachment.BeforeHandOff?.Invoke();
-            Context.Stop(Self);
+            StopForHandOff();
         });
         CommonHandlers();
         Command<DialogAttached>(attached =>

@@ -13,9 +13,10 @@ namespace CallCluster.Node.Commands;
 ///   stored, so a client may send the same cmd_id again.
 /// - The start's write failed: the client is answered -32003 instead of "Started"; a command is acknowledged only
 ///   once stored, so none is acknowledged that the journal did not take.
-/// - A later write failed (a notification, a fact): the entity stops; remember-entities restarts it once the journal
-///   answers again, and it resumes from what is stored (docs/survival.md). The notification in question is decided
-///   again by the resumed flow, as after a crash (docs/persistence.md, "Crash windows").
+/// - A later write failed (a notification, a fact): the entity stops and has the region wake it 5 s later
+///   (CommandEntity.Resume.cs; the resumer's periodic scan if the journal is still down then), and it resumes from
+///   what is stored (docs/survival.md). The notification in question is decided again by the resumed flow, as after
+///   a crash (docs/persistence.md, "Crash windows").
 /// Each failure also marks the journal down for <see cref="JournalHealth"/>, which lets the gateway refuse new
 /// commands at once while it is down.</summary>
 public sealed partial class CommandEntity
@@ -68,6 +69,7 @@ public sealed partial class CommandEntity
             RejectWaiting("the command could not be stored (" + cause.GetType().Name + "); it was not started, retry later");
         }
 
+        WakeAfterJournalFailure();
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 

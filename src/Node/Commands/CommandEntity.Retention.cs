@@ -82,6 +82,7 @@ public sealed partial class CommandEntity
         });
         Command<UnsubscribeCommand>(_ => { });
         Command<CommandHandOff>(_ => Context.Stop(Self));
+        Command<ResumeCommand>(OnResumeNothingToRun);
         CommandAny(m => _log.Debug("Command {0} removed after retention: ignoring {1}", CmdId, m.GetType().Name));
     }
 

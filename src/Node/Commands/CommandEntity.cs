@@ -32,6 +32,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
     private readonly IActorRef _miPool;
     private readonly IActorRef _dialogRegion;
+    private readonly IActorRef? _commandRegion;
     private readonly CommandSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HashSet<IActorRef> _subscribers = [];
@@ -39,11 +40,15 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
     /// <summary>Everything the journal rebuilds; replaced (never mutated) on each applied event or decided notification.</summary>
     private CommandState _state = CommandState.Empty;
 
-    public CommandEntity(string cmdId, IActorRef miPool, IActorRef dialogRegion, CommandSettings settings)
+    /// <param name="commandRegion">This entity's own region, to wake itself on a shard's next home
+    /// (CommandEntity.Resume.cs); null in tests without sharding (the parent stands in).</param>
+    public CommandEntity(string cmdId, IActorRef miPool, IActorRef dialogRegion, CommandSettings settings,
+        IActorRef? commandRegion = null)
     {
         CmdId = cmdId;
         _miPool = miPool;
         _dialogRegion = dialogRegion;
+        _commandRegion = commandRegion;
         _settings = settings;
         PersistenceId = "command-" + cmdId;
 
@@ -62,8 +67,9 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
     private CommandStarted Started => _state.Start!;
 
-    public static Props Props(string cmdId, IActorRef miPool, IActorRef dialogRegion, CommandSettings settings) =>
-        Akka.Actor.Props.Create(() => new CommandEntity(cmdId, miPool, dialogRegion, settings));
+    public static Props Props(string cmdId, IActorRef miPool, IActorRef dialogRegion, CommandSettings settings,
+        IActorRef? commandRegion = null) =>
+        Akka.Actor.Props.Create(() => new CommandEntity(cmdId, miPool, dialogRegion, settings, commandRegion));
 
     private void OnRecovered()
     {
@@ -95,6 +101,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
     {
         Command<StartCommand>(OnFirstStart);
         Command<CommandHandOff>(_ => Context.Stop(Self));
+        Command<ResumeCommand>(OnResumeNothingToRun);
         Command<SubscribeCommand>(s => RejectUnknownAndStop(s.Subscriber));
         Command<GetCommand>(_ => RejectUnknownAndStop(Sender));
         Command<UnsubscribeCommand>(_ => { });
@@ -150,8 +157,9 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
             CmdId, Started.Method, Started.Params, _state.Status, _state.Durable.ToArray())));
         Command<Terminated>(t => _subscribers.Remove(t.ActorRef));
         // The shard moves: whatever this state decided and stored has been acted on (see CommandHandOff); the
-        // incarnation on the other node resumes from the journal.
-        Command<CommandHandOff>(_ => Context.Stop(Self));
+        // incarnation on the other node resumes from the journal, woken by this one (CommandEntity.Resume.cs).
+        Command<CommandHandOff>(_ => StopForHandOff());
+        Command<ResumeCommand>(OnResume);
     }
 
     private void OnRepeatedStart(StartCommand start)

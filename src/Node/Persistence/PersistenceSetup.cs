@@ -31,15 +31,19 @@ public static class PersistenceSetup
             .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }
 
-    /// <summary>Journal retention (docs/retention.md): the write journal tags each command's Ended event
-    /// (<see cref="CommandEndedTagger"/>) and each call event (Events.CallEventTagger, docs/call-events.md), and the read journal the retention sweeper queries reads the write journal's
-    /// tables. Underneath the configuration, so the persistence-*.conf files can still override any of it.</summary>
+    /// <summary>Journal retention (docs/retention.md), the command resumer (docs/survival.md) and call events
+    /// (docs/call-events.md): the write journal tags each command's start (<see cref="CommandOpenTagger"/>) and Ended
+    /// event (<see cref="CommandEndedTagger"/>) and each call event (Events.CallEventTagger), and the read journal the
+    /// sweeper, the resumer and the event feeds query reads the write journal's tables. Underneath the configuration, so
+    /// the persistence-*.conf files can still override any of it.</summary>
     private static readonly Config RetentionJournalConfig = ConfigurationFactory.ParseString($$"""
         akka.persistence.journal.sql {
           event-adapters.command-ended-tagger = "{{TypeName(typeof(CommandEndedTagger))}}"
+          event-adapters.command-open-tagger = "{{TypeName(typeof(CommandOpenTagger))}}"
           event-adapters.call-event-tagger = "{{TypeName(typeof(Events.CallEventTagger))}}"
           event-adapter-bindings {
             "{{TypeName(typeof(Contracts.Journal.NotificationRecorded))}}" = command-ended-tagger
+            "{{TypeName(typeof(Contracts.Journal.CommandStarted))}}" = command-open-tagger
             "{{TypeName(typeof(Contracts.Events.CallEventRecorded))}}" = call-event-tagger
           }
         }

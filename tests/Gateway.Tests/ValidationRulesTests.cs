@@ -61,6 +61,7 @@ public sealed class ValidationRulesTests
     [InlineData("sip:example.com..", false)]
     [InlineData("sip:bob@", false)]
     [InlineData("sip:bob@;transport=udp", false)]
+    [InlineData("sip:bob@:5060", false)]
     [InlineData("SIPS:bob@example.com", true)]
     [InlineData("sipx:bob@example.com", false)]
     [InlineData("si:bob@example.com", false)]
@@ -109,6 +110,8 @@ public sealed class ValidationRulesTests
     [InlineData("sip:alice@example.com;a=b=c")]
     [InlineData("sip:alice@example.com;a=b@c")]
     [InlineData("sip:alice@example.com;a=b?c")]
+    [InlineData("sip:alice@example.com;a=@b")]
+    [InlineData("sip:alice@example.com;a==b")]
     [InlineData("sip:alice@example.com;a/b=c")]
     [InlineData("sip:alice@example.com\u0001")]
     [InlineData("sip:alice@example.com\u00a0")]
@@ -362,6 +365,13 @@ public sealed class ValidationRulesTests
         Assert.Equal("\"\\ud800\"", Invalid("""{"jsonrpc":"2.0","id":"\ud800","method":"CallEnd"}""").IdJson);
         // An id that is an object is not readable either; a later readable one is taken.
         Assert.Equal("3", Invalid("""{"id":{},"id":3,"x":"\ud800"}""").IdJson);
+
+        // The first readable member named id, wherever it stands.
+        Assert.Equal("2", Invalid("""{"x":1,"\ud800":1,"id":2,"y":"\ud800"}""").IdJson);
+
+        // A batch element that is not an object has no id to read.
+        var element = Assert.IsType<RpcInvalid>(Assert.Single(AllMethods.Parse(Encoding.UTF8.GetBytes("""["\ud800"]""")).Items));
+        Assert.Equal(("null", data), (element.IdJson, element.Error.Data));
 
         var batch = AllMethods.Parse(Encoding.UTF8.GetBytes("""[{"jsonrpc":"2.0","id":1,"method":"CallEnd","params":{"callid":"\ud800"}},""" +
                                                             Req("CallEnd", """{"callid":"c"}""", "2") + "]"));

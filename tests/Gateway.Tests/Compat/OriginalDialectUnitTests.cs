@@ -325,6 +325,9 @@ public sealed class OriginalDialectUnitTests
             "a string or member name holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)", "4");
         Refused("""{"method":"CallEnd","params":{"\udc00":"x"}}""", ErrorCodes.InvalidRequest, "Invalid Request",
             "a string or member name holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)", "null");
+        Refused("\"\\ud800\"", ErrorCodes.InvalidRequest, "Invalid Request",
+            "a string or member name holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)", "null");
+        Refused("\"CallEnd\"", ErrorCodes.InvalidRequest, "Invalid Request", "a request must be one JSON object (no batches)", "null");
     }
 
     [Fact]

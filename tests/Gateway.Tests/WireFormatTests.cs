@@ -63,6 +63,22 @@ public sealed class WireFormatTests
     }
 
     [Fact]
+    public void Every_error_reply_is_counted_under_its_code_on_both_dialects()
+    {
+        // Codes no other test uses, so tests running in parallel cannot add to them.
+        static double Count(int code) =>
+            CallCluster.Hosting.Metrics.CallClusterMetrics.RpcErrors.WithLabels(code.ToString(System.Globalization.CultureInfo.InvariantCulture)).Value;
+        var native = Count(-32091);
+        var original = Count(-32092);
+
+        JsonRpcWriter.Error("1", new RpcError(-32091, "test"));
+        new CallCluster.Gateway.Protocol.Compat.OriginalDialect(new MethodRegistry([CommandMethods.CallEnd])).Error("1", new RpcError(-32092, "test"));
+
+        Assert.Equal(native + 1, Count(-32091));
+        Assert.Equal(original + 1, Count(-32092));
+    }
+
+    [Fact]
     public void Every_error_has_its_JSON_RPC_code_and_a_non_empty_documented_message()
     {
         var all = new (RpcError Error, int Code, string Message, string? Data)[]

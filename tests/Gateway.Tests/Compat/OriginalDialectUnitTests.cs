@@ -80,6 +80,40 @@ public sealed class OriginalDialectUnitTests
     }
 
     [Fact]
+    public void An_event_with_its_own_callid_names_it_over_the_call_remembered()
+    {
+        var p = new Dictionary<string, string> { ["caller"] = "sip:a@h", ["callee"] = "sip:b@h" };
+
+        Assert.Equal(
+        [
+            Frame("CallStart", "TransferStart", """{"callee":"sip:b@h","caller":"sip:a@h","callid":"new-1"}"""),
+            Frame("CallStart", "TransferPending", """{"callee":"sip:b@h","caller":"sip:a@h","callid":"p-call","extra":"180 Ringing"}"""),
+            Frame("CallStart", "CalleeAnswered", """{"callee":"sip:b@h","caller":"sip:a@h","callid":"own"}"""),
+        ],
+        Render("CallStart", p,
+            Ev(1, EventCodes.CallStart, "new-1"),
+            Ev(2, EventCodes.TransferProgress, "p-call", sipStatus: "180 Ringing"),
+            Ev(3, EventCodes.CallAnswer, "own", "callee")));
+    }
+
+    [Fact]
+    public void A_later_transfer_start_takes_its_destination_and_one_without_keeps_the_last_reported()
+    {
+        var p = new Dictionary<string, string> { ["callid"] = "x", ["leg"] = "caller", ["destination"] = "sip:d@h" };
+
+        Assert.Equal(
+        [
+            Frame("CallBlindTransfer", "TransferStart", """{"callid":"n1","destination":"sip:one@h"}"""),
+            Frame("CallBlindTransfer", "TransferStart", """{"callid":"n2","destination":"sip:two@h"}"""),
+            Frame("CallBlindTransfer", "TransferStart", """{"callid":"n3","destination":"sip:two@h"}"""),
+        ],
+        Render("CallBlindTransfer", p,
+            Ev(1, EventCodes.CallStart, "n1", destination: "sip:one@h"),
+            Ev(2, EventCodes.CallStart, "n2", destination: "sip:two@h"),
+            Ev(3, EventCodes.CallStart, "n3")));
+    }
+
+    [Fact]
     public void A_failed_command_sends_Error_with_the_reason_then_Ended()
     {
         var p = new Dictionary<string, string> { ["callid"] = "x" };

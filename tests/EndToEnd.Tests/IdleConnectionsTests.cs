@@ -71,7 +71,9 @@ public sealed class IdleConnectionsTests : IDisposable
 
             var openFds = Descriptors(node.Pid);
             var openRss = RssBytes(node.Pid);
-            Assert.True(openFds >= baselineFds + Connections,
+            // One descriptor per connection, give or take what the runtime opens or closes meanwhile (the same 64
+            // of slack as below: a CI run measured baseline + 9,999).
+            Assert.True(openFds >= baselineFds + Connections - 64,
                 $"the node holds {openFds} descriptors with {Connections} connections open (baseline {baselineFds})");
 
             // Still serving: a new client gets its answer while the 10,000 sit idle.

@@ -119,7 +119,16 @@ public sealed class ProxyFaultTests(ITestOutputHelper output)
         var outcomes = await CommandBatch.RunAsync(client, commands, TimeSpan.FromSeconds(60));
 
         output.WriteLine($"{CommandBatch.Describe(outcomes)}\nreplies held back: {env.Mi.Delayed}");
+        // The batch can end before the replies held back arrive (a timed-out request's reply comes 0.5 s after its
+        // timeout): wait, bounded, for the first one to reach the node.
         var stats = await env.Node.Host.Mi!.Ask<MiStats>(GetMiStats.Instance, TimeSpan.FromSeconds(5));
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (stats.Late == 0 && stats.TimedOut > 0 && waited.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(100);
+            stats = await env.Node.Host.Mi!.Ask<MiStats>(GetMiStats.Instance, TimeSpan.FromSeconds(5));
+        }
+
         output.WriteLine($"MI: sent {stats.Sent}, replied {stats.Replied}, timed out {stats.TimedOut}, late {stats.Late}");
         Assert.All(outcomes, o => Assert.True(o.Status is "ok" or "failed", $"{o.Id}: still running, events {string.Join(",", o.Events)}"));
         Assert.All(outcomes.Where(o => o.Status == "failed"), o => Assert.Equal(-32003, o.Code));

@@ -116,7 +116,9 @@ public sealed class NodeHost
                 var eviSettings = EviSettings.FromConfig(system.Settings.Config);
                 try
                 {
-                    evi = await EviListener.Start(system, eviSettings, regions.Dialog).ConfigureAwait(false);
+                    // Through the router: a leaving node hands its events to another call node (EviRouter says why).
+                    evi = await EviListener.Start(system, eviSettings, system.ActorOf(EviRouter.Props(regions.Dialog), "evi-router"))
+                        .ConfigureAwait(false);
                 }
                 catch (Exception e) when (PortInUse.Is(e))
                 {

@@ -223,7 +223,7 @@ public sealed class WebhookEndpoint : UntypedPersistentActor, IWithTimers
             return;
         }
 
-        if (done.Result.Ok)
+        if (done.Outcome.Ok)
         {
             _deliveries.Done(delivery);
             EventMetrics.Delivered(_spec.Name,
@@ -234,15 +234,15 @@ public sealed class WebhookEndpoint : UntypedPersistentActor, IWithTimers
             _deliveries.Done(delivery);
             EventMetrics.Dead(_spec.Name);
             _log.Warning("Webhook {0}: delivery {1} ({2} of {3}) failed {4} times, last {5}: dead-lettered", _spec.Name,
-                delivery.DeliveryId, delivery.Stored.Event.Name, delivery.Stored.Event.CallId, delivery.Attempts, done.Result.Detail);
+                delivery.DeliveryId, delivery.Stored.Event.Name, delivery.Stored.Event.CallId, delivery.Attempts, done.Outcome.Detail);
             var dead = new WebhookDeadLettered(delivery.DeliveryId, delivery.Stored.Offset, delivery.Stored.Event.CallId,
-                delivery.Stored.Event.Name, delivery.Attempts, done.Result.Detail, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                delivery.Stored.Event.Name, delivery.Attempts, done.Outcome.Detail, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             Persist(dead, e => _outbox = _outbox.Apply(e));
         }
         else
         {
             _deliveries.Failed();
-            delivery.LastError = done.Result.Detail;
+            delivery.LastError = done.Outcome.Detail;
             EventMetrics.Retried(_spec.Name);
             Timers.StartSingleTimer(("retry", done.Offset), new RetryDue(done.Offset),
                 _settings.Backoff(delivery.Attempts, Random.Shared.NextDouble()));
@@ -261,7 +261,7 @@ public sealed class WebhookEndpoint : UntypedPersistentActor, IWithTimers
         }
     }
 
-    private sealed record AttemptDone(long Offset, WebhookAttemptResult Result);
+    private sealed record AttemptDone(long Offset, WebhookAttemptResult Outcome);
 
     private sealed record RetryDue(long Offset);
 

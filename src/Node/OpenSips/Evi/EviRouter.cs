@@ -19,10 +19,12 @@ public sealed class EviRouter : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<UniqueAddress, Member> _otherCallNodes = [];
     private bool _leaving;
+    private ICanTell _target;
 
     public EviRouter(IActorRef localRegion)
     {
         _localRegion = localRegion;
+        _target = localRegion;
         Receive<ClusterEvent.CurrentClusterState>(state =>
         {
             foreach (var member in state.Members)
@@ -31,7 +33,7 @@ public sealed class EviRouter : ReceiveActor
             }
         });
         Receive<ClusterEvent.IMemberEvent>(e => Track(e.Member));
-        ReceiveAny(evt => Target().Tell(evt, ActorRefs.NoSender));
+        ReceiveAny(evt => _target.Tell(evt, ActorRefs.NoSender));
     }
 
     public static Props Props(IActorRef localRegion) => Akka.Actor.Props.Create(() => new EviRouter(localRegion));
@@ -41,18 +43,19 @@ public sealed class EviRouter : ReceiveActor
 
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
-    private ICanTell Target()
-    {
-        if (!_leaving || _otherCallNodes.Count == 0)
-        {
-            return _localRegion;
-        }
-
-        var next = Oldest();
-        return Context.ActorSelection(new RootActorPath(next.Address) / "system" / "sharding" / ShardRegions.Dialog);
-    }
+    /// <summary>Decided on membership changes only, not per event.</summary>
+    private ICanTell Target() =>
+        !_leaving || _otherCallNodes.Count == 0
+            ? _localRegion
+            : Context.ActorSelection(new RootActorPath(Oldest().Address) / "system" / "sharding" / ShardRegions.Dialog);
 
     private void Track(Member member)
+    {
+        TrackMember(member);
+        _target = Target();
+    }
+
+    private void TrackMember(Member member)
     {
         if (member.UniqueAddress.Equals(_cluster.SelfUniqueAddress))
         {

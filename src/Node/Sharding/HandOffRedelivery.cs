@@ -21,7 +21,7 @@ namespace CallCluster.Node.Sharding;
 /// which answers once the hand-off is done); once this node's coordinated shutdown has begun or its member is Leaving or later, the region of the oldest
 /// other Up call node, because this node's regions stop before such an answer may come. The original sender goes
 /// with it, so replies still reach whoever asked.</summary>
-public sealed class HandOffRedelivery : ReceiveActor
+public sealed class HandOffRedelivery : ReceiveActor, IWithTimers
 {
     /// <summary>The reason Akka's ShardRegion gives <see cref="Dropped"/> at HandOff (MessageBufferMap.Drop); other
     /// drops (a full buffer: back-pressure) are left alone.</summary>
@@ -35,6 +35,11 @@ public sealed class HandOffRedelivery : ReceiveActor
     private OtherCallNodes _others;
     /// <summary>This member's status as last heard; a node counts as staying until it is Leaving or later.</summary>
     private MemberStatus _selfStatus = MemberStatus.Joining;
+    /// <summary>Messages sent again since the last log line, by region and destination: a node leaving with thousands
+    /// of idle dialogs can see thousands of drops in a second, so they are logged as one INFO line a second.</summary>
+    private Dictionary<string, int> _sinceLastLog = [];
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public HandOffRedelivery(IActorRef commandRegion, IActorRef dialogRegion)
     {
@@ -59,6 +64,7 @@ public sealed class HandOffRedelivery : ReceiveActor
         });
         Receive<Dropped>(Redeliver);
         Receive<AllDeadLetters>(_ => { });
+        Receive<LogTick>(_ => LogSummary());
     }
 
     public static Props Props(IActorRef commandRegion, IActorRef dialogRegion) =>
@@ -68,12 +74,6 @@ public sealed class HandOffRedelivery : ReceiveActor
     {
         Context.System.EventStream.Subscribe(Self, typeof(AllDeadLetters));
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.IMemberEvent));
-    }
-
-    protected override void PostStop()
-    {
-        Context.System.EventStream.Unsubscribe(Self);
-        _cluster.Unsubscribe(Self);
     }
 
     private void Track(Member member)
@@ -128,7 +128,35 @@ public sealed class HandOffRedelivery : ReceiveActor
     private void Redelivered(string regionName, string where, object message, string entity, string target)
     {
         FaultMetrics.HandOffRedelivered(regionName, where);
-        _log.Info("Sent again a {0} for {1} {2} that sharding dropped at a shard hand-off, to {3}",
+        _log.Debug("Sent again a {0} for {1} {2} that sharding dropped at a shard hand-off, to {3}",
             message.GetType().Name, regionName, entity, target);
+        var key = regionName + " to " + target;
+        _sinceLastLog[key] = _sinceLastLog.GetValueOrDefault(key) + 1;
+        if (!Timers.IsTimerActive(LogTick.Instance))
+        {
+            Timers.StartSingleTimer(LogTick.Instance, LogTick.Instance, TimeSpan.FromSeconds(1));
+        }
+    }
+
+    private void LogSummary()
+    {
+        foreach (var (key, count) in _sinceLastLog)
+        {
+            _log.Info("Sent again {0} message(s) that sharding dropped at a shard hand-off: {1}", count, key);
+        }
+
+        _sinceLastLog = [];
+    }
+
+    protected override void PostStop()
+    {
+        LogSummary();
+        Context.System.EventStream.Unsubscribe(Self);
+        _cluster.Unsubscribe(Self);
+    }
+
+    private sealed class LogTick
+    {
+        public static readonly LogTick Instance = new();
     }
 }

@@ -82,7 +82,9 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         finally
         {
             browser.Screenshot(screenshot);
+            // Both: the xunit output goes with the test result, the standard output into the CI log.
             output.WriteLine($"console screenshot: {screenshot}");
+            System.Console.WriteLine($"console screenshot: {screenshot}");
         }
     }
 

@@ -9,22 +9,28 @@ const RECONNECT_DELAYS_MS = [500, 1000, 2000, 5000];
 export class CallApi {
   #settings;
   #onState;
+  #mayReconnect;
   #socket = null;
   #nextId = 1;
-  #pending = new Map(); // request id -> { resolve, reject }
+  #pending = new Map(); // request id -> { resolve, reject, socket it was sent on }
   #followers = new Map(); // cmd_id -> { lastSeq, ended, onNotification }
   #attempt = 0;
   #opened = null;
 
-  /** settings: the gateway's /console/settings.json; onState(state, detail): "open", "connecting" or "closed". */
-  constructor(settings, onState) {
+  /** settings: the gateway's /console/settings.json; onState(state, detail): "open", "connecting" or "closed";
+   * mayReconnect(): false while retrying is pointless (the page waits for a token; connect() is then called again). */
+  constructor(settings, onState, mayReconnect) {
     this.#settings = settings;
     this.#onState = onState;
+    this.#mayReconnect = mayReconnect;
   }
 
   /** Opens the socket (again); resolves when it is open. */
   connect() {
-    this.#socket?.close();
+    // Forgotten before it closes: its close event then reports nothing and schedules no reconnect of its own.
+    const previous = this.#socket;
+    this.#socket = null;
+    previous?.close();
     this.#opened = this.#open();
     return this.#opened;
   }
@@ -84,13 +90,17 @@ export class CallApi {
   }
 
   #closed(socket, event) {
-    for (const { reject } of this.#pending.values()) reject(new Error("the Call API connection closed"));
-    this.#pending.clear();
+    for (const [id, request] of this.#pending) {
+      if (request.socket === socket) {
+        request.reject(new Error("the Call API connection closed"));
+        this.#pending.delete(id);
+      }
+    }
     if (socket !== this.#socket) return; // replaced by connect(): the new socket reports for itself
     const delay = RECONNECT_DELAYS_MS[Math.min(this.#attempt++, RECONNECT_DELAYS_MS.length - 1)];
     this.#onState("closed", `closed (${event.code}${event.reason ? " " + event.reason : ""}); retrying in ${delay / 1000} s`);
     setTimeout(() => {
-      if (socket === this.#socket) this.connect().catch(() => {});
+      if (socket === this.#socket && this.#mayReconnect()) this.connect().catch(() => {});
     }, delay);
   }
 
@@ -107,8 +117,9 @@ export class CallApi {
     await this.#opened;
     if (this.#socket?.readyState !== WebSocket.OPEN) throw new Error("the Call API is not connected");
     const id = this.#nextId++;
-    const reply = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-    this.#socket.send(JSON.stringify({ jsonrpc: "2.0", id, method, params }));
+    const socket = this.#socket;
+    const reply = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject, socket }));
+    socket.send(JSON.stringify({ jsonrpc: "2.0", id, method, params }));
     return reply;
   }
 

@@ -15,15 +15,22 @@ const authHelp = document.getElementById("auth-help");
 const connection = document.getElementById("connection");
 const forms = document.getElementById("command-forms");
 
+// After a 401 the page stops asking (each refused request is a log line on the gateway) until a token is given.
+let waitingForToken = false;
+
 /** A panel refreshed from one REST route; a 401 shows how to give a token. */
 function view(panelId, path, render, intervalMs) {
   const panel = document.getElementById(panelId);
   return poll(async () => {
+    if (waitingForToken) return;
     try {
       render(panel, await getJson(settings.rest + path));
       showError(panel, null);
     } catch (error) {
-      if (error instanceof AuthRequired) authHelp.hidden = false;
+      if (error instanceof AuthRequired) {
+        waitingForToken = true;
+        authHelp.hidden = false;
+      }
       showError(panel, error.message);
     }
   }, intervalMs);
@@ -36,8 +43,8 @@ const refreshWebhooks = view("webhooks-panel", "/webhooks", renderWebhooks, 2000
 
 const api = new CallApi(settings, (state, detail) => {
   connection.dataset.state = state;
-  connection.textContent = `Call API: ${detail ?? state}`;
-});
+  connection.textContent = `Call API: ${waitingForToken && state === "closed" ? "needs a token" : detail ?? state}`;
+}, () => !waitingForToken);
 const log = new CommandLog(document.getElementById("commands"));
 
 function connect() {
@@ -76,6 +83,7 @@ document.getElementById("token-form").addEventListener("submit", (event) => {
   setToken(document.getElementById("token").value);
   document.getElementById("token").value = "";
   authHelp.hidden = true;
+  waitingForToken = false;
   connect();
   refreshCluster();
   refreshCalls();
@@ -83,7 +91,11 @@ document.getElementById("token-form").addEventListener("submit", (event) => {
 });
 document.getElementById("token-forget").addEventListener("click", () => {
   setToken("");
+  waitingForToken = false;
   connect();
+  refreshCluster();
+  refreshCalls();
+  refreshWebhooks();
 });
 
 connect();

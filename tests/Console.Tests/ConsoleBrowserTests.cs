@@ -65,7 +65,7 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
             Assert.False(string.IsNullOrEmpty(newCall));
 
             // The call it made, answered, in the live calls list.
-            browser.WaitFor(d => d.FindElements(By.CssSelector("#calls tbody tr"))
+            var callRow = browser.WaitFor(d => d.FindElements(By.CssSelector("#calls tbody tr"))
                 .FirstOrDefault(row => row.GetAttribute("data-callid") == newCall && row.GetAttribute("data-state") == "confirmed"),
                 $"the call {newCall} confirmed in the live calls");
 
@@ -78,6 +78,18 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
             Assert.Equal("0", webhook.GetAttribute("data-dead-letters"));
             Assert.Contains($"http://127.0.0.1:{receiver.Url.Port}", webhook.Text);
             Assert.DoesNotContain(receiver.Url.AbsolutePath, webhook.Text.Replace($"http://127.0.0.1:{receiver.Url.Port}", ""));
+
+            // The call's "use" button fills the forms; CallEnd from its form ends it, and it leaves the live list.
+            // (Ending it also keeps the node's shutdown quick: a call still up is torn down during the shutdown.)
+            callRow.FindElement(By.CssSelector("button.use")).Click();
+            var endForm = browser.Driver.FindElement(By.CssSelector("form[data-method='CallEnd']"));
+            Assert.Equal(newCall, endForm.FindElement(By.Name("callid")).GetAttribute("value"));
+            endForm.FindElement(By.CssSelector("button[type='submit']")).Click();
+            var end = browser.WaitFor(d => d.FindElements(By.CssSelector("#commands li.command[data-method='CallEnd']"))
+                .FirstOrDefault(c => c.FindElements(By.CssSelector(".command-status[data-status='ok']")).Count == 1), "the CallEnd ended ok");
+            Assert.Equal(["CALL_END", "Ended"], Notifications(end).Select(n => n.Data));
+            browser.WaitFor(d => d.FindElements(By.CssSelector("#calls tbody tr.empty")).FirstOrDefault(),
+                $"the live calls empty once {newCall} ended");
         }
         finally
         {

@@ -37,8 +37,16 @@ public sealed class SecuredConsoleBrowserTests(SecuredNodeFixture fixture, ITest
             form.FindElement(By.Name("caller")).SendKeys("sip:carol@127.0.0.1");
             form.FindElement(By.Name("callee")).SendKeys("sip:dave@127.0.0.1");
             form.FindElement(By.CssSelector("button[type='submit']")).Click();
-            browser.WaitFor(d => d.FindElements(By.CssSelector("#commands li.command[data-method='CallStart'] .command-status[data-status='ok']"))
-                .FirstOrDefault(), "the CallStart ended ok");
+            var start = browser.WaitFor(d => d.FindElements(By.CssSelector("#commands li.command[data-method='CallStart']"))
+                .FirstOrDefault(c => c.FindElements(By.CssSelector(".command-status[data-status='ok']")).Count == 1), "the CallStart ended ok");
+
+            // Ended again from the page, so the shared node is left with no call up.
+            var newCall = start.FindElement(By.CssSelector(".notification[data-data='CALL_START']")).GetAttribute("data-callid")!;
+            var end = browser.Driver.FindElement(By.CssSelector("form[data-method='CallEnd']"));
+            end.FindElement(By.Name("callid")).SendKeys(newCall);
+            end.FindElement(By.CssSelector("button[type='submit']")).Click();
+            browser.WaitFor(d => d.FindElements(By.CssSelector("#commands li.command[data-method='CallEnd'] .command-status[data-status='ok']"))
+                .FirstOrDefault(), "the CallEnd ended ok");
         }
         finally
         {

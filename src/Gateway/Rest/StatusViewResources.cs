@@ -2,7 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace CallCluster.Gateway.Rest;
 
-// What GET /v1/cluster and GET /v1/webhooks answer (written snake_case like every REST answer, RestApi).
+// What the read-only views GET /v1/cluster and GET /v1/webhooks answer (written snake_case like every REST answer,
+// RestApi); the commands and queries of the Call API answer with RestResources.
 
 /// <summary>GET /v1/cluster: <paramref name="Self"/> is the member that answered (this gateway's process);
 /// <paramref name="Leader"/> null while the cluster has none.</summary>

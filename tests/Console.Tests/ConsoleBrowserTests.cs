@@ -15,8 +15,8 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
 
     /// <summary>The callee is the simulator's "slow" persona: it answers this long after ringing, so the page is seen
     /// mid-command (notifications shown, no Ended yet) before the end: the notifications stream, they are not fetched
-    /// once the command is over.</summary>
-    private static readonly TimeSpan CalleeAnswerDelay = TimeSpan.FromSeconds(3);
+    /// once the command is over. Long enough for a loaded CI machine to look between the two.</summary>
+    private static readonly TimeSpan CalleeAnswerDelay = TimeSpan.FromSeconds(5);
 
     [Fact]
     public async Task A_CallStart_from_the_console_streams_its_notifications_and_the_page_shows_the_call_member_and_webhook()

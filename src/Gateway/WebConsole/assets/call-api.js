@@ -49,14 +49,15 @@ export class CallApi {
     return this.#settled(cmdId, this.#request("CommandSubscribe", { cmd_id: cmdId, after_seq: 0 }));
   }
 
-  /** A refused request (an error reply, or no connection) starts nothing: its cmd_id is not followed any more. */
+  /** A refused request (an error reply) or one never sent starts nothing: its cmd_id is not followed any more. One
+   * whose connection closed before the reply may have started: it stays followed, and the reconnect resubscribes. */
   async #settled(cmdId, request) {
     try {
       const reply = await request;
       if (reply.error) this.#followers.delete(cmdId);
       return reply;
     } catch (error) {
-      this.#followers.delete(cmdId);
+      if (error instanceof NotConnected) this.#followers.delete(cmdId);
       throw error;
     }
   }
@@ -108,14 +109,20 @@ export class CallApi {
   #resubscribe() {
     for (const [cmdId, follower] of this.#followers) {
       if (!follower.ended) {
-        this.#request("CommandSubscribe", { cmd_id: cmdId, after_seq: follower.lastSeq }).catch(() => {});
+        // An error reply: the command never started (its request was lost with the old connection), or is gone.
+        this.#request("CommandSubscribe", { cmd_id: cmdId, after_seq: follower.lastSeq })
+          .then((reply) => reply.error && this.#followers.delete(cmdId), () => {});
       }
     }
   }
 
   async #request(method, params) {
-    await this.#opened;
-    if (this.#socket?.readyState !== WebSocket.OPEN) throw new Error("the Call API is not connected");
+    try {
+      await this.#opened;
+    } catch (error) {
+      throw new NotConnected(`the Call API is not connected: ${error.message}`);
+    }
+    if (this.#socket?.readyState !== WebSocket.OPEN) throw new NotConnected("the Call API is not connected");
     const id = this.#nextId++;
     const socket = this.#socket;
     const reply = new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject, socket }));
@@ -144,6 +151,9 @@ export class CallApi {
     follower.onNotification({ kind, ...params });
   }
 }
+
+/** Nothing was sent: the socket was not open. */
+class NotConnected extends Error {}
 
 /** 128 random bits as hex. crypto.randomUUID needs a secure context; a gateway on plain http off loopback is not one. */
 function newCmdId() {

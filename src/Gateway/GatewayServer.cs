@@ -18,7 +18,8 @@ using Microsoft.Extensions.Logging;
 namespace CallCluster.Gateway;
 
 /// <summary>Kestrel serving the Call API WebSocket at <see cref="GatewaySettings.Path"/>; one session (receive
-/// loop + connection actor + outbound stream) per connection.</summary>
+/// loop + connection actor + outbound stream) per connection. The same host serves the REST API (/v1, Rest) and the
+/// web console (/console/, WebConsole).</summary>
 public sealed class GatewayServer : IAsyncDisposable
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);

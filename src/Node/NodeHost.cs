@@ -282,9 +282,9 @@ public sealed class NodeHost
                 WebhookRegistry.Props(settings, events, sender),
                 PoisonPill.Instance,
                 Akka.Cluster.Tools.Singleton.ClusterSingletonManagerSettings.Create(system).WithRole(ShardRegions.CallNodeRole)),
-            "webhooks");
+            Contracts.Events.WebhookRegistryAddress.Name);
         return system.ActorOf(Akka.Cluster.Tools.Singleton.ClusterSingletonProxy.Props(
-                "/user/webhooks",
+                Contracts.Events.WebhookRegistryAddress.SingletonPath,
                 Akka.Cluster.Tools.Singleton.ClusterSingletonProxySettings.Create(system).WithRole(ShardRegions.CallNodeRole)),
             "webhooks-proxy");
     }

@@ -120,6 +120,11 @@ while :; do
     sleep 1
 done
 log "the product accepts commands"
+# The product's own process (dotnet run starts it as a child): the one listening on the admin port. Its CPU per command
+# goes in the table (the embedded product: node, gateway and built-in simulator in one process).
+NODE_APP_PID=$(ss -ltnpH "sport = :$ADMIN_PORT" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
+CPU_ARGS=()
+if [[ -n "$NODE_APP_PID" ]]; then CPU_ARGS=(--cpu-pid "$NODE_APP_PID"); else log "product process not found: no CPU figures"; fi
 
 # ---------------------------------------------------------------- 4. scenarios
 # name | loadgen arguments (the URL and --json-only are added)
@@ -152,7 +157,7 @@ metric_sum() { # metric name prefix (with labels) → sum of matching samples, 0
         | awk -v m="$1" 'index($0, m) == 1 { s += $NF } END { printf "%d\n", s + 0 }'
 }
 
-printf '\n%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %8s %8s  %s\n' scenario cmds/s acc_p50 acc_p95 acc_p99 acc_max flow_p50 flow_p99 sent errors never wrong writes/cmd rows/cmd "errors_by_kind" >"$WORK/table.txt"
+printf '\n%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %8s %8s %8s %8s %6s  %s\n' scenario cmds/s acc_p50 acc_p95 acc_p99 acc_max flow_p50 flow_p99 sent errors never wrong writes/cmd rows/cmd node_ms lg_ms busy "errors_by_kind" >"$WORK/table.txt"
 for entry in "${SCENARIOS[@]}"; do
     name=${entry%%|*}
     args=${entry#*|}
@@ -165,7 +170,7 @@ for entry in "${SCENARIOS[@]}"; do
     started_before=$(metric_sum 'callcluster_commands_started_total')
     reads_before=$(metric_sum 'callcluster_journal_recovery_reads_total')
     queries_before=$(metric_sum 'callcluster_journal_recovery_queries_total')
-    out=$(timeout 400 "${LOADGEN[@]}" --url "$URL" $args --json-only) || rc=$?
+    out=$(timeout 400 "${LOADGEN[@]}" --url "$URL" $args "${CPU_ARGS[@]}" --json-only) || rc=$?
     writes=$(( $(metric_sum 'callcluster_journal_writes_total{entity="command"}') - writes_before ))
     started=$(( $(metric_sum 'callcluster_commands_started_total') - started_before ))
     rows=$(( $(journal_rows) - rows_before ))
@@ -184,9 +189,10 @@ for entry in "${SCENARIOS[@]}"; do
         "$writes" "$rows" "$started" "$reads" "$queries"
     jq -r --arg n "$name" --arg w "$writes_per_cmd" --arg r "$rows_per_cmd" '[$n, .commands_per_s, .accept_latency_ms.p50, .accept_latency_ms.p95, .accept_latency_ms.p99,
             .accept_latency_ms.max, .flow_latency_ms.p50, .flow_latency_ms.p99, .commands.sent, .errors_total,
-            .never_ended, .wrong_pairing, $w, $r, (.errors_by_kind | to_entries | map("\(.key)=\(.value)") | join(","))]
+            .never_ended, .wrong_pairing, $w, $r, (.cpu.server_ms_per_cmd // "-"), (.cpu.loadgen_ms_per_cmd // "-"),
+            (.cpu.busy_cores // "-"), (.errors_by_kind | to_entries | map("\(.key)=\(.value)") | join(","))]
           | @tsv' <<<"$out" \
-        | awk -F'\t' '{ printf "%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %8s %8s  %s\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15 }' \
+        | awk -F'\t' '{ printf "%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %8s %8s %8s %8s %6s  %s\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18 }' \
         >>"$WORK/table.txt"
 done
 
@@ -194,6 +200,8 @@ echo
 echo "journal: $STORE_NAME; latencies in ms; cmds/s = measured commands completed per second; never = never_ended; wrong = wrong_pairing;"
 echo "writes/cmd = journal writes requested by command entities / commands started (node metrics; warm-up included);"
 echo "rows/cmd = journal rows added / commands started (SQLite only; every journal row, events of other entities included)"
+echo "node_ms, lg_ms = CPU milliseconds per ended command of the product's process (node, gateway and built-in simulator) and"
+echo "of the load generator, over the timed run; busy = cores the machine kept busy on average (of $(nproc))"
 cat "$WORK/table.txt"
 echo
 

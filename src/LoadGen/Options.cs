@@ -38,6 +38,8 @@ public sealed record LoadGenOptions
     public bool AllowRemote { get; init; }
     /// <summary>When set, requests carry no cmd_id and the server generates one (reply/cmd_id cross-checks are then weaker).</summary>
     public bool ServerCmdIds { get; init; }
+    /// <summary>The server's process id, for CPU milliseconds per command in the summary (Linux /proc).</summary>
+    public int? CpuPid { get; init; }
 
     public const string Usage = """
         CallCluster load generator (JSON-RPC over WebSocket)
@@ -60,6 +62,7 @@ public sealed record LoadGenOptions
           --server-cmd-ids       do not send cmd_id; let the server generate it
           --allow-remote         allow a non-loopback --url / --mi
           --json-only            print only the final JSON line
+          --cpu-pid PID          the server's process id: CPU ms per command in the summary (Linux)
         """;
 
     /// <summary>Parses args; returns null and an error message when invalid. "--help" gives error = Usage.</summary>
@@ -119,6 +122,7 @@ public sealed record LoadGenOptions
                     case "--server-cmd-ids": o = o with { ServerCmdIds = true }; break;
                     case "--allow-remote": o = o with { AllowRemote = true }; break;
                     case "--json-only": o = o with { JsonOnly = true }; break;
+                    case "--cpu-pid": o = o with { CpuPid = ParseInt(a, Next(), 1, int.MaxValue) }; break;
                     default: throw new FormatException($"unknown option '{args[i]}'");
                 }
                 if (inlineValue is not null && a is "--server-cmd-ids" or "--allow-remote" or "--json-only")

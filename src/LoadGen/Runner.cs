@@ -150,6 +150,7 @@ public sealed class Runner
         if (setup.ConnectFailures > 0) Log($"{setup.ConnectFailures} of {_o.Connections} connections failed: {setup.ConnectFirstError}");
 
         // 3. The timed run.
+        var cpuAtStart = CpuSnapshot.Take(_o.CpuPid);
         long start = Stopwatch.GetTimestamp();
         double issueSeconds = _o.DurationSeconds is double d ? Math.Min(_o.MaxSeconds, _o.WarmupSeconds + d) : _o.MaxSeconds;
         _control.StartTicks = start;
@@ -175,6 +176,7 @@ public sealed class Runner
         if (_log is not null) await ReportProgressAsync(all, progress, start);
         await all;
         long end = Stopwatch.GetTimestamp();
+        var cpuAtEnd = CpuSnapshot.Take(_o.CpuPid);
 
         var stats = new ConnectionStats();
         foreach (var l in loops) stats.Merge(l.Stats);
@@ -203,7 +205,9 @@ public sealed class Runner
             }
         }
 
-        string json = Summary.Write(_o, runId, setup, stats, start, _control.MeasureStartTicks, end);
+        var cpu = CpuSnapshot.Between(cpuAtStart, cpuAtEnd, stats.EndedOk + stats.EndedFailed, _o.CpuPid is not null,
+            Stopwatch.GetElapsedTime(start, end).TotalSeconds);
+        string json = Summary.Write(_o, runId, setup, stats, start, _control.MeasureStartTicks, end, cpu);
         int exit = loops.Count == 0 ? 1 : 0;
         return new RunResult(json, stats, exit);
     }

@@ -7,7 +7,8 @@ namespace CallCluster.LoadGen;
 /// <summary>Writes the one-line JSON summary.</summary>
 public static class Summary
 {
-    public static string Write(LoadGenOptions o, string runId, SetupInfo setup, ConnectionStats s, long startTicks, long measureStartTicks, long endTicks)
+    public static string Write(LoadGenOptions o, string runId, SetupInfo setup, ConnectionStats s, long startTicks, long measureStartTicks, long endTicks,
+        CpuUse? cpu = null)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -52,6 +53,19 @@ public static class Summary
 
             w.WriteNumber("elapsed_s", Round(elapsed, 3));
             w.WriteNumber("measured_s", Round(measured, 3));
+
+            if (cpu is not null)
+            {
+                // The whole timed run (warm-up and grace included), per command ended in it.
+                w.WriteStartObject("cpu");
+                if (cpu.ServerMsPerCommand is double server) w.WriteNumber("server_ms_per_cmd", Round(server, 3)); else w.WriteNull("server_ms_per_cmd");
+                w.WriteNumber("loadgen_ms_per_cmd", Round(cpu.LoadGenMsPerCommand, 3));
+                w.WriteNumber("machine_ms_per_cmd", Round(cpu.MachineMsPerCommand, 3));
+                w.WriteNumber("busy_cores", Round(cpu.BusyCores, 2));
+                w.WriteNumber("cores", cpu.Cores);
+                w.WriteNumber("seconds", Round(cpu.Seconds, 3));
+                w.WriteEndObject();
+            }
 
             w.WriteStartObject("setup");
             w.WriteString("calls", setup.CallsMode);

@@ -14,7 +14,7 @@ public sealed record ConnectionAccess(CallerIdentity Caller, TokenLimiter? Limit
     public bool DomainLimited => Caller.Domains.Count > 0;
 
     public void Audit(string method, string cmdId, string outcome) =>
-        AuditLog?.Command(Caller.TokenId, ConnectionId, method, cmdId, outcome);
+        AuditLog?.Command(Caller.TokenId, ConnectionId, method, cmdId, outcome, anonymous: Caller.Via == CallerIdentity.ViaAnonymous);
 
     public static RpcError ForbiddenFor(RpcItem item, string scope) =>
         RpcError.Forbidden($"{MethodOf(item)} needs the {scope} scope, which this token does not have");

@@ -9,8 +9,6 @@ namespace CallCluster.Admin;
 /// README.md, "Client protocol") and prints its reply and notifications, one line each, until <c>Ended</c>.</summary>
 internal static class CallClient
 {
-    public const string DefaultUrl = "ws://127.0.0.1:5059/call-api";
-
     public static async Task<int> RunAsync(string url, IReadOnlyList<string> args, bool json, TextWriter stdout,
         TextWriter stderr, CancellationToken ct, string? token = null)
     {

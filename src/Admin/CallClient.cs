@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace CallCluster.Admin;
 
 /// <summary><c>callctl call ...</c>: sends one Call API command to a gateway (JSON-RPC 2.0 over WebSocket, see
-/// README.md, "Client protocol") and prints its reply and notifications, one line each, until <c>Ended</c>.</summary>
+/// docs/protocol.md) and prints its reply and notifications, one line each, until <c>Ended</c>.</summary>
 internal static class CallClient
 {
     public static async Task<int> RunAsync(string url, IReadOnlyList<string> args, bool json, TextWriter stdout,

@@ -4,6 +4,7 @@ using CallCluster.Gateway.Protocol;
 using CallCluster.Gateway.Rest;
 using CallCluster.Gateway.Security;
 using CallCluster.Gateway.Transport;
+using CallCluster.Gateway.WebConsole;
 using CallCluster.Hosting.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -17,7 +18,8 @@ using Microsoft.Extensions.Logging;
 namespace CallCluster.Gateway;
 
 /// <summary>Kestrel serving the Call API WebSocket at <see cref="GatewaySettings.Path"/>; one session (receive
-/// loop + connection actor + outbound stream) per connection.</summary>
+/// loop + connection actor + outbound stream) per connection. The same host serves the REST API (/v1, Rest) and the
+/// web console (/console/, WebConsole).</summary>
 public sealed class GatewayServer : IAsyncDisposable
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
@@ -29,10 +31,13 @@ public sealed class GatewayServer : IAsyncDisposable
 
     private readonly ActorSystem _system;
     private readonly IActorRef _restStarter;
+    private readonly WebhookStatusQuery _webhooks;
 
     private GatewayServer(WebApplication app, CancellationTokenSource shutdown, Uri endpoint,
-        IReadOnlyDictionary<WireDialect, Uri> dialectEndpoints, Uri httpEndpoint, ActorSystem system, IActorRef restStarter)
+        IReadOnlyDictionary<WireDialect, Uri> dialectEndpoints, Uri httpEndpoint, ActorSystem system, IActorRef restStarter,
+        WebhookStatusQuery webhooks)
     {
+        _webhooks = webhooks;
         HttpEndpoint = httpEndpoint;
         _system = system;
         _restStarter = restStarter;
@@ -102,9 +107,12 @@ public sealed class GatewayServer : IAsyncDisposable
 
         // The REST API (docs/rest-api.md) shares the validation and the shard regions with the WebSocket paths.
         var starter = system.ActorOf(CommandStarter.Props(commandRegion, settings.AskTimeout));
+        var webhooks = new WebhookStatusQuery(system, settings.AskTimeout);
         builder.Services.AddCallApiRest(
             new CallApiDispatcher(system, starter, commandRegion, dialogRegion, settings.AskTimeout),
-            new RestParams(registry, settings.MaxFrameBytes));
+            new RestParams(registry, settings.MaxFrameBytes),
+            new ClusterStatusQuery(system, settings.AskTimeout),
+            webhooks);
 
         var app = builder.Build();
 
@@ -150,6 +158,9 @@ public sealed class GatewayServer : IAsyncDisposable
 
         // REST: the same credentials as the WebSocket (Bearer), scopes by verb (RestSecurity).
         app.MapCallApiRestWithOpenApi().RequireCallClusterToken().AddEndpointFilter(new RestSecurity(security));
+        // The web console's files: no token (they hold no data); the page reads and commands through the routes above.
+        app.MapCallClusterConsole(settings.Endpoints.Where(e => e.Dialect == WireDialect.Native).Select(e => e.Path).FirstOrDefault(),
+            settings.Path.TrimEnd('/') + TicketSuffix);
         try
         {
             await app.StartAsync(ct);
@@ -159,6 +170,7 @@ public sealed class GatewayServer : IAsyncDisposable
             await app.DisposeAsync();
             shutdown.Dispose();
             system.Stop(starter);
+            webhooks.Stop(system);
             if (CallCluster.Hosting.PortInUse.Is(e))
             {
                 throw CallCluster.Hosting.PortInUse.Error("WebSocket (Call API)", $"{settings.Host}:{settings.Port}",
@@ -184,7 +196,7 @@ public sealed class GatewayServer : IAsyncDisposable
         var httpEndpoint = new UriBuilder(certificate is null ? "http" : "https", settings.Host, port).Uri;
         logger.LogInformation("Call API REST at {Rest}, its OpenAPI document at {OpenApi}",
             new Uri(httpEndpoint, RestEndpoints.Prefix), new Uri(httpEndpoint, RestApi.OpenApiPath));
-        return new GatewayServer(app, shutdown, endpoint, dialectEndpoints, httpEndpoint, system, starter)
+        return new GatewayServer(app, shutdown, endpoint, dialectEndpoints, httpEndpoint, system, starter, webhooks)
         {
             _insecureWarning = !loopback && security.Settings.Insecure
                 ? GatewayExposure.WarnWhileOpen(system, security, logger, $"{settings.Host}:{port}")
@@ -217,6 +229,7 @@ public sealed class GatewayServer : IAsyncDisposable
         await _app.DisposeAsync();
         _shutdown.Dispose();
         _system.Stop(_restStarter);
+        _webhooks.Stop(_system);
     }
 
 }

@@ -14,6 +14,7 @@ using CallCluster.Node.Dialogs;
 using CallCluster.Node.Events;
 using CallCluster.Node.OpenSips;
 using CallCluster.Node.Persistence;
+using CallCluster.Node.Sharding;
 using CallCluster.Node.Webhooks;
 using CallCluster.Simulator;
 
@@ -113,6 +114,7 @@ public sealed class NodeHost
                 var regions = await StartRegionsAsync(system, miPool, nextHop, eventLog).ConfigureAwait(false);
                 commandRegion = regions.Command;
                 dialogRegion = regions.Dialog;
+                system.ActorOf(HandOffRedelivery.Props(regions.Command, regions.Dialog), "handoff-redelivery");
                 var eviSettings = EviSettings.FromConfig(system.Settings.Config);
                 try
                 {
@@ -280,9 +282,9 @@ public sealed class NodeHost
                 WebhookRegistry.Props(settings, events, sender),
                 PoisonPill.Instance,
                 Akka.Cluster.Tools.Singleton.ClusterSingletonManagerSettings.Create(system).WithRole(ShardRegions.CallNodeRole)),
-            "webhooks");
+            Contracts.Events.WebhookRegistryAddress.Name);
         return system.ActorOf(Akka.Cluster.Tools.Singleton.ClusterSingletonProxy.Props(
-                "/user/webhooks",
+                Contracts.Events.WebhookRegistryAddress.SingletonPath,
                 Akka.Cluster.Tools.Singleton.ClusterSingletonProxySettings.Create(system).WithRole(ShardRegions.CallNodeRole)),
             "webhooks-proxy");
     }

@@ -171,26 +171,14 @@ public sealed class RollingRestartTests(ITestOutputHelper output) : IAsyncLifeti
                       $"{ok / loadTime.TotalSeconds:0.0} commands ok/s; " + string.Join("; ", figures);
         _cluster.Log(summary);
 
-        // Known defect, told apart by its evidence (docs/survival.md, "Not done"): Akka's ShardRegion drops what it
-        // buffered for a shard between BeginHandOff and HandOff, and a dropped E_CALL_TRANSFER start leaves an accepted
-        // REFER unanswered (-32000 after the 10 s watchdog). Such a failure is reported, and accepted only when a call
-        // node logged dialog messages dropped that way, at most one per dropped message; every other failure fails.
-        var droppedDialogMessages = Regex.Matches(_cluster.AllOutput(), @"dialog: Dropping \[(\d+)\] buffered messages to shard")
+        // Akka's ShardRegion drops what it buffered for a shard between BeginHandOff and HandOff; the call nodes send
+        // such messages again (HandOffRedelivery). Printed so that a run shows whether hand-off drops happened at all.
+        var output = _cluster.AllOutput();
+        var droppedAtHandOff = Regex.Matches(output, @"(command|dialog): Dropping \[(\d+)\] buffered messages to shard")
+            .Sum(m => int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+        var sentAgain = Regex.Matches(output, @"Sent again (\d+) message\(s\) that sharding dropped at a shard hand-off")
             .Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-        var lostTransferStarts = failed.Where(a => client.Notes(a.Id) is var n && n.Any(x => x.Code == "TRANSFER_ACCEPT")
-                                                   && n.All(x => x.Code != "CALL_START")
-                                                   && n[^1].ErrorCode == -32000
-                                                   && (n[^1].ErrorMessage ?? "").StartsWith("no transferred call started", StringComparison.Ordinal))
-            .ToList();
-        if (lostTransferStarts.Count > 0)
-        {
-            _cluster.Log($"KNOWN DEFECT: {lostTransferStarts.Count} transfer start(s) lost; the call nodes logged {droppedDialogMessages} dialog " +
-                         "message(s) dropped by sharding at hand-off: " + string.Join(", ", lostTransferStarts.Select(a => a.Id)));
-            Assert.True(lostTransferStarts.Count <= droppedDialogMessages,
-                $"{lostTransferStarts.Count} transfer starts lost but only {droppedDialogMessages} dialog messages dropped at hand-off");
-            failed = failed.Except(lostTransferStarts).ToList();
-            all = all.Except(lostTransferStarts).ToList();
-        }
+        _cluster.Log($"hand-off drops: {droppedAtHandOff} message(s) dropped by sharding, {sentAgain} sent again");
 
         Assert.True(failed.Count == 0 && refused.IsEmpty && stuck.IsEmpty,
             $"{summary}\n{refused.Count} refused, {stuck.Count} stuck, {failed.Count} of {all.Count} failed:\n" +

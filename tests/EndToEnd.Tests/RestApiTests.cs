@@ -223,7 +223,7 @@ public sealed class RestApiTests(FastTimersNodeFixture fixture) : IClassFixture<
             .Order(StringComparer.Ordinal);
         Assert.Equal(
         [
-            "GET /v1/calls", "GET /v1/calls/{callid}", "GET /v1/commands/{cmd_id}", "POST /v1/calls",
+            "GET /v1/calls", "GET /v1/calls/{callid}", "GET /v1/cluster", "GET /v1/commands/{cmd_id}", "GET /v1/webhooks", "POST /v1/calls",
             "POST /v1/calls/{callid}/attended-transfer", "POST /v1/calls/{callid}/end", "POST /v1/calls/{callid}/hold",
             "POST /v1/calls/{callid}/transfer", "POST /v1/calls/{callid}/unhold",
         ], routes);

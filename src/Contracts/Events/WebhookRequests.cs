@@ -21,3 +21,12 @@ public sealed record WebhookInfo(string Name, string Url, IReadOnlyList<string> 
 public sealed record WebhookList(IReadOnlyList<WebhookInfo> Endpoints) : ICallClusterMessage;
 
 public sealed record WebhookDeadLetterList(string Name, IReadOnlyList<WebhookDeadLettered> Items, string? Error) : ICallClusterMessage;
+
+/// <summary>Where the webhook registry singleton lives (among call nodes): its manager's name under /user, so the
+/// call nodes' admin palettes and the gateway's read-only status route reach the same actor.</summary>
+public static class WebhookRegistryAddress
+{
+    public const string Name = "webhooks";
+
+    public const string SingletonPath = "/user/" + Name;
+}

@@ -17,10 +17,13 @@ public static class RestApi
         "Microsoft.AspNetCore.Mvc",
     ];
 
-    public static IServiceCollection AddCallApiRest(this IServiceCollection services, CallApiDispatcher dispatcher, RestParams rest)
+    public static IServiceCollection AddCallApiRest(this IServiceCollection services, CallApiDispatcher dispatcher, RestParams rest,
+        ClusterStatusQuery cluster, WebhookStatusQuery webhooks)
     {
         services.AddSingleton(dispatcher);
         services.AddSingleton(rest);
+        services.AddSingleton(cluster);
+        services.AddSingleton(webhooks);
         // The WebSocket API's member names (cmd_id, state_code, next_cursor): one policy instead of an attribute each.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.AddProblemDetails();

@@ -53,6 +53,20 @@ public static class RestEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        // Read-only views for the web console (docs/console.md) and monitoring; GETs, so calls:read like the queries.
+        v1.MapGet("/cluster", GetClusterAsync)
+            .WithTags("Cluster")
+            .WithName("ClusterGet")
+            .WithSummary("The cluster members as the gateway sees them, and each member's command and dialog shards")
+            .Produces<ClusterResource>()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        v1.MapGet("/webhooks", ListWebhooksAsync)
+            .WithTags("Webhooks")
+            .WithName("WebhookList")
+            .WithSummary("Each webhook endpoint's delivery status: position, deliveries in flight and pending, dead letters")
+            .Produces<WebhookListResource>()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return v1;
     }
 
@@ -130,6 +144,18 @@ public static class RestEndpoints
             default:
                 return RestProblems.Problem(RpcError.Server("unexpected request kind"));
         }
+    }
+
+    private static async Task<IResult> GetClusterAsync(HttpContext context, ClusterStatusQuery cluster)
+    {
+        var outcome = await cluster.GetAsync(context.RequestAborted);
+        return outcome.Error is { } e ? RestProblems.Problem(e) : TypedResults.Ok(outcome.Value);
+    }
+
+    private static async Task<IResult> ListWebhooksAsync(HttpContext context, WebhookStatusQuery webhooks)
+    {
+        var outcome = await webhooks.ListAsync(context.RequestAborted);
+        return outcome.Error is { } e ? RestProblems.Problem(e) : TypedResults.Ok(outcome.Value);
     }
 
     private static async Task<IResult> ListCallsAsync(HttpContext context, RestParams rest, CallApiDispatcher dispatcher)

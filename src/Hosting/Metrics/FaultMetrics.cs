@@ -28,9 +28,15 @@ public static class FaultMetrics
         CallClusterMetrics.Prefix + "journal_failures_total",
         "Journal operations that failed, by entity type and kind (recovery, persist, rejected).", "entity", "kind");
 
+    public static readonly Counter HandOffRedeliveries = Prometheus.Metrics.CreateCounter(
+        CallClusterMetrics.Prefix + "handoff_redeliveries_total",
+        "Command and dialog messages that Akka sharding dropped at a shard hand-off and this node sent again, by region and " +
+        "where to (local: this node's region; remote: another call node's, as this node leaves; lost: no call node to take it).",
+        "region", "to");
+
     /// <summary>The metric names this class registers.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        [MiRetries.Name, MiLateReplies.Name, EviResubscriptions.Name, ProxyChecks.Name, JournalFailures.Name];
+        [MiRetries.Name, MiLateReplies.Name, EviResubscriptions.Name, ProxyChecks.Name, JournalFailures.Name, HandOffRedeliveries.Name];
 
     public static void MiRetried(string method) => MiRetries.WithLabels(method).Inc();
 
@@ -41,4 +47,6 @@ public static class FaultMetrics
     public static void ProxyChecked(string awaiting) => ProxyChecks.WithLabels(awaiting).Inc();
 
     public static void JournalFailed(string entity, string kind) => JournalFailures.WithLabels(entity, kind).Inc();
+
+    public static void HandOffRedelivered(string region, string to) => HandOffRedeliveries.WithLabels(region, to).Inc();
 }

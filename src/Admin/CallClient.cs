@@ -6,11 +6,9 @@ using System.Text.Json.Nodes;
 namespace CallCluster.Admin;
 
 /// <summary><c>callctl call ...</c>: sends one Call API command to a gateway (JSON-RPC 2.0 over WebSocket, see
-/// README.md, "Client protocol") and prints its reply and notifications, one line each, until <c>Ended</c>.</summary>
+/// docs/protocol.md) and prints its reply and notifications, one line each, until <c>Ended</c>.</summary>
 internal static class CallClient
 {
-    public const string DefaultUrl = "ws://127.0.0.1:5059/call-api";
-
     public static async Task<int> RunAsync(string url, IReadOnlyList<string> args, bool json, TextWriter stdout,
         TextWriter stderr, CancellationToken ct, string? token = null)
     {

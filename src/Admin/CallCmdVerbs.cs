@@ -13,8 +13,6 @@ namespace CallCluster.Admin;
 /// on <c>Error</c> the reason and exit 1.</summary>
 internal static class CallCmdVerbs
 {
-    public const string DefaultUrl = "ws://127.0.0.1:5059/call-api/compat";
-
     public static readonly IReadOnlySet<string> Methods = new HashSet<string>(StringComparer.Ordinal)
     {
         "CallStart", "CallBlindTransfer", "CallAttendedTransfer", "CallHold", "CallUnhold", "CallEnd",

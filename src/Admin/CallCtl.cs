@@ -29,9 +29,11 @@ public static class CallCtl
           tokens list | tokens revoke <id>
           tokens new                            prints a fresh token and its SHA-256 for callcluster.security.tokens (offline)
           help                                  lists what the endpoint serves
-        Output: one 'a | b | c' line per item, then 'Count: N'; --json prints the result as JSON.
+        Output: a header line naming the columns, one 'a | b | c' line per item, then 'Count: N';
+        --json prints the result as JSON instead (for scripts).
 
-        Call API client (JSON-RPC over WebSocket; --url default ws://127.0.0.1:5059/call-api):
+        Call API client (JSON-RPC over WebSocket; --url default ws://127.0.0.1:$CALLCLUSTER_WS_PORT/call-api, port 5059
+        when unset; CALLCLUSTER_WS_HOST, CALLCLUSTER_TLS_CERT (wss://) and CALLCLUSTER_WS_NATIVE_PATH are honoured too):
           call start    --caller URI --callee URI
           call hold     --callid ID [--leg caller|callee]
           call unhold   --callid ID [--leg caller|callee]
@@ -41,7 +43,8 @@ public static class CallCtl
           (every call command also takes --cmd-id ID)
         Prints each notification as a line until Ended.
 
-        The original Call API's call-cmd verbs (original dialect; --url default ws://127.0.0.1:5059/call-api/compat):
+        The original Call API's call-cmd verbs (original dialect; --url default ws://127.0.0.1:$CALLCLUSTER_WS_PORT/call-api/compat,
+        or $CALLCLUSTER_WS_COMPAT_PATH):
           CallStart caller=URI callee=URI        CallBlindTransfer callid=ID leg=LEG destination=URI
           CallAttendedTransfer callidA=ID legA=LEG callidB=ID legB=LEG
           CallHold callid=ID    CallUnhold callid=ID    CallEnd callid=ID
@@ -113,7 +116,16 @@ public static class CallCtl
                 }
             }
 
-            return await CallCmdVerbs.RunAsync(url ?? CallCmdVerbs.DefaultUrl, rest, stdout, stderr, ct, token);
+            try
+            {
+                url ??= GatewayUrl.Compat(environment);
+            }
+            catch (FormatException e)
+            {
+                return await UsageError(stderr, e.Message);
+            }
+
+            return await CallCmdVerbs.RunAsync(url, rest, stdout, stderr, ct, token);
         }
 
         if (callCmdConfig is not null)
@@ -128,7 +140,16 @@ public static class CallCtl
                 return await UsageError(stderr, "call commands talk to a gateway: use --url, not --endpoint");
             }
 
-            return await CallClient.RunAsync(url ?? CallClient.DefaultUrl, rest.Skip(1).ToList(), json, stdout, stderr, ct, token);
+            try
+            {
+                url ??= GatewayUrl.Native(environment);
+            }
+            catch (FormatException e)
+            {
+                return await UsageError(stderr, e.Message);
+            }
+
+            return await CallClient.RunAsync(url, rest.Skip(1).ToList(), json, stdout, stderr, ct, token);
         }
 
         if (url is not null)
@@ -210,11 +231,18 @@ public static class CallCtl
 
     /// <summary>pbm-style: the row's columns joined by " | ".</summary>
     public static string FormatRow(IReadOnlyList<string> row) => string.Join(" | ", row);
+
+    /// <summary>The column names, in the rows' own format, so that a reader (or <c>column -t -s '|'</c>) knows what each
+    /// field is; nothing for a result without columns. Scripts that want no header use <c>--json</c>.</summary>
+    internal static Task WriteHeaderAsync(TextWriter stdout, IReadOnlyList<string>? columns) =>
+        columns is { Count: > 0 } ? stdout.WriteLineAsync(FormatRow(columns)) : Task.CompletedTask;
 }
 
 /// <summary>Runs admin verbs against an endpoint over HTTP and prints their results.</summary>
 internal sealed class AdminClient(Uri baseUri, TextWriter stdout, TextWriter stderr, bool json, string? token = null)
 {
+    private static readonly IReadOnlyList<string> HelpColumns = ["verb", "description"];
+
     private HttpClient NewHttp(TimeSpan timeout)
     {
         var http = new HttpClient { BaseAddress = baseUri, Timeout = timeout };
@@ -294,6 +322,7 @@ internal sealed class AdminClient(Uri baseUri, TextWriter stdout, TextWriter std
             return CallCtl.ExitOk;
         }
 
+        await CallCtl.WriteHeaderAsync(stdout, HelpColumns);
         var count = 0;
         foreach (var palette in palettes.OrderBy(p => p.Name, StringComparer.Ordinal))
         {
@@ -316,6 +345,7 @@ internal sealed class AdminClient(Uri baseUri, TextWriter stdout, TextWriter std
             await using var stream = await response.Content.ReadAsStreamAsync(ct);
             using var reader = new StreamReader(stream, Encoding.UTF8);
             var count = 0;
+            var headerWritten = false;
             while (await reader.ReadLineAsync(ct) is { } line)
             {
                 if (line.Length == 0)
@@ -329,6 +359,13 @@ internal sealed class AdminClient(Uri baseUri, TextWriter stdout, TextWriter std
                 }
                 else if (JsonSerializer.Deserialize(line, AdminJsonContext.Default.AdminResult) is { } item)
                 {
+                    if (!headerWritten && item.Rows.Count > 0)
+                    {
+                        // Once, before the first row: every item of a stream has the same columns.
+                        await CallCtl.WriteHeaderAsync(stdout, item.Columns);
+                        headerWritten = true;
+                    }
+
                     foreach (var row in item.Rows)
                     {
                         await stdout.WriteLineAsync(CallCtl.FormatRow(row));
@@ -382,6 +419,7 @@ internal sealed class AdminClient(Uri baseUri, TextWriter stdout, TextWriter std
             await stdout.WriteLineAsync(message);
         }
 
+        await CallCtl.WriteHeaderAsync(stdout, result.Columns);
         foreach (var row in result.Rows)
         {
             await stdout.WriteLineAsync(CallCtl.FormatRow(row));

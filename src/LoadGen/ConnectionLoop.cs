@@ -14,7 +14,6 @@ public sealed class RunControl
     public bool Counted;
     private volatile bool _stopRequested;
 
-    public bool StopRequested => _stopRequested;
     public void RequestStop() => _stopRequested = true;
 
     /// <summary>May another operation start now? Warm-up operations are free; measured ones take from the budget.</summary>

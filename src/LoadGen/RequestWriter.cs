@@ -42,15 +42,6 @@ public sealed class RequestWriter
         _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
     }
 
-    /// <summary>The method of step <paramref name="step"/> of an operation (hold = CallHold then CallUnHold).</summary>
-    public static string MethodName(OpKind kind, int step) => kind switch
-    {
-        OpKind.Start => "CallStart",
-        OpKind.End => "CallEnd",
-        OpKind.Hold => step == 0 ? "CallHold" : "CallUnHold",
-        _ => "CallBlindTransfer",
-    };
-
     public static int Steps(OpKind kind) => kind == OpKind.Hold ? 2 : 1;
 
     /// <summary>Writes request n; the returned memory is valid until the next call.</summary>

@@ -19,18 +19,28 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
 
     private Task<CtlResult> Ctl(params string[] args) => TestCluster.CtlAsync(fixture.Endpoint, args);
 
-    private static void AssertPbm(CtlResult result, int rows)
+    /// <summary>pbm output: [message], the column names, one line per row, <c>Count: N</c>.</summary>
+    private static void AssertPbm(CtlResult result, int rows, IReadOnlyList<string> columns)
     {
         Assert.True(result.Exit == 0, result.ToString());
         Assert.Equal($"Count: {rows}", result.Lines[^1]);
+        Assert.Equal(string.Join(" | ", columns), result.Lines[^(rows + 2)]);
+    }
+
+    /// <summary>The row lines, between the header and the count.</summary>
+    private static IReadOnlyList<string> Rows(CtlResult result)
+    {
+        var rows = int.Parse(result.Lines[^1]["Count: ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        return result.Lines.Skip(result.Lines.Count - 1 - rows).Take(rows).ToList();
     }
 
     [Fact]
-    public async Task Cluster_show_prints_one_pipe_delimited_line_per_member_then_the_count()
+    public async Task Cluster_show_prints_a_header_then_one_pipe_delimited_line_per_member_then_the_count()
     {
         var result = await Ctl("cluster", "show");
-        AssertPbm(result, 1);
-        Assert.Equal($"{Self} | Up | call-node,gateway | reachable | {Cluster.Get(fixture.System).SelfMember.AppVersion}", result.Lines[0]);
+        AssertPbm(result, 1, ClusterPalette.MemberColumns);
+        Assert.Equal("address | status | roles | reachability | app-version", result.Lines[0]);
+        Assert.Equal($"{Self} | Up | call-node,gateway | reachable | {Cluster.Get(fixture.System).SelfMember.AppVersion}", result.Lines[1]);
         Assert.Equal("", result.Stderr);
     }
 
@@ -52,12 +62,12 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
     public async Task Cluster_status_and_leader_describe_this_node()
     {
         var status = await Ctl("cluster", "status");
-        AssertPbm(status, 1);
-        Assert.Equal($"{Self} | Up | {Self} | 1 | 0", status.Lines[0]);
+        AssertPbm(status, 1, ClusterPalette.StatusColumns);
+        Assert.Equal($"{Self} | Up | {Self} | 1 | 0", Rows(status)[0]);
 
         var leader = await Ctl("cluster", "leader");
-        AssertPbm(leader, 3);
-        Assert.Equal($"* | {Self}", leader.Lines[0]);
+        AssertPbm(leader, 3, ClusterPalette.LeaderColumns);
+        Assert.Equal($"* | {Self}", Rows(leader)[0]);
         Assert.Contains($"call-node | {Self}", leader.Lines);
         Assert.Contains($"gateway | {Self}", leader.Lines);
     }
@@ -82,16 +92,16 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
     public async Task Cluster_down_unreachable_with_none_unreachable_downs_nothing()
     {
         var result = await Ctl("cluster", "down-unreachable");
-        AssertPbm(result, 0);
-        Assert.Equal("no unreachable members", result.Lines[0]);
+        AssertPbm(result, 0, ClusterPalette.AddressColumns);
+        Assert.Equal(["no unreachable members", "address", "Count: 0"], result.Lines);
     }
 
     [Fact]
     public async Task Cluster_join_of_its_own_cluster_is_accepted()
     {
         var result = await Ctl("cluster", "join", Self);
-        AssertPbm(result, 1);
-        Assert.Equal(Self, result.Lines[1]);
+        AssertPbm(result, 1, ClusterPalette.AddressColumns);
+        Assert.Equal(Self, Rows(result)[0]);
         await Task.Delay(200);
         Assert.Equal(MemberStatus.Up, Cluster.Get(fixture.System).SelfMember.Status);
     }
@@ -114,6 +124,9 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
         var line = stdout.Text.Split('\n').First(l => l.Contains("MemberUp"));
         var columns = line.Split(" | ");
         Assert.Equal(["MemberUp", Self, "Up", "call-node,gateway"], columns[1..]);
+        // The header once, first: the stream's items all have the same columns.
+        Assert.Equal(string.Join(" | ", ClusterPalette.TailColumns), stdout.Text.Split('\n')[0]);
+        Assert.Single(stdout.Text.Split('\n'), l => l == string.Join(" | ", ClusterPalette.TailColumns));
         Assert.Contains(stdout.Text.Split('\n'), l => l.Contains("LeaderChanged"));
 
         await cts.CancelAsync();
@@ -124,10 +137,10 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
     public async Task Sharding_regions_lists_the_local_regions_and_proxies_with_their_shards_and_entities()
     {
         var result = await Ctl("sharding", "regions");
-        AssertPbm(result, 2);
+        AssertPbm(result, 2, ShardingPalette.RegionColumns);
         var expectedShards = fixture.EntityIds.Select(id => ShardingPalette.ShardIdOf(id, 100)).Distinct().Count();
-        Assert.Equal($"{ShardRegions.Dialog} | proxy | 0 | 0", result.Lines[0]);
-        Assert.Equal($"{TestCluster.EntityType} | region | {expectedShards} | {fixture.EntityIds.Count}", result.Lines[1]);
+        Assert.Equal($"{ShardRegions.Dialog} | proxy | 0 | 0", Rows(result)[0]);
+        Assert.Equal($"{TestCluster.EntityType} | region | {expectedShards} | {fixture.EntityIds.Count}", Rows(result)[1]);
     }
 
     [Fact]
@@ -142,16 +155,16 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
         Assert.Equal(expected.OrderBy(kv => kv.Key), rows.OrderBy(kv => kv.Key));
 
         var pbm = await Ctl("sharding", "region-stats", TestCluster.EntityType);
-        AssertPbm(pbm, expected.Count);
+        AssertPbm(pbm, expected.Count, ShardingPalette.RegionStatsColumns);
     }
 
     [Fact]
     public async Task Sharding_cluster_stats_has_one_region_per_member()
     {
         var result = await Ctl("sharding", "cluster-stats", TestCluster.EntityType);
-        AssertPbm(result, 1);
+        AssertPbm(result, 1, ShardingPalette.ClusterStatsColumns);
         var shards = fixture.EntityIds.Select(id => ShardingPalette.ShardIdOf(id, 100)).Distinct().Count();
-        Assert.Equal($"{Self} | {shards} | {fixture.EntityIds.Count}", result.Lines[0]);
+        Assert.Equal($"{Self} | {shards} | {fixture.EntityIds.Count}", Rows(result)[0]);
     }
 
     [Fact]
@@ -161,8 +174,8 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
         Assert.Equal(shard, ShardingPalette.ShardIdOf("bravo", 100));
 
         var result = await Ctl("sharding", "locate", TestCluster.EntityType, "bravo");
-        AssertPbm(result, 1);
-        Assert.Equal($"{TestCluster.EntityType} | bravo | {shard} | {Self}", result.Lines[0]);
+        AssertPbm(result, 1, ShardingPalette.LocateColumns);
+        Assert.Equal($"{TestCluster.EntityType} | bravo | {shard} | {Self}", Rows(result)[0]);
     }
 
     [Fact]
@@ -217,7 +230,7 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
         var env = new Dictionary<string, string> { [AdminProtocol.PortVariable] = fixture.Endpoint.Port.ToString() };
         var result = await TestCluster.CtlWithEnvAsync(null, name => env.GetValueOrDefault(name), CancellationToken.None,
             "cluster", "status");
-        AssertPbm(result, 1);
+        AssertPbm(result, 1, ClusterPalette.StatusColumns);
         Assert.Equal(new Uri("http://127.0.0.1:9110"), callctl::CallCluster.Admin.CallCtl.EndpointUri(null, _ => null));
     }
 
@@ -225,8 +238,8 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
     public async Task Extra_palettes_are_served_with_their_results_failures_and_streams()
     {
         var echo = await Ctl("test", "echo", "a", "b c");
-        AssertPbm(echo, 2);
-        Assert.Equal(["echoed", "0 | a", "1 | b c", "Count: 2"], echo.Lines);
+        AssertPbm(echo, 2, TestPalette.Columns);
+        Assert.Equal(["echoed", "index | arg", "0 | a", "1 | b c", "Count: 2"], echo.Lines);
 
         var fail = await Ctl("test", "fail");
         Assert.True(fail.Exit == 1, fail.ToString());
@@ -237,11 +250,12 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
         Assert.Contains("palette bug", bug.Stdout);
 
         var stream = await Ctl("test", "count", "3");
-        Assert.Equal(["0 | row", "1 | row", "2 | row", "Count: 3"], stream.Lines);
+        Assert.Equal(["index | arg", "0 | row", "1 | row", "2 | row", "Count: 3"], stream.Lines);
         Assert.Equal(0, stream.Exit);
 
         var help = await Ctl("help");
         Assert.Equal(0, help.Exit);
+        Assert.Equal("verb | description", help.Lines[0]);
         Assert.Contains(help.Lines, l => l.StartsWith("test echo <arg>... | ", StringComparison.Ordinal));
         Assert.Contains(help.Lines, l => l.StartsWith("cluster down <address> | ", StringComparison.Ordinal));
         Assert.Contains(help.Lines, l => l.StartsWith("sharding locate <type> <id> | ", StringComparison.Ordinal));
@@ -256,7 +270,7 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
         var show = Repo.Run("dotnet", dll, "--endpoint", $"127.0.0.1:{fixture.Endpoint.Port}", "cluster", "show")!.Value;
         Assert.True(show.Exit == 0, show.Stderr);
         Assert.EndsWith("Count: 1", show.Stdout.TrimEnd());
-        Assert.StartsWith($"{Self} | Up | ", show.Stdout);
+        Assert.StartsWith($"address | status | roles | reachability | app-version\n{Self} | Up | ", show.Stdout.ReplaceLineEndings("\n"));
 
         var usage = Repo.Run("dotnet", dll, "cluster")!.Value;
         Assert.Equal(2, usage.Exit);

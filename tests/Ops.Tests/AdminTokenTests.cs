@@ -44,7 +44,8 @@ public sealed class AdminTokenTests
             var added = await TestCluster.CtlAsync(admin.Endpoint, "--token", adminSecret, "tokens", "add", "dialer", "calls:control",
                 "domains=Example.COM", "commands-per-second=5");
             Assert.True(added.Exit == 0, added.ToString());
-            var row = added.Lines[0].Split(" | ");
+            Assert.Equal(string.Join(" | ", TokensPalette.AddColumns), added.Lines[0]);
+            var row = added.Lines[1].Split(" | ");
             Assert.Equal("dialer", row[0]);
             Assert.StartsWith(TokenSecret.Prefix, row[1]);
             Assert.Equal("example.com", row[3]);
@@ -53,6 +54,7 @@ public sealed class AdminTokenTests
             await AwaitAsync(() => security.Cache.Authenticate(row[1]) is { Id: "dialer", CommandsPerSecond: 5 });
 
             var listed = await TestCluster.CtlAsync(admin.Endpoint, "--token", adminSecret, "tokens", "list");
+            Assert.Equal(string.Join(" | ", TokensPalette.ListColumns), listed.Lines[0]);
             Assert.Contains(listed.Lines, l => l.StartsWith("ops | config | admin", StringComparison.Ordinal));
             Assert.Contains(listed.Lines, l => l.StartsWith("dialer | issued | calls:control | example.com", StringComparison.Ordinal));
             Assert.DoesNotContain(row[1], listed.Stdout);

@@ -46,6 +46,39 @@ public sealed class CallClientTests : IAsyncLifetime
         Assert.Equal(-32001, frames[1]["params"]!["error"]!["code"]!.GetValue<int>());
     }
 
+    /// <summary>Without --url, callctl finds the gateway the way the gateway finds its own address: from
+    /// CALLCLUSTER_WS_PORT and CALLCLUSTER_WS_HOST (a wildcard bind address is reached on loopback).</summary>
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("0.0.0.0", null)]
+    [InlineData("127.0.0.1", "/call-api")]
+    public async Task Without_url_the_gateway_is_the_one_the_CALLCLUSTER_WS_variables_configure(string? host, string? nativePath)
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["CALLCLUSTER_WS_PORT"] = _gateway.Url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CALLCLUSTER_WS_HOST"] = host,
+            ["CALLCLUSTER_WS_NATIVE_PATH"] = nativePath,
+        };
+        var result = await TestCluster.CtlWithEnvAsync(null, name => env.GetValueOrDefault(name), CancellationToken.None,
+            "call", "end", "--callid", "c1");
+        Assert.True(result.Exit == 0, result.ToString());
+        Assert.Equal("CallEnd", Assert.Single(_gateway.Requests)["method"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("CALLCLUSTER_WS_PORT", "not-a-port", "is not a port number")]
+    [InlineData("CALLCLUSTER_WS_PORT", "70000", "is not a port number")]
+    [InlineData("CALLCLUSTER_WS_DIALECT", "original", "no path speaks the native one")]
+    public async Task Gateway_variables_that_name_no_native_gateway_are_usage_errors(string variable, string value, string reason)
+    {
+        var result = await TestCluster.CtlWithEnvAsync(null, name => name == variable ? value : null, CancellationToken.None,
+            "call", "end", "--callid", "c1");
+        Assert.True(result.Exit == 2, result.ToString());
+        Assert.Contains(reason, result.Stderr);
+        Assert.Empty(_gateway.Requests);
+    }
+
     [Fact]
     public async Task A_JSON_RPC_error_reply_exits_1()
     {

@@ -29,6 +29,16 @@ public sealed class CallCmdVerbsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_url_the_compat_path_of_the_gateway_on_CALLCLUSTER_WS_PORT_is_used()
+    {
+        var port = _gateway.Url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var result = await TestCluster.CtlWithEnvAsync(null, name => name == "CALLCLUSTER_WS_PORT" ? port : null,
+            CancellationToken.None, "CallStart", "caller=sip:alice@example.com", "callee=sip:bob@example.com");
+        Assert.True(result.Exit == 0, result.ToString());
+        Assert.Equal("CallStart", Assert.Single(_gateway.Requests)["method"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task An_Error_prints_the_reason_and_exits_1()
     {
         var result = await TestCluster.CtlAsync(null, "--url", _gateway.Url.ToString(), "CallHold", "callid=unknown");

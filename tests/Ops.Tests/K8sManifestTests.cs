@@ -10,8 +10,8 @@ using k8s.Models;
 
 namespace CallCluster.Ops.Tests;
 
-/// <summary>Every overlay renders with <c>kubectl kustomize</c>; the output parses strictly into typed Kubernetes
-/// objects, and what the manifests set matches what the processes read and serve.</summary>
+/// <summary>Every overlay renders with <c>kubectl kustomize</c> (CI installs one: .ci/run); the output parses strictly
+/// into typed Kubernetes objects, and what the manifests set matches what the processes read and serve.</summary>
 public sealed partial class K8sManifestTests
 {
     private const string NodeName = "callcluster-node";
@@ -19,7 +19,18 @@ public sealed partial class K8sManifestTests
     private const string EviServiceName = "callcluster-evi";
     private const string ConfigMount = "/etc/callcluster";
 
-    public static TheoryData<string> Overlays() => new() { "dev", "prod" };
+    public static TheoryData<string> Overlays() => new() { "dev", "ingress", "prod" };
+
+    /// <summary>What each overlay promises (its kustomization.yaml and k8s/README.md say the same).</summary>
+    private sealed record Expected(string Namespace, string Tag, int Nodes, bool InClusterPostgres, bool RealProxy, bool Hpa,
+        bool Ingress);
+
+    private static readonly Dictionary<string, Expected> Promised = new()
+    {
+        ["dev"] = new("callcluster-dev", "dev", 1, InClusterPostgres: true, RealProxy: false, Hpa: false, Ingress: false),
+        ["ingress"] = new("callcluster-dev", "dev", 1, InClusterPostgres: true, RealProxy: false, Hpa: false, Ingress: true),
+        ["prod"] = new("callcluster", "1.0.0", 3, InClusterPostgres: false, RealProxy: true, Hpa: true, Ingress: false),
+    };
 
     private static readonly Dictionary<string, Rendered> Cache = new();
 
@@ -48,8 +59,8 @@ public sealed partial class K8sManifestTests
         {
             if (!Cache.TryGetValue(overlay, out var rendered))
             {
-                var run = Repo.Run("kubectl", "kustomize", Repo.Path("k8s", "overlays", overlay))
-                          ?? throw new InvalidOperationException("kubectl vanished");
+                var run = Repo.Run(Kubectl.Program, "kustomize", Repo.Path("k8s", "overlays", overlay))
+                          ?? throw new InvalidOperationException($"{Kubectl.Program} is not installed (CI installs it: .ci/run)");
                 Assert.True(run.Exit == 0, $"kubectl kustomize k8s/overlays/{overlay} failed:\n{run.Stderr}");
                 // strict: an unknown field anywhere (a typo such as "publishNotReadyAdresses") fails the parse.
                 var objects = KubernetesYaml.LoadAllFromString(run.Stdout, strict: true);
@@ -68,7 +79,7 @@ public sealed partial class K8sManifestTests
         var r = Render(overlay);
         Assert.All(r.Objects, o => Assert.IsAssignableFrom<IKubernetesObject<V1ObjectMeta>>(o));
         var ns = Assert.Single(r.Of<V1Namespace>()).Name();
-        Assert.Equal(overlay == "dev" ? "callcluster-dev" : "callcluster", ns);
+        Assert.Equal(Promised[overlay].Namespace, ns);
         Assert.All(r.Objects.OfType<IKubernetesObject<V1ObjectMeta>>().Where(o => o is not V1Namespace),
             o => Assert.Equal(ns, o.Metadata.NamespaceProperty));
     }
@@ -78,17 +89,17 @@ public sealed partial class K8sManifestTests
     public void Replicas_match_the_overlay(string overlay)
     {
         var r = Render(overlay);
-        if (overlay == "dev")
+        Assert.Equal(Promised[overlay].Nodes, r.Nodes.Spec.Replicas);
+        if (!Promised[overlay].Hpa)
         {
-            Assert.Equal(1, r.Nodes.Spec.Replicas);
             Assert.Equal(1, r.Gateways.Spec.Replicas);
+            Assert.Empty(r.Of<V2HorizontalPodAutoscaler>());
             var postgres = Assert.Single(r.Of<V1StatefulSet>(), s => s.Name() == "callcluster-postgres");
             Assert.Contains(r.Of<V1Service>(), s => s.Name() == "callcluster-postgres" && s.Spec.Ports.Single().Port == 5432);
             Assert.Equal(5432, postgres.Spec.Template.Spec.Containers.Single().Ports.Single().ContainerPort);
         }
         else
         {
-            Assert.Equal(3, r.Nodes.Spec.Replicas);
             Assert.True(r.Gateways.Spec.Replicas >= 2);
             var hpa = Assert.Single(r.Of<V2HorizontalPodAutoscaler>());
             Assert.Equal(GatewayName, hpa.Spec.ScaleTargetRef.Name);
@@ -148,7 +159,7 @@ public sealed partial class K8sManifestTests
         Assert.DoesNotContain("CALLCLUSTER_SEEDS", r.Gateway.Env.Select(e => e.Name));
         Assert.Equal("0.0.0.0", Env(r.Node)["CALLCLUSTER_AKKA_HOST"]);
         Assert.Equal("0.0.0.0", Env(r.Gateway)["CALLCLUSTER_AKKA_HOST"]);
-        Assert.Equal(overlay == "prod", Env(r.Node).ContainsKey("CALLCLUSTER_MI"));
+        Assert.Equal(Promised[overlay].RealProxy, Env(r.Node).ContainsKey("CALLCLUSTER_MI"));
     }
 
     [KubectlTheory]
@@ -328,6 +339,85 @@ public sealed partial class K8sManifestTests
 
     [KubectlTheory]
     [MemberData(nameof(Overlays))]
+    public void Both_PodDisruptionBudgets_allow_one_pod_down_and_select_something(string overlay)
+    {
+        var r = Render(overlay);
+        Assert.Equal(2, r.Of<V1PodDisruptionBudget>().Count());
+        foreach (var pdb in r.Of<V1PodDisruptionBudget>())
+        {
+            Assert.Null(pdb.Spec.MinAvailable); // maxUnavailable alone: a one-replica dev set can still be drained
+            Assert.Equal("1", pdb.Spec.MaxUnavailable.Value?.ToString());
+            Assert.True(Selects(pdb.Spec.Selector.MatchLabels, r.Nodes.Spec.Template)
+                        ^ Selects(pdb.Spec.Selector.MatchLabels, r.Gateways.Spec.Template), $"{pdb.Name()} selects one kind of pod");
+        }
+    }
+
+    /// <summary>The overlay's image tag reaches every CallCluster container (the base once renamed the images, so the
+    /// overlays' <c>images:</c> matched nothing and prod rendered <c>:latest</c>).</summary>
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void Images_carry_the_overlays_tag(string overlay)
+    {
+        var r = Render(overlay);
+        var tag = Promised[overlay].Tag;
+        Assert.Equal($"callcluster/node:{tag}", r.Node.Image);
+        Assert.Equal($"callcluster/gateway:{tag}", r.Gateway.Image);
+        var containers = r.Of<V1StatefulSet>().SelectMany(s => s.Spec.Template.Spec.Containers)
+            .Concat(r.Of<V1Deployment>().SelectMany(d => d.Spec.Template.Spec.Containers));
+        Assert.All(containers, c =>
+        {
+            Assert.Contains(':', c.Image);
+            Assert.False(c.Image.EndsWith(":latest", StringComparison.Ordinal), $"{c.Name} runs {c.Image}");
+        });
+    }
+
+    /// <summary>Requests make the pods schedulable and the gateway HPA-ready; a memory limit above the request bounds
+    /// a leak without throttling the CPU (no CPU limit: a throttled node misses Akka heartbeats).</summary>
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void Containers_request_cpu_and_memory_and_limit_memory_only(string overlay)
+    {
+        var r = Render(overlay);
+        foreach (var container in new[] { r.Node, r.Gateway })
+        {
+            var requests = container.Resources.Requests;
+            var limits = container.Resources.Limits;
+            Assert.True(requests["cpu"].ToDecimal() > 0, $"{container.Name}: cpu request");
+            Assert.True(limits["memory"].ToDecimal() >= requests["memory"].ToDecimal(), $"{container.Name}: memory limit below request");
+            Assert.False(limits.ContainsKey("cpu"), $"{container.Name}: cpu limit");
+        }
+
+        // The dev overlays shrink the call node's requests to fit a laptop; prod raises them (overlays/prod/node-cluster.yaml).
+        var nodeRequests = r.Node.Resources.Requests;
+        (string Cpu, string Memory) expected = Promised[overlay].InClusterPostgres ? ("250m", "384Mi") : ("1", "1Gi");
+        Assert.Equal(new ResourceQuantity(expected.Cpu).ToDecimal(), nodeRequests["cpu"].ToDecimal());
+        Assert.Equal(new ResourceQuantity(expected.Memory).ToDecimal(), nodeRequests["memory"].ToDecimal());
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void Only_the_ingress_overlay_has_an_Ingress_and_it_reaches_the_gateway_service(string overlay)
+    {
+        var r = Render(overlay);
+        if (!Promised[overlay].Ingress)
+        {
+            Assert.Empty(r.Of<V1Ingress>());
+            Assert.False(Env(r.Gateway).ContainsKey("CALLCLUSTER_ALLOWED_ORIGINS"));
+            return;
+        }
+
+        var ingress = Assert.Single(r.Of<V1Ingress>());
+        var rule = Assert.Single(ingress.Spec.Rules);
+        var path = Assert.Single(rule.Http.Paths);
+        Assert.Equal("/call-api", path.Path);
+        var service = r.Of<V1Service>().Single(s => s.Name() == path.Backend.Service.Name);
+        Assert.Equal(service.Spec.Ports.Single().Port, path.Backend.Service.Port.Number);
+        Assert.Contains(rule.Host, Assert.Single(ingress.Spec.Tls).Hosts);
+        Assert.Equal($"https://{rule.Host}", Env(r.Gateway)["CALLCLUSTER_ALLOWED_ORIGINS"]);
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
     public void PostgreSQL_credentials_come_from_a_Secret(string overlay)
     {
         var r = Render(overlay);
@@ -335,7 +425,7 @@ public sealed partial class K8sManifestTests
         Assert.Null(pg.Value);
         var secretRef = pg.ValueFrom.SecretKeyRef;
         Assert.Equal("connection-string", secretRef.Key);
-        if (overlay == "dev")
+        if (Promised[overlay].InClusterPostgres)
         {
             var secret = Assert.Single(r.Of<V1Secret>(), s => s.Name() == secretRef.Name);
             var connection = System.Text.Encoding.UTF8.GetString(secret.Data["connection-string"]);
@@ -419,19 +509,27 @@ public sealed partial class K8sManifestTests
     }
 }
 
-/// <summary>A theory that needs kubectl (with its built-in kustomize); skipped with the reason when it is missing.</summary>
+/// <summary>A theory that needs kubectl (with its built-in kustomize). Skipped with the reason when it is missing on a
+/// developer's machine; never on CI (CI=true), where .ci/run installs one and a missing kubectl must fail the run.</summary>
 public sealed class KubectlTheoryAttribute : TheoryAttribute
 {
     public KubectlTheoryAttribute()
     {
-        if (!Kubectl.Available)
+        if (!Kubectl.Available && !Kubectl.OnCi)
         {
-            Skip = "kubectl is not installed: the Kubernetes manifests cannot be rendered here (install kubectl to run these)";
+            Skip = $"{Kubectl.Program} is not installed: the Kubernetes manifests cannot be rendered here " +
+                   "(install kubectl, or set CALLCLUSTER_KUBECTL to one; .ci/run shows how)";
         }
     }
 }
 
 public static class Kubectl
 {
-    public static bool Available { get; } = Repo.Run("kubectl", "version", "--client") is { Exit: 0 };
+    /// <summary>CALLCLUSTER_KUBECTL (what .ci/run installs), else kubectl on the PATH.</summary>
+    public static string Program { get; } =
+        Environment.GetEnvironmentVariable("CALLCLUSTER_KUBECTL") is { Length: > 0 } configured ? configured : "kubectl";
+
+    public static bool Available { get; } = Repo.Run(Program, "version", "--client") is { Exit: 0 };
+
+    public static bool OnCi { get; } = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 }

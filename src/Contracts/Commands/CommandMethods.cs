@@ -1,6 +1,6 @@
 namespace CallCluster.Contracts.Commands;
 
-/// <summary>The client protocol's method names (README.md, "Client protocol"), canonical spelling.</summary>
+/// <summary>The client protocol's method names (docs/protocol.md, section 3), canonical spelling.</summary>
 public static class CommandMethods
 {
     public const string CallStart = "CallStart";

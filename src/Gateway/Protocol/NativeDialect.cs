@@ -2,7 +2,7 @@ using CallCluster.Contracts.Commands;
 
 namespace CallCluster.Gateway.Protocol;
 
-/// <summary>CallCluster's own dialect (README.md, "Client protocol"): a notification is one frame, stateless.</summary>
+/// <summary>CallCluster's own dialect (docs/protocol.md): a notification is one frame, stateless.</summary>
 public sealed class NativeDialect(RequestParser parser) : IDialect
 {
     /// <summary>Every method enabled: for connection actors created without a dialect (tests, older callers).</summary>

@@ -4,8 +4,8 @@ namespace CallCluster.Gateway.Protocol;
 
 /// <summary>Turns one WebSocket text frame into validated requests. Pure and thread-safe: runs on the
 /// connection's receive loop, never on an actor thread.</summary>
-/// <param name="maxBatch">Most requests in one batch; a larger batch is refused whole with one -32600 (README, client
-/// protocol limits).</param>
+/// <param name="maxBatch">Most requests in one batch; a larger batch is refused whole with one -32600 (docs/protocol.md,
+/// section 7).</param>
 public sealed class RequestParser(MethodRegistry registry, int maxBatch = RequestParser.DefaultMaxBatch)
 {
     private const string NullId = "null";

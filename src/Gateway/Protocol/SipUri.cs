@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace CallCluster.Gateway.Protocol;
 
-/// <summary>The client protocol's SIP URI rule (README.md, "Client protocol"): <c>sip:</c> or <c>sips:</c>, then <c>user@host</c> or
+/// <summary>The client protocol's SIP URI rule (docs/protocol.md, section 3): <c>sip:</c> or <c>sips:</c>, then <c>user@host</c> or
 /// <c>host</c>, optional <c>:port</c> (1-65535) and <c>;name[=value]</c> parameters; no whitespace, no angle
 /// brackets. Checked before anything reaches the proxy, so it is deliberately stricter than RFC 3261
 /// (no headers, no user parameters).</summary>

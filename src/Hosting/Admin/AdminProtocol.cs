@@ -46,7 +46,7 @@ public enum AdminStatus
 /// <summary>The body of <c>POST /admin/v1/{palette}/{verb}</c>.</summary>
 public sealed record AdminRequest(IReadOnlyList<string> Args);
 
-/// <summary>A verb's structured answer: rows of columns (printed pbm-style, one pipe-delimited line per row, then
+/// <summary>A verb's structured answer: rows of columns (printed pbm-style: the column names, one pipe-delimited line per row, then
 /// <c>Count: N</c>) and an optional message. A failed or usage result carries its reason in <see cref="Message"/>.</summary>
 public sealed record AdminResult(
     AdminStatus Status,

@@ -45,9 +45,6 @@ public sealed class AdminServer : IAsyncDisposable
     /// <summary>The address actually bound (the real port when the configured one is 0).</summary>
     public IPEndPoint Endpoint { get; private set; } = new(IPAddress.Loopback, 0);
 
-    /// <summary>Every palette served: the built-in <c>cluster</c> and <c>sharding</c>, then the extra ones.</summary>
-    public IReadOnlyCollection<IAdminPalette> Palettes => _palettes.Values;
-
     /// <summary>Starts the endpoint and the cluster metrics collector.</summary>
     /// <param name="extraPalettes">Process-specific palettes (the node's <c>calls</c>, <c>commands</c>, <c>proxy</c>);
     /// names must be unique and not <c>cluster</c>/<c>sharding</c>.</param>

@@ -15,10 +15,9 @@ public abstract record MiResult
     public static readonly MiResult InvalidRequest = new MiError(-32600, "Invalid Request", null);
     public static readonly MiResult MethodNotFound = new MiError(-32601, "Method not found", null);
     public static readonly MiResult ParseError = new MiPlain("400 Parse_error");
-    public static readonly MiResult InternalError = new MiPlain("500 Internal error");
 }
 
 public sealed record MiOk(Action<Utf8JsonWriter> Write) : MiResult;
 public sealed record MiError(int Code, string Message, string? Data) : MiResult;
-/// <summary>Plain text, not JSON: "400 Parse_error", "500 Internal error".</summary>
+/// <summary>Plain text, not JSON, as OpenSIPS answers a datagram it cannot parse: "400 Parse_error".</summary>
 public sealed record MiPlain(string Text) : MiResult;

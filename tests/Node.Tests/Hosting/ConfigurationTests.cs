@@ -186,36 +186,3 @@ public sealed class HoconEnvironmentTests
         Assert.Equal("a\"b\\c", Parse("v = ${?TRICKY}").GetString("v"));
     }
 }
-
-/// <summary>Structured logs: one JSON object per event, and the switch that selects the JSON logger.</summary>
-public sealed class JsonLogTests
-{
-    [Fact]
-    public void A_log_event_becomes_one_json_object_with_level_source_message_and_exception()
-    {
-        var stream = new MemoryStream();
-        using var writer = new System.Text.Json.Utf8JsonWriter(stream);
-        var error = new Akka.Event.Error(new InvalidOperationException("boom"), "akka://callcluster/user/x", typeof(JsonLogTests), "it \"failed\"");
-
-        CallCluster.Hosting.Logging.JsonLogger.WriteJson(writer, error);
-
-        using var json = System.Text.Json.JsonDocument.Parse(stream.ToArray());
-        var root = json.RootElement;
-        Assert.Equal("error", root.GetProperty("level").GetString());
-        Assert.Equal("akka://callcluster/user/x", root.GetProperty("source").GetString());
-        Assert.Equal("it \"failed\"", root.GetProperty("message").GetString());
-        Assert.Contains("boom", root.GetProperty("exception").GetString());
-        Assert.True(DateTimeOffset.TryParse(root.GetProperty("timestamp").GetString(), out _));
-    }
-
-    [Fact]
-    public void Json_format_replaces_the_akka_loggers_and_text_leaves_them()
-    {
-        var json = Akka.Configuration.ConfigurationFactory.ParseString("callcluster.log-format = json");
-        var text = Akka.Configuration.ConfigurationFactory.ParseString("callcluster.log-format = text");
-
-        Assert.Equal(["CallCluster.Hosting.Logging.JsonLogger, CallCluster.Hosting"],
-            CallCluster.Hosting.Logging.LogFormat.AkkaLoggers(json).GetStringList("akka.loggers"));
-        Assert.False(CallCluster.Hosting.Logging.LogFormat.AkkaLoggers(text).HasPath("akka.loggers"));
-    }
-}

@@ -87,7 +87,7 @@ public sealed class GatewayServer : IAsyncDisposable
         };
 
         var builder = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder(settings.Host, settings.Port, StopTimeout,
-            CallCluster.Hosting.Logging.LogFormat.IsJson(system.Settings.Config), certificate);
+            CallCluster.Hosting.Logging.CallClusterLogging.For(system), certificate);
         // Anonymous clients only while no token exists anywhere, and only on loopback (the sandbox) or under --insecure:
         // the first token configured or issued closes it, on every connection attempt from then on.
         // Until the registry's set has arrived, tokens issued with callctl are unknown: nobody is let in anonymously then.

@@ -3,6 +3,7 @@ using Akka.Event;
 using CallCluster.Gateway.Journal;
 using CallCluster.Hosting;
 using CallCluster.Hosting.Admin;
+using CallCluster.Hosting.Cli;
 
 namespace CallCluster.Gateway;
 
@@ -10,9 +11,9 @@ namespace CallCluster.Gateway;
 /// cluster through CALLCLUSTER_SEEDS and reaches the command shards on call nodes through a shard region proxy.</summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args) => ProcessMain.RunAsync(args, "callcluster-gateway", Usage, async options =>
+    public static Task<int> Main(string[] args) => ProcessMain.RunAsync(args, "callcluster-gateway", CommandLine, async options =>
     {
-        var config = options.Apply(ConfigLoader.Load(["base.conf", "gateway.conf", "gateway-process.conf"], options.ConfigFiles));
+        var config = options.Apply(ConfigLoader.Load(Layers, options.ConfigFiles));
         var system = ClusterBootstrap.CreateSystem(config);
         using var signals = ShutdownSignals.RunCoordinatedShutdownOnSignals(system);
         await ClusterBootstrap.JoinAsync(system, TimeSpan.FromSeconds(60));
@@ -34,7 +35,9 @@ public static class Program
         return 0;
     });
 
-    private const string Usage =
-        "usage: CallCluster.Gateway [--config FILE]...\n" + ProcessMain.ConfigUsage +
-        "Environment: CALLCLUSTER_SEEDS, CALLCLUSTER_WS_PORT, CALLCLUSTER_AKKA_HOST, CALLCLUSTER_AKKA_PORT, CALLCLUSTER_ROLES";
+    private static readonly string[] Layers = ["base.conf", "gateway.conf", "gateway-process.conf"];
+
+    private static readonly ProcessCommandLine CommandLine = new("CallCluster.Gateway",
+        "CallCluster gateway: serves the Call API (WebSocket JSON-RPC and REST) and reaches the call nodes' command " +
+        "shards through the cluster (join it with --seeds).", Layers);
 }

@@ -83,16 +83,28 @@ public static class ClusterBootstrap
     /// <param name="setups">Programmatic settings that HOCON cannot express (e.g. the journal's connection tuning).</param>
     public static ActorSystem CreateSystem(Config config, IEnumerable<Akka.Actor.Setup.Setup>? setups = null)
     {
-        var bootstrap = BootstrapSetup.Create().WithConfig(Logging.LogFormat.AkkaLoggers(SystemConfig(config)));
+        var systemConfig = SystemConfig(config);
+        var bootstrap = BootstrapSetup.Create().WithConfig(Logging.CallClusterLogging.AkkaLoggers.WithFallback(systemConfig));
+        // One log sink for Akka and the embedded web hosts (CallClusterLogging); flushed when the system is gone.
+        var loggers = Logging.CallClusterLogging.CreateFactory(systemConfig);
         try
         {
-            return ActorSystem.Create(SystemName, ActorSystemSetup.Create([bootstrap, .. setups ?? []]));
+            var system = ActorSystem.Create(SystemName,
+                ActorSystemSetup.Create([bootstrap, Logging.CallClusterLogging.Setup(loggers), .. setups ?? []]));
+            system.WhenTerminated.ContinueWith(_ => loggers.Dispose(), TaskScheduler.Default);
+            return system;
         }
         catch (Exception e) when (PortInUse.Is(e))
         {
+            loggers.Dispose();
             var remote = config.GetConfig("akka.remote.dot-netty.tcp");
             throw PortInUse.Error("Cluster (Akka remoting, TCP)", $"{remote?.GetString("hostname")}:{remote?.GetInt("port")}",
                 "akka.remote.dot-netty.tcp.port or CALLCLUSTER_AKKA_PORT", e);
+        }
+        catch
+        {
+            loggers.Dispose();
+            throw;
         }
     }
 

@@ -45,8 +45,7 @@ public sealed class ManagementEndpoint : IAsyncDisposable
             discovery.GetInt("required-contact-point-nr"));
 
         var builder = Web.EmbeddedWebHost.CreateBuilder(string.IsNullOrEmpty(bindHost) ? host : bindHost, port,
-            TimeSpan.FromSeconds(2));
-        builder.Logging.ClearProviders();
+            TimeSpan.FromSeconds(2), Logging.CallClusterLogging.For(system));
         var app = builder.Build();
         app.MapGet(SeedNodesPath, context => SeedNodesAsync(system, context));
         await app.StartAsync().ConfigureAwait(false);

@@ -1,32 +1,39 @@
+using CallCluster.Hosting.Cli;
+
 namespace CallCluster.Hosting;
 
-/// <summary>The shared entry point of CallCluster processes: parse the command line (exit 2 with the usage on a
-/// mistake, an unknown flag included; 0 for --help), then run the process body with its options. A start-up failure
-/// the operator can fix (a port in use, a missing configuration file) is one line on stderr and exit code 2, not a
-/// stack trace.</summary>
+/// <summary>The shared entry point of CallCluster processes: parse the command line (a mistake, an unknown flag
+/// included, is exit code 2 with the error and a usage line on stderr; --help prints the help, exit 0), then run the
+/// process body with its options. A start-up failure the operator can fix (a port in use, a missing configuration
+/// file) is one line on stderr and exit code 2, not a stack trace.</summary>
 public static class ProcessMain
 {
-    public static async Task<int> RunAsync(string[] args, string processName, string usage, Func<CommandLineOptions, Task<int>> body)
+    public static async Task<int> RunAsync(string[] args, string processName, ProcessCommandLine commandLine,
+        Func<CommandLineOptions, Task<int>> body)
     {
-        CommandLineOptions options;
-        try
+        var parsed = commandLine.Root.Parse(args);
+        if (parsed.Errors.Count > 0)
         {
-            options = CommandLineOptions.Parse(args);
-        }
-        catch (ArgumentException e)
-        {
-            await Console.Error.WriteLineAsync(processName + ": " + e.Message + "\n" + usage).ConfigureAwait(false);
+            foreach (var error in parsed.Errors)
+            {
+                await Console.Error.WriteLineAsync(processName + ": " + error.Message).ConfigureAwait(false);
+            }
+
+            await Console.Error.WriteLineAsync($"usage: {commandLine.Executable} [options] (--help lists them)").ConfigureAwait(false);
             return 2;
         }
 
-        if (options.Help)
+        if (parsed.Action is not null)
         {
-            Console.WriteLine(usage);
-            return 0;
+            // --help, or a directive such as [suggest] (shell completion): System.CommandLine answers and the process
+            // does not start.
+            return await parsed.InvokeAsync().ConfigureAwait(false);
         }
 
         try
         {
+            var options = commandLine.Read(parsed);
+            options.ExportToEnvironment();
             return await body(options).ConfigureAwait(false);
         }
         catch (Exception e) when (StartupMessage(e) is { } message)
@@ -53,8 +60,4 @@ public static class ProcessMain
 
         return PortInUse.Is(e) ? "a port is already in use: " + e.GetBaseException().Message : null;
     }
-
-    /// <summary>The part of every usage text about configuration.</summary>
-    public const string ConfigUsage = "  --config FILE  HOCON layered over the defaults in hocon/ (repeatable; later files win)\n" +
-        "  --insecure     serve the Call API on a non-loopback address without API tokens (warned every minute)\n";
 }

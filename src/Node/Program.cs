@@ -1,4 +1,5 @@
 using CallCluster.Hosting;
+using CallCluster.Hosting.Cli;
 
 namespace CallCluster.Node;
 
@@ -6,7 +7,7 @@ namespace CallCluster.Node;
 /// one-node cluster with both roles, SQLite persistence and (without CALLCLUSTER_MI) the OpenSIPS simulator.</summary>
 public static class Program
 {
-    public static Task<int> Main(string[] args) => ProcessMain.RunAsync(args, "callcluster-node", Usage, async options =>
+    public static Task<int> Main(string[] args) => ProcessMain.RunAsync(args, "callcluster-node", CommandLine, async options =>
     {
         var config = options.Apply(ConfigLoader.Load(NodeHost.DefaultLayers(), options.ConfigFiles));
         var host = await NodeHost.StartAsync(config);
@@ -15,8 +16,9 @@ public static class Program
         return 0;
     });
 
-    private const string Usage =
-        "usage: CallCluster.Node [--config FILE]...\n" + ProcessMain.ConfigUsage +
-        "Environment: CALLCLUSTER_MI, CALLCLUSTER_EVI_PORT, CALLCLUSTER_EVI_ADVERTISE, CALLCLUSTER_WS_PORT, CALLCLUSTER_DB,\n" +
-        "  CALLCLUSTER_ROLES, CALLCLUSTER_SEEDS, CALLCLUSTER_AKKA_HOST, CALLCLUSTER_AKKA_PORT, CALLCLUSTER_PG (see README)";
+    /// <summary>Every layer the node may load, PostgreSQL's included, so that help lists all of its settings.</summary>
+    private static readonly ProcessCommandLine CommandLine = new("CallCluster.Node",
+        "CallCluster node: command and dialog entities and the OpenSIPS connector; by default also the Call API gateway " +
+        "and a built-in OpenSIPS simulator, as a one-node cluster.",
+        [.. NodeHost.DefaultLayers(), "persistence-postgres.conf"]);
 }

@@ -1,40 +1,66 @@
+using System.CommandLine;
 using System.Net;
 using Akka.Configuration;
 
 namespace CallCluster.Simulator;
 
-/// <summary>Standalone: dotnet run --project src/Simulator -- --mi-port 8080 [--bind 127.0.0.1] [--config file.conf]</summary>
+/// <summary>Standalone: dotnet run --project src/Simulator -- --mi-port 8080 [--bind 127.0.0.1] [--config file.conf].
+/// Command line by System.CommandLine, with the conventions of every CallCluster process: a mistake or a port in use is
+/// exit code 2 with one line on stderr, --help exit 0.</summary>
 public static class Program
 {
+    private const string Name = "callcluster-simulator";
+
+    private static readonly Option<int?> MiPort = new("--mi-port")
+    {
+        Description = "UDP port of the MI endpoint (8080) [callcluster.simulator.mi-port in --config]",
+        HelpName = "port",
+    };
+
+    private static readonly Option<string?> Bind = new("--bind")
+    {
+        Description = "address to listen on (127.0.0.1)",
+        HelpName = "address",
+    };
+
+    private static readonly Option<FileInfo?> Config = new("--config")
+    {
+        Description = "HOCON file with a callcluster.simulator { } block (flags win over it)",
+        HelpName = "FILE",
+    };
+
+    private static readonly RootCommand Command = new("OpenSIPS simulator (sandbox mode): OpenSIPS 4.0's MI and EVI datagram protocol on UDP.")
+    {
+        MiPort, Bind, Config,
+    };
+
     public static async Task<int> Main(string[] args)
     {
-        var options = new SimulatorOptions { MiPort = 8080 };
+        var parsed = Command.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await Console.Error.WriteLineAsync($"{Name}: {error.Message}");
+            }
+
+            await Console.Error.WriteLineAsync("usage: CallCluster.Simulator [options] (--help lists them)");
+            return 2;
+        }
+
+        if (parsed.Action is not null)
+        {
+            return await parsed.InvokeAsync(); // --help, or a completion directive
+        }
+
+        SimulatorOptions options;
         try
         {
-            for (var i = 0; i < args.Length; i++)
-            {
-                switch (args[i])
-                {
-                    case "--config":
-                        // The config file is read first so explicit flags after it still win.
-                        var cfg = ConfigurationFactory.ParseString(await File.ReadAllTextAsync(args[++i]));
-                        options = SimulatorOptions.FromConfig(cfg) is var fromFile && cfg.HasPath("callcluster.simulator.mi-port")
-                            ? fromFile : fromFile with { MiPort = options.MiPort };
-                        break;
-                    case "--mi-port": options = options with { MiPort = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture) }; break;
-                    case "--bind": options = options with { BindAddress = IPAddress.Parse(args[++i]) }; break;
-                    case "-h" or "--help":
-                        Console.WriteLine("usage: CallCluster.Simulator [--mi-port 8080] [--bind 127.0.0.1] [--config file.conf]");
-                        return 0;
-                    default:
-                        await Console.Error.WriteLineAsync("unknown argument: " + args[i]);
-                        return 2;
-                }
-            }
+            options = Options(parsed);
         }
-        catch (Exception ex) when (ex is IndexOutOfRangeException or FormatException or IOException)
+        catch (Exception e) when (e is IOException or FormatException or ConfigurationException)
         {
-            await Console.Error.WriteLineAsync("bad arguments: " + ex.Message);
+            await Console.Error.WriteLineAsync($"{Name}: {e.Message}");
             return 2;
         }
 
@@ -53,7 +79,7 @@ public static class Program
         {
             // One line, exit code 2, like every CallCluster process (docs/faults-and-bad-input.md).
             await Console.Error.WriteLineAsync(
-                $"callcluster-simulator: MI port {options.BindAddress}:{options.MiPort} is already in use (or not allowed); choose another with --mi-port or callcluster.simulator.mi-port");
+                $"{Name}: MI port {options.BindAddress}:{options.MiPort} is already in use (or not allowed); choose another with --mi-port or callcluster.simulator.mi-port");
             return 2;
         }
 
@@ -62,5 +88,30 @@ public static class Program
         try { await Task.Delay(Timeout.Infinite, stop.Token); }
         catch (OperationCanceledException) { }
         return 0;
+    }
+
+    /// <summary>The config file's block first, then the flags over it; the MI port is 8080 unless one of them says.</summary>
+    private static SimulatorOptions Options(ParseResult parsed)
+    {
+        var options = new SimulatorOptions { MiPort = 8080 };
+        if (parsed.GetValue(Config) is { } file)
+        {
+            var config = ConfigurationFactory.ParseString(File.ReadAllText(file.FullName));
+            options = SimulatorOptions.FromConfig(config) is var fromFile && config.HasPath("callcluster.simulator.mi-port")
+                ? fromFile
+                : fromFile with { MiPort = options.MiPort };
+        }
+
+        if (parsed.GetValue(MiPort) is { } port)
+        {
+            options = options with { MiPort = port };
+        }
+
+        if (parsed.GetValue(Bind) is { } bind)
+        {
+            options = options with { BindAddress = IPAddress.Parse(bind) };
+        }
+
+        return options;
     }
 }

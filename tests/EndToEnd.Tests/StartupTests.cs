@@ -31,7 +31,7 @@ public sealed class StartupTests : IDisposable
         var (code, stderr, output) = await ChildProcess.RunToExitAsync("Node", "--bogus", new Dictionary<string, string>(), ExitTimeout);
 
         Assert.True(code == 2, output);
-        Assert.Contains(stderr, l => l.Contains("unknown option '--bogus'", StringComparison.Ordinal));
+        Assert.Contains(stderr, l => l.StartsWith("callcluster-node: ", StringComparison.Ordinal) && l.Contains("'--bogus'", StringComparison.Ordinal));
         Assert.Contains(stderr, l => l.StartsWith("usage:", StringComparison.Ordinal));
     }
 

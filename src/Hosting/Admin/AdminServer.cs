@@ -96,8 +96,8 @@ public sealed class AdminServer : IAsyncDisposable
 
         CallClusterMetrics.StartClusterCollector(system, settings.MetricsRefresh);
 
-        var builder = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder(settings.Host, settings.Port, StopTimeout);
-        builder.Logging.ClearProviders();
+        var builder = CallCluster.Hosting.Web.EmbeddedWebHost.CreateBuilder(settings.Host, settings.Port, StopTimeout,
+            Logging.CallClusterLogging.For(system));
         // Loopback: whoever can reach it is on the host already (and a web page is stopped by the Origin check).
         // Anywhere else: the palettes need a token with the admin scope; the probes and metrics stay open.
         var open = !settings.TokenRequired;

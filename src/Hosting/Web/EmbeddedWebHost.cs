@@ -13,8 +13,10 @@ namespace CallCluster.Hosting.Web;
 /// of a node's CPU under load). The process owns signals and shutdown (Akka CoordinatedShutdown), not the host.</summary>
 public static class EmbeddedWebHost
 {
+    /// <param name="loggers">The process's one log sink (CallClusterLogging.For(system)): the host logs there, not to
+    /// providers of its own.</param>
     /// <param name="certificate">Serve HTTPS (and wss://) with it; null: plain HTTP.</param>
-    public static WebApplicationBuilder CreateBuilder(string host, int port, TimeSpan shutdownTimeout, bool jsonLogs = false,
+    public static WebApplicationBuilder CreateBuilder(string host, int port, TimeSpan shutdownTimeout, ILoggerFactory loggers,
         System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -37,19 +39,8 @@ public static class EmbeddedWebHost
 
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
-        // A failed start (a port in use) is reported by the caller as one line naming the setting to change
-        // (ProcessMain, docs/faults-and-bad-input.md); the host's own error entry would add a stack trace.
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
-        // ASP.NET logs four INFO lines per request, a WebSocket included (request starting/finished, endpoint
-        // executing/executed), and request lines carry the query string, where a browser's once-only ticket travels
-        // (docs/security.md): warnings and errors only, whatever the default level.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        if (jsonLogs)
-        {
-            builder.Logging.ClearProviders();
-            builder.Logging.AddJsonConsole(o => o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false });
-        }
-
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggers);
         return builder;
     }
 

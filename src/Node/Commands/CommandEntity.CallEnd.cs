@@ -101,7 +101,7 @@ public sealed partial class CommandEntity
             _miPool.Tell(new MiCall("dlg_list", [new("callid", callId)]));
             Become(() => VerifyingWithDlgList(callId));
         });
-        Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+        Command<MiOutcome>(late => _log.Debug("Command {cmd_id}: late {mi_method} reply ignored", CmdId, late.Method));
     }
 
     /// <summary>The state-5 event is a UDP datagram and can be lost: the proxy is asked whether the dialog still exists.</summary>
@@ -131,7 +131,7 @@ public sealed partial class CommandEntity
         });
         Command<MiOutcome>(o => o.Method == "dlg_list", o => EndFailed(ErrorCodes.ProxyUnavailable,
             "the SIP proxy did not confirm the end of the call: " + Describe(o)));
-        Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+        Command<MiOutcome>(late => _log.Debug("Command {cmd_id}: late {mi_method} reply ignored", CmdId, late.Method));
     }
 
     private void CompleteCallEnd(string callId)

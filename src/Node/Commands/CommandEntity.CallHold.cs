@@ -174,7 +174,7 @@ public sealed partial class CommandEntity
         Command<MiOutcome>(r => Equals(r.Tag, HoldCheckTag), o => FailHold(ErrorCodes.ProxyUnavailable,
             $"no final answer reported for the {action} re-INVITE of the " + progress.PendingLegs +
             $" leg within {_settings.HoldTimeout.TotalSeconds:0.#}s, and the proxy's answer to a second request was " + Describe(o)));
-        Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+        Command<MiOutcome>(late => _log.Debug("Command {cmd_id}: late {mi_method} reply ignored", CmdId, late.Method));
     }
 
     /// <summary>Ends the command once the reply and every affected leg's final answer are in; else keeps following.</summary>

@@ -169,7 +169,7 @@ public sealed partial class CommandEntity
         Command<ConfirmTimeout>(_ => EndDialogThen(placeholder, () =>
             EndFailed(ErrorCodes.ProxyUnavailable, "the caller's answer was not reported after the restart")));
         InviteWatchHandlers(placeholder);
-        Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+        Command<MiOutcome>(late => _log.Debug("Command {cmd_id}: late {mi_method} reply ignored", CmdId, late.Method));
     }
 
     private void CallerAnswered(string placeholder, string status, bool confirmed)
@@ -225,7 +225,7 @@ public sealed partial class CommandEntity
         });
         Command<MiOutcome>(r => Equals(r.Tag, ConfirmCheckTag), o => EndDialogThen(placeholder, () =>
             EndFailed(ErrorCodes.ProxyUnavailable, "the caller's call was not confirmed: " + Describe(o))));
-        Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+        Command<MiOutcome>(late => _log.Debug("Command {cmd_id}: late {mi_method} reply ignored", CmdId, late.Method));
     }
 
     private void TransferCallerToCallee(string placeholder)

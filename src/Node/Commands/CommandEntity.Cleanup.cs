@@ -23,7 +23,7 @@ public sealed partial class CommandEntity
     {
         if (outcome is not MiSuccess and not MiFailure { Code: 404 })
         {
-            _log.Warning("Command {0}: could not end a dialog it was done with: {1}", CmdId, Describe(outcome));
+            _log.Warning("Command {cmd_id}: could not end a dialog it was done with: {outcome}", CmdId, Describe(outcome));
         }
     }
 }

@@ -86,7 +86,7 @@ public sealed partial class CommandEntity
 
     private void RejectWaiting(string data)
     {
-        _log.Warning("Command {0}: journal failure, answering {1} waiting request(s) -32003: {2}", CmdId, _awaitingJournal.Count, data);
+        _log.Warning("Command {cmd_id}: journal failure, answering {waiting} waiting request(s) -32003: {failure}", CmdId, _awaitingJournal.Count, data);
         foreach (var requester in _awaitingJournal)
         {
             requester.Tell(new CommandRejected(CmdId, ErrorCodes.ProxyUnavailable, JournalUnavailable, data));

@@ -79,6 +79,6 @@ public sealed partial class CommandEntity
             Stash.UnstashAll();
         });
         Command<DialogEventNotice>(_ => Stash.Stash());
-        Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+        Command<MiOutcome>(late => _log.Debug("Command {cmd_id}: late {mi_method} reply ignored", CmdId, late.Method));
     }
 }

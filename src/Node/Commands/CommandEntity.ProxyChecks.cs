@@ -55,7 +55,7 @@ public sealed partial class CommandEntity
             switch (DlgListState(r))
             {
                 case DialogPhase.Confirmed:
-                    _log.Warning("Command {0}: t_uac_dlg's reply did not come but the caller's call is confirmed", CmdId);
+                    _log.Warning("Command {cmd_id}: t_uac_dlg's reply did not come but the caller's call is confirmed", CmdId);
                     CallerAnswered(placeholder, "200 OK", confirmed: true);
                     break;
                 case DialogPhase.Deleted:
@@ -97,7 +97,7 @@ public sealed partial class CommandEntity
         // again; the transfer's own events, or the start watchdog's check, decide.
         Command<MiTimeout>(t => Equals(t.Tag, TransferTag), t =>
         {
-            _log.Warning("Command {0}: no reply to call_transfer within {1}; following the transfer's events", CmdId, t.After);
+            _log.Warning("Command {cmd_id}: no reply to call_transfer within {timeout}; following the transfer's events", CmdId, t.After);
             _transferUnanswered = t;
         });
 

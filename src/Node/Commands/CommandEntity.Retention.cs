@@ -36,7 +36,7 @@ public sealed partial class CommandEntity
             return;
         }
 
-        _log.Info("Command {0} ({1}) ended and is past the retention period: deleting its {2} events",
+        _log.Info("Command {cmd_id} ({method}) ended and is past the retention period: deleting its {events} events",
             CmdId, _state.Method, LastSequenceNr);
         var requester = Sender;
         Context.SetReceiveTimeout(null);
@@ -55,13 +55,13 @@ public sealed partial class CommandEntity
         });
         Command<DeleteMessagesFailure>(failure =>
         {
-            _log.Warning(failure.Cause, "Command {0}: deleting its events failed; kept until the next sweep", CmdId);
+            _log.Warning(failure.Cause, "Command {cmd_id}: deleting its events failed; kept until the next sweep", CmdId);
             requester.Tell(new CommandPurged(CmdId, Removed: false));
             BecomeEnded();
         });
-        Command<PurgeCommand>(_ => _log.Debug("Command {0}: already deleting its events", CmdId));
+        Command<PurgeCommand>(_ => _log.Debug("Command {cmd_id}: already deleting its events", CmdId));
         CommonHandlers();
-        CommandAny(m => _log.Debug("Command {0} ended: ignoring late {1}", CmdId, m.GetType().Name));
+        CommandAny(m => _log.Debug("Command {cmd_id} ended: ignoring late {message_type}", CmdId, m.GetType().Name));
     }
 
     /// <summary>The tombstone: only the fact that the cmd_id was used remains.</summary>
@@ -83,7 +83,7 @@ public sealed partial class CommandEntity
         Command<UnsubscribeCommand>(_ => { });
         Command<CommandHandOff>(_ => Context.Stop(Self));
         Command<ResumeCommand>(OnResumeNothingToRun);
-        CommandAny(m => _log.Debug("Command {0} removed after retention: ignoring {1}", CmdId, m.GetType().Name));
+        CommandAny(m => _log.Debug("Command {cmd_id} removed after retention: ignoring {message_type}", CmdId, m.GetType().Name));
     }
 
     private void RejectRemovedAndStop(IActorRef requester)

@@ -108,7 +108,7 @@ public sealed partial class CommandEntity
                     FailTransfer(plan, ErrorCodes.ServerError, "the transfer target did not take the call: " + FinalStatus(e.Status));
                     break;
                 default:
-                    _log.Warning("Command {0}: unknown E_CALL_TRANSFER state '{1}' ignored", CmdId, e.State);
+                    _log.Warning("Command {cmd_id}: unknown E_CALL_TRANSFER state '{transfer_state}' ignored", CmdId, e.State);
                     break;
             }
         });
@@ -142,7 +142,7 @@ public sealed partial class CommandEntity
         });
         Command<MiOutcome>(r => Equals(r.Tag, NewCallCheckTag) && !Timers.IsTimerActive(TransferAnswerTimer), o =>
             FailTransfer(plan, ErrorCodes.ProxyUnavailable, "the transfer target's answer was not reported: " + Describe(o)));
-        Command<MiOutcome>(late => _log.Debug("Command {0}: late {1} reply ignored", CmdId, late.Method));
+        Command<MiOutcome>(late => _log.Debug("Command {cmd_id}: late {mi_method} reply ignored", CmdId, late.Method));
     }
 
     private void FailTransfer(TransferPlan plan, int code, string message)

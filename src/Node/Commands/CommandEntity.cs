@@ -88,7 +88,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         }
         else
         {
-            _log.Info("Command {0} ({1}) resumes after recovery", CmdId, _state.Method);
+            _log.Info("Command {cmd_id} ({method}) resumes after recovery", CmdId, _state.Method);
             CallClusterMetrics.CommandStarted(_state.Method);
             RunFlow(resumed: true);
         }
@@ -105,7 +105,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         Command<SubscribeCommand>(s => RejectUnknownAndStop(s.Subscriber));
         Command<GetCommand>(_ => RejectUnknownAndStop(Sender));
         Command<UnsubscribeCommand>(_ => { });
-        CommandAny(m => _log.Debug("Command {0} not started: ignoring {1}", CmdId, m.GetType().Name));
+        CommandAny(m => _log.Debug("Command {cmd_id} not started: ignoring {message_type}", CmdId, m.GetType().Name));
     }
 
     private void OnFirstStart(StartCommand start)
@@ -280,7 +280,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
     private void EndFailed(int code, string message)
     {
-        _log.Info("Command {0} ({1}) failed: {2} {3}", CmdId, _state.Method, code, message);
+        _log.Info("Command {cmd_id} ({method}) failed: {code} {error}", CmdId, _state.Method, code, message);
         End(seq => CommandNotification.EndedFailed(CmdId, seq, code, message));
     }
 
@@ -325,7 +325,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
             Context.SetReceiveTimeout(null);
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         });
-        CommandAny(m => _log.Debug("Command {0} ended: ignoring late {1}", CmdId, m.GetType().Name));
+        CommandAny(m => _log.Debug("Command {cmd_id} ended: ignoring late {message_type}", CmdId, m.GetType().Name));
     }
 
     private string Param(string name) => _state.Param(name);

@@ -212,7 +212,7 @@ public sealed class DialogEntity : UntypedActor
     {
         if (_state.HasSeen(e.OldState, e.NewState))
         {
-            Log.Debug("Dialog {0}: duplicate state event {1}->{2} ignored", e.CallId, e.OldState, e.NewState);
+            Log.Debug("Dialog {callid}: duplicate state event {old_state}->{new_state} ignored", e.CallId, e.OldState, e.NewState);
             return;
         }
 
@@ -305,7 +305,7 @@ public sealed class DialogEntity : UntypedActor
         }
         else if (outcome is not MiSuccess and not MiFailure { Code: 404 })
         {
-            Log.Warning("Dialog {0}: the proxy did not say whether it knows the call ({1})", _state.CallId, outcome.GetType().Name);
+            Log.Warning("Dialog {callid}: the proxy did not say whether it knows the call ({outcome})", _state.CallId, outcome.GetType().Name);
         }
 
         foreach (var requester in _queriesAwaitingProxy ?? [])
@@ -473,7 +473,7 @@ public sealed class DialogEntity : UntypedActor
 
     private void DetachStaleThenRetry(ConflictCheck check)
     {
-        Log.Info("Dialog {0}: command {1} no longer runs; its watch is dropped", _state.CallId, check.InTheWay);
+        Log.Info("Dialog {callid}: command {cmd_id} no longer runs; its watch is dropped", _state.CallId, check.InTheWay);
         _state = _state.Apply(new DialogCommandDetached(check.InTheWay));
         EndConflictCheck(check, retry: () => Attach(check.Attach, check.Requester));
     }

@@ -9,6 +9,8 @@ public sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _stdout = new();
+    private readonly ConcurrentDictionary<TaskCompletionSource, string> _awaited = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _readyText;
 
@@ -25,6 +27,34 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>Every line the process wrote to stdout (not stderr), in order: what a log collector reads.</summary>
+    public IReadOnlyList<string> StdoutLines => _stdout.ToArray();
+
+    /// <summary>Completes when a line containing <paramref name="text"/> has been printed (TimeoutException after
+    /// <paramref name="timeout"/>).</summary>
+    public async Task WaitForLineAsync(string text, TimeSpan timeout)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _awaited[seen] = text;
+        if (_output.Any(l => l.Contains(text, StringComparison.Ordinal)))
+        {
+            seen.TrySetResult();
+        }
+
+        try
+        {
+            await seen.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"no line with '{text}' within {timeout}:\n{Output}");
+        }
+        finally
+        {
+            _awaited.TryRemove(seen, out _);
+        }
+    }
+
     /// <summary>Starts <c>dotnet CallCluster.{assembly}.dll args</c> and waits for <paramref name="readyText"/> in its output.</summary>
     public static async Task<ChildProcess> StartAsync(string assembly, string args, IReadOnlyDictionary<string, string> environment,
         string readyText, TimeSpan timeout)
@@ -33,7 +63,15 @@ public sealed class ChildProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(process, readyText);
-        process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                child._stdout.Enqueue(e.Data);
+            }
+
+            child.OnLine(e.Data);
+        };
         process.ErrorDataReceived += (_, e) => child.OnLine(e.Data);
         process.Start();
         process.BeginOutputReadLine();
@@ -126,6 +164,14 @@ public sealed class ChildProcess : IAsyncDisposable
         if (line.Contains(_readyText, StringComparison.Ordinal))
         {
             _ready.TrySetResult();
+        }
+
+        foreach (var (waiter, text) in _awaited)
+        {
+            if (line.Contains(text, StringComparison.Ordinal))
+            {
+                waiter.TrySetResult();
+            }
         }
     }
 

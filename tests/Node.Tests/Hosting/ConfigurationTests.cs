@@ -80,13 +80,12 @@ public sealed class ConfigurationTests : IDisposable
     [Fact]
     public void Command_line_takes_repeated_config_files_in_order()
     {
-        var options = CommandLineOptions.Parse(["--config", "a.conf", "--config=b.conf", "--config", "c.conf"]);
+        var parsed = CommandLine.Root.Parse(["--config", "a.conf", "--config=b.conf", "--config", "c.conf"]);
 
-        Assert.Equal(["a.conf", "b.conf", "c.conf"], options.ConfigFiles);
-        Assert.False(options.Help);
-        Assert.True(CommandLineOptions.Parse(["--help"]).Help);
-        Assert.Throws<ArgumentException>(() => CommandLineOptions.Parse(["--config"]));
-        Assert.Throws<ArgumentException>(() => CommandLineOptions.Parse(["stray"]));
+        Assert.Empty(parsed.Errors);
+        Assert.Equal(["a.conf", "b.conf", "c.conf"], CommandLine.Read(parsed).ConfigFiles);
+        Assert.NotEmpty(CommandLine.Root.Parse(["--config"]).Errors);
+        Assert.NotEmpty(CommandLine.Root.Parse(["stray"]).Errors);
     }
 
     [Theory]
@@ -95,8 +94,20 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("-x")]
     public void Unknown_flags_are_an_error_naming_the_flag(string flag)
     {
-        var e = Assert.Throws<ArgumentException>(() => CommandLineOptions.Parse(["--config", "a.conf", flag]));
-        Assert.Contains(flag, e.Message, StringComparison.Ordinal);
+        var errors = CommandLine.Root.Parse(["--config", "a.conf", flag]).Errors;
+        Assert.Contains(errors, e => e.Message.Contains(flag, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_setting_given_as_a_flag_wins_over_files_and_environment()
+    {
+        var options = CommandLine.Read(CommandLine.Root.Parse(["--ws-port", "5055", "--insecure"]));
+        var config = Akka.Configuration.ConfigurationFactory.ParseString("callcluster.gateway.port = 9000");
+
+        var applied = options.Apply(config);
+
+        Assert.Equal(5055, applied.GetInt("callcluster.gateway.port"));
+        Assert.True(applied.GetBoolean("callcluster.security.insecure"));
     }
 
     [Fact]
@@ -109,7 +120,7 @@ public sealed class ConfigurationTests : IDisposable
         int code;
         try
         {
-            code = await ProcessMain.RunAsync(["--bogus"], "callcluster-test", "usage: test [--config FILE]", _ =>
+            code = await ProcessMain.RunAsync(["--bogus"], "callcluster-test", CommandLine, _ =>
             {
                 ran = true;
                 return Task.FromResult(0);
@@ -122,7 +133,8 @@ public sealed class ConfigurationTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.False(ran);
-        Assert.Contains("unknown option '--bogus'", captured.ToString(), StringComparison.Ordinal);
+        Assert.Contains("callcluster-test: ", captured.ToString(), StringComparison.Ordinal);
+        Assert.Contains("'--bogus'", captured.ToString(), StringComparison.Ordinal);
         Assert.Contains("usage: test", captured.ToString(), StringComparison.Ordinal);
     }
 
@@ -135,7 +147,7 @@ public sealed class ConfigurationTests : IDisposable
         int code;
         try
         {
-            code = await ProcessMain.RunAsync([], "callcluster-test", "usage", _ => throw new InvalidOperationException("start failed",
+            code = await ProcessMain.RunAsync([], "callcluster-test", CommandLine, _ => throw new InvalidOperationException("start failed",
                 PortInUse.Error("WebSocket (Call API)", "127.0.0.1:5059", "callcluster.gateway.port / CALLCLUSTER_WS_PORT",
                     new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.AddressAlreadyInUse))));
         }
@@ -149,6 +161,8 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Contains("127.0.0.1:5059", line, StringComparison.Ordinal);
         Assert.Contains("CALLCLUSTER_WS_PORT", line, StringComparison.Ordinal);
     }
+
+    private static readonly CallCluster.Hosting.Cli.ProcessCommandLine CommandLine = new("test", "a test process", ["base.conf", "gateway.conf"]);
 
     private string Write(string name, string text)
     {
@@ -184,38 +198,5 @@ public sealed class HoconEnvironmentTests
     public void Values_are_quoted_so_special_characters_survive()
     {
         Assert.Equal("a\"b\\c", Parse("v = ${?TRICKY}").GetString("v"));
-    }
-}
-
-/// <summary>Structured logs: one JSON object per event, and the switch that selects the JSON logger.</summary>
-public sealed class JsonLogTests
-{
-    [Fact]
-    public void A_log_event_becomes_one_json_object_with_level_source_message_and_exception()
-    {
-        var stream = new MemoryStream();
-        using var writer = new System.Text.Json.Utf8JsonWriter(stream);
-        var error = new Akka.Event.Error(new InvalidOperationException("boom"), "akka://callcluster/user/x", typeof(JsonLogTests), "it \"failed\"");
-
-        CallCluster.Hosting.Logging.JsonLogger.WriteJson(writer, error);
-
-        using var json = System.Text.Json.JsonDocument.Parse(stream.ToArray());
-        var root = json.RootElement;
-        Assert.Equal("error", root.GetProperty("level").GetString());
-        Assert.Equal("akka://callcluster/user/x", root.GetProperty("source").GetString());
-        Assert.Equal("it \"failed\"", root.GetProperty("message").GetString());
-        Assert.Contains("boom", root.GetProperty("exception").GetString());
-        Assert.True(DateTimeOffset.TryParse(root.GetProperty("timestamp").GetString(), out _));
-    }
-
-    [Fact]
-    public void Json_format_replaces_the_akka_loggers_and_text_leaves_them()
-    {
-        var json = Akka.Configuration.ConfigurationFactory.ParseString("callcluster.log-format = json");
-        var text = Akka.Configuration.ConfigurationFactory.ParseString("callcluster.log-format = text");
-
-        Assert.Equal(["CallCluster.Hosting.Logging.JsonLogger, CallCluster.Hosting"],
-            CallCluster.Hosting.Logging.LogFormat.AkkaLoggers(json).GetStringList("akka.loggers"));
-        Assert.False(CallCluster.Hosting.Logging.LogFormat.AkkaLoggers(text).HasPath("akka.loggers"));
     }
 }

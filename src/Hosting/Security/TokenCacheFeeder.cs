@@ -36,8 +36,15 @@ public sealed class TokenCacheFeeder : ReceiveActor, IWithTimers
     public static Props Props(TokenCache cache, IActorRef registry, TimeSpan poll) =>
         Akka.Actor.Props.Create(() => new TokenCacheFeeder(cache, registry, poll));
 
-    protected override void PreStart() =>
-        DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(Topic, Self));
+    protected override void PreStart()
+    {
+        // A process that fails to start (a port in use) shuts down at once, and DistributedPubSub's mediator refuses to
+        // start on a cluster node that is shutting down, with a stack trace in the log: do not ask for it then.
+        if (CoordinatedShutdown.Get(Context.System).ShutdownReason is null && !Akka.Cluster.Cluster.Get(Context.System).IsTerminated)
+        {
+            DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(Topic, Self));
+        }
+    }
 
     private sealed class Poll
     {

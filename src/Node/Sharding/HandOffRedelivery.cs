@@ -111,8 +111,16 @@ public sealed class HandOffRedelivery : ReceiveActor, IWithTimers
         {
             localRegion.Tell(dropped.Message, sender);
             Redelivered(regionName, "local", dropped.Message, entity, "this node's region");
+            return;
         }
-        else if (_others.RegionOnOldest(regionName) is { } remote)
+
+        if (_others.Oldest is null)
+        {
+            // Member events can lag behind a node that leaves just after it joined: ask the cluster's current state.
+            _others = _others.WithAll(_cluster.State.Members);
+        }
+
+        if (_others.RegionOnOldest(regionName) is { } remote)
         {
             Context.ActorSelection(remote).Tell(dropped.Message, sender);
             Redelivered(regionName, "remote", dropped.Message, entity, remote.ToString());

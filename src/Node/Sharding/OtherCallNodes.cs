@@ -19,6 +19,11 @@ public sealed record OtherCallNodes(UniqueAddress Self, ImmutableDictionary<Uniq
         : member.Status == MemberStatus.Up && member.HasRole(ShardRegions.CallNodeRole) ? this with { Up = Up.SetItem(member.UniqueAddress, member) }
         : this with { Up = Up.Remove(member.UniqueAddress) };
 
+    /// <summary>This view rebuilt from <paramref name="members"/>, e.g. the cluster's current state: a node that starts
+    /// to leave just after it joined may not have had its member events yet.</summary>
+    public OtherCallNodes WithAll(IEnumerable<Member> members) =>
+        members.Aggregate(this with { Up = ImmutableDictionary<UniqueAddress, Member>.Empty }, (view, m) => view.With(m));
+
     public Member? Oldest => Up.Values.Aggregate((Member?)null, (oldest, m) => oldest is null || m.IsOlderThan(oldest) ? m : oldest);
 
     /// <summary>The path of shard region <paramref name="regionName"/> on the oldest other Up call node; null when

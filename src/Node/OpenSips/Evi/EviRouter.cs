@@ -75,6 +75,8 @@ public sealed class EviRouter : ReceiveActor
         if (!_leaving)
         {
             _leaving = true;
+            // Member events can lag behind a node that leaves just after it joined: take the cluster's current state.
+            _others = _others.WithAll(_cluster.State.Members);
             _target = Target();
             _log.Info("This node is leaving ({0}): EVI events go to another call node's dialog region ({1})", why,
                 _others.Oldest?.Address.ToString() ?? "none Up: kept local");

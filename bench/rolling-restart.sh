@@ -99,6 +99,6 @@ python3 - "$work" <<'PY'
 import glob, re, sys
 text = "".join(open(f, errors="replace").read() for f in glob.glob(sys.argv[1] + "/node-*.log"))
 dropped = sum(int(n) for n in re.findall(r"Dropping \[(\d+)\] buffered messages", text))
-resent = sum(int(n) for n in re.findall(r"Sent again (\d+) message\(s\) that sharding dropped", text))
-print(f"hand-off drops: {dropped} dropped by sharding, {resent} sent again")
+resent = sum(int(n) for n in re.findall(r"Sent again (\d+) message\(s\) that sharding lost", text))
+print(f"hand-off: {dropped} dropped by sharding; {resent} sent again (drops, and messages to stopped entities or handing-off shards)")
 PY

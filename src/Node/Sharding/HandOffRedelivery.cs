@@ -7,25 +7,35 @@ using CallCluster.Hosting.Metrics;
 
 namespace CallCluster.Node.Sharding;
 
-/// <summary>Sends again the command and dialog messages that Akka's ShardRegion drops at a shard hand-off.
+/// <summary>Sends again the command and dialog messages that Akka sharding loses while a shard moves.
 ///
 /// Why: between the coordinator's BeginHandOff and HandOff, the region that hosts a moving shard buffers what arrives
 /// for it, then drops that buffer so that messages forwarded from other regions cannot overtake each other ("Dropping
 /// [N] buffered messages to shard [S] during hand off to avoid re-ordering"; each goes to dead letters as a
-/// <see cref="Dropped"/>). A rolling restart under load lost an E_CALL_TRANSFER start that way, and its CallStart failed.
-/// Order is not what these messages need: OpenSIPS itself raises dialog events out of order and twice (from different
-/// workers), dialogs and commands already take them so (DialogState.HasSeen, the flows' own checks), and the commands'
-/// requests are matched by cmd_id. Losing one is what hurts.
+/// <see cref="Dropped"/>). Then the shard stops its entities: what is still in an entity's mailbox when it stops goes
+/// to dead letters, and what reaches the shard itself while it hands off is unhandled. A rolling restart under load
+/// lost E_CALL_TRANSFER starts these ways, and their CallStarts failed. Order is not what these messages need: OpenSIPS
+/// itself raises dialog events out of order and twice (from different workers), dialogs and commands already take them
+/// so (DialogState.HasSeen, the flows' own checks), and the commands' requests are matched by cmd_id. Losing one is
+/// what hurts.
 ///
-/// Where to: this node's own region while it stays (it no longer knows the shard's home, so it asks the coordinator,
-/// which answers once the hand-off is done); once this node's coordinated shutdown has begun or its member is Leaving or later, the region of the oldest
-/// other Up call node, because this node's regions stop before such an answer may come. The original sender goes
-/// with it, so replies still reach whoever asked.</summary>
+/// What: command and dialog messages (by type) that were dropped at a hand-off, sent to an entity that had stopped,
+/// or left unhandled by a shard. Not: other drops (a full buffer is back-pressure), nor what an entity itself left
+/// unhandled (it would refuse it again). An equal message is sent again at most <see cref="MaxSends"/> times in
+/// <see cref="SendWindow"/>, so nothing can circle.
+///
+/// Where to: this node's own region while it stays (it asks the coordinator for a moved shard's home and delivers once
+/// the hand-off is done); once this node's coordinated shutdown has begun or its member is Leaving or later, the
+/// region of the oldest other Up call node, because this node's regions stop before such an answer may come. The
+/// original sender goes with it, so replies still reach whoever asked.</summary>
 public sealed class HandOffRedelivery : ReceiveActor, IWithTimers
 {
-    /// <summary>The reason Akka's ShardRegion gives <see cref="Dropped"/> at HandOff (MessageBufferMap.Drop); other
-    /// drops (a full buffer: back-pressure) are left alone.</summary>
+    /// <summary>The reason Akka's ShardRegion gives <see cref="Dropped"/> at HandOff (MessageBufferMap.Drop).</summary>
     public const string HandOffDropReason = "Avoiding reordering of buffered messages at shard handoff";
+
+    public const int MaxSends = 3;
+    public static readonly TimeSpan SendWindow = TimeSpan.FromSeconds(30);
+    private const int MaxRemembered = 10_000;
 
     private readonly IActorRef _commandRegion;
     private readonly IActorRef _dialogRegion;
@@ -35,9 +45,11 @@ public sealed class HandOffRedelivery : ReceiveActor, IWithTimers
     private OtherCallNodes _others;
     /// <summary>This member's status as last heard; a node counts as staying until it is Leaving or later.</summary>
     private MemberStatus _selfStatus = MemberStatus.Joining;
-    /// <summary>Messages sent again since the last log line, by region and destination: a node leaving with thousands
-    /// of idle dialogs can see thousands of drops in a second, so they are logged as one INFO line a second.</summary>
+    /// <summary>Messages sent again since the last log line, by how they were lost and where they went: a node leaving
+    /// with thousands of idle dialogs can see thousands in a second, so they are logged as one INFO line a second.</summary>
     private Dictionary<string, int> _sinceLastLog = [];
+    /// <summary>How often each message was sent again, and since when (records compare by value).</summary>
+    private Dictionary<object, (int Count, DateTime Since)> _sent = [];
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -59,10 +71,21 @@ public sealed class HandOffRedelivery : ReceiveActor, IWithTimers
         {
             if (d.Message is Dropped dropped)
             {
-                Redeliver(dropped);
+                OnDropped(dropped);
+            }
+            else if (IsEntity(d.Recipient))
+            {
+                Redeliver(d.Message, d.Sender, "sent to an entity that had stopped");
             }
         });
-        Receive<Dropped>(Redeliver);
+        Receive<Dropped>(OnDropped);
+        Receive<UnhandledMessage>(u =>
+        {
+            if (IsShard(u.Recipient))
+            {
+                Redeliver(u.Message, u.Sender, "refused by a shard handing off");
+            }
+        });
         Receive<AllDeadLetters>(_ => { });
         Receive<LogTick>(_ => LogSummary());
     }
@@ -76,6 +99,33 @@ public sealed class HandOffRedelivery : ReceiveActor, IWithTimers
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.IMemberEvent));
     }
 
+    protected override void PostStop()
+    {
+        LogSummary();
+        Context.System.EventStream.Unsubscribe(Self);
+        _cluster.Unsubscribe(Self);
+    }
+
+    /// <summary>/system/sharding/REGION/SHARD/ENTITY of this node's command or dialog region.</summary>
+    private static bool IsEntity(IActorRef? recipient) => ShardingDepth(recipient) == 5;
+
+    /// <summary>/system/sharding/REGION/SHARD of this node's command or dialog region.</summary>
+    private static bool IsShard(IActorRef? recipient) => ShardingDepth(recipient) == 4;
+
+    private static int ShardingDepth(IActorRef? recipient)
+    {
+        if (recipient is null || recipient.IsNobody())
+        {
+            return 0;
+        }
+
+        var elements = recipient.Path.Elements;
+        return elements.Count >= 3 && elements[0] == "system" && elements[1] == "sharding"
+               && elements[2] is ShardRegions.Command or ShardRegions.Dialog
+            ? elements.Count
+            : 0;
+    }
+
     private void Track(Member member)
     {
         if (member.UniqueAddress.Equals(_cluster.SelfUniqueAddress))
@@ -86,31 +136,34 @@ public sealed class HandOffRedelivery : ReceiveActor, IWithTimers
         _others = _others.With(member);
     }
 
-    private void Redeliver(Dropped dropped)
+    private void OnDropped(Dropped dropped)
     {
-        if (dropped.Reason != HandOffDropReason)
+        if (dropped.Reason == HandOffDropReason)
         {
-            return;
+            Redeliver(dropped.Message, dropped.Sender, "dropped at a shard hand-off");
         }
+    }
 
-        (string RegionName, IActorRef LocalRegion, string Entity)? route = dropped.Message switch
+    private void Redeliver(object message, IActorRef? originalSender, string how)
+    {
+        (string RegionName, IActorRef LocalRegion)? route = message switch
         {
-            ICommandMessage command => (ShardRegions.Command, _commandRegion, command.CmdId),
-            IDialogMessage dialog => (ShardRegions.Dialog, _dialogRegion, dialog.CallId),
+            ICommandMessage => (ShardRegions.Command, _commandRegion),
+            IDialogMessage => (ShardRegions.Dialog, _dialogRegion),
             _ => null,
         };
-        if (route is not var (regionName, localRegion, entity))
+        if (route is not var (regionName, localRegion) || !MaySendAgain(message))
         {
             return;
         }
 
-        var sender = dropped.Sender ?? ActorRefs.NoSender;
+        var sender = originalSender ?? ActorRefs.NoSender;
         var staying = _shutdown.ShutdownReason is null
                       && _selfStatus is not (MemberStatus.Leaving or MemberStatus.Exiting or MemberStatus.Down or MemberStatus.Removed);
         if (staying)
         {
-            localRegion.Tell(dropped.Message, sender);
-            Redelivered(regionName, "local", dropped.Message, entity, "this node's region");
+            localRegion.Tell(message, sender);
+            Redelivered(regionName, "local", message, how, "this node's region");
             return;
         }
 
@@ -122,23 +175,38 @@ public sealed class HandOffRedelivery : ReceiveActor, IWithTimers
 
         if (_others.RegionOnOldest(regionName) is { } remote)
         {
-            Context.ActorSelection(remote).Tell(dropped.Message, sender);
-            Redelivered(regionName, "remote", dropped.Message, entity, remote.ToString());
+            Context.ActorSelection(remote).Tell(message, sender);
+            Redelivered(regionName, "remote", message, how, remote.ToString());
         }
         else
         {
-            FaultMetrics.HandOffRedelivered(regionName, "lost");
-            _log.Warning("A {0} for {1} {2} was dropped at a shard hand-off while this node leaves, and no other call node is Up " +
-                         "to take it: lost", dropped.Message.GetType().Name, regionName, entity);
+            Redelivered(regionName, "lost", message, how, "nowhere: no other call node is Up, lost");
         }
     }
 
-    private void Redelivered(string regionName, string where, object message, string entity, string target)
+    private bool MaySendAgain(object message)
     {
-        FaultMetrics.HandOffRedelivered(regionName, where);
-        _log.Debug("Sent again a {0} for {1} {2} that sharding dropped at a shard hand-off, to {3}",
-            message.GetType().Name, regionName, entity, target);
-        var key = regionName + " to " + target;
+        var now = DateTime.UtcNow;
+        if (_sent.Count >= MaxRemembered)
+        {
+            _sent = _sent.Where(e => now - e.Value.Since < SendWindow).ToDictionary(e => e.Key, e => e.Value);
+        }
+
+        var (count, since) = _sent.TryGetValue(message, out var seen) && now - seen.Since < SendWindow ? seen : (0, now);
+        if (count >= MaxSends)
+        {
+            return false;
+        }
+
+        _sent[message] = (count + 1, since);
+        return true;
+    }
+
+    private void Redelivered(string regionName, string to, object message, string how, string target)
+    {
+        FaultMetrics.HandOffRedelivered(regionName, to);
+        _log.Debug("Sent again a {0} for {1} ({2}), to {3}", message.GetType().Name, regionName, how, target);
+        var key = $"{regionName}, {how}, to {target}";
         _sinceLastLog[key] = _sinceLastLog.GetValueOrDefault(key) + 1;
         if (!Timers.IsTimerActive(LogTick.Instance))
         {
@@ -150,17 +218,10 @@ public sealed class HandOffRedelivery : ReceiveActor, IWithTimers
     {
         foreach (var (key, count) in _sinceLastLog)
         {
-            _log.Info("Sent again {0} message(s) that sharding dropped at a shard hand-off: {1}", count, key);
+            _log.Info("Sent again {0} message(s) that sharding lost while a shard moved: {1}", count, key);
         }
 
         _sinceLastLog = [];
-    }
-
-    protected override void PostStop()
-    {
-        LogSummary();
-        Context.System.EventStream.Unsubscribe(Self);
-        _cluster.Unsubscribe(Self);
     }
 
     private sealed class LogTick

@@ -76,6 +76,61 @@ public sealed class HandOffRedeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task What_reached_a_stopped_entity_or_a_shard_handing_off_is_sent_again_what_an_entity_refused_is_not()
+    {
+        var node = Start(seed: null);
+        await WaitForUpAsync(node, 1);
+        var (dialogRegion, dialogs) = Collector(node, "dialog-region");
+        var (commandRegion, commands) = Collector(node, "command-region");
+        await StartedAsync(node.ActorOf(HandOffRedelivery.Props(commandRegion, dialogRegion), "handoff-redelivery"));
+        var (asker, _) = Collector(node, "asker");
+        // Stand-ins at the paths sharding gives a shard (/system/sharding/dialog/7) and an entity in it, stopped.
+        var system = (ExtendedActorSystem)node;
+        var shard = new EmptyLocalActorRef(system.Provider, new RootActorPath(Cluster.Get(node).SelfAddress) / "system" / "sharding" / ShardRegions.Dialog / "7", node.EventStream);
+        var entity = new EmptyLocalActorRef(system.Provider, shard.Path / "call-9", node.EventStream);
+        var command = new EmptyLocalActorRef(system.Provider, new RootActorPath(Cluster.Get(node).SelfAddress) / "system" / "sharding" / ShardRegions.Command / "3" / "cmd-9", node.EventStream);
+        var inMailbox = new CallTransferEvent("call-9", "caller", "new-call", "sip:c@127.0.0.1", "start", null);
+        var atShard = new CallHoldEvent("call-9", "callee", "hold", "ok");
+        var refusedByEntity = new DialogEventNotice("cmd-9", atShard);
+        var marker = new CallHoldEvent("call-10", "callee", "unhold", "ok");
+
+        node.EventStream.Publish(new DeadLetter(inMailbox, asker, entity));
+        node.EventStream.Publish(new UnhandledMessage(atShard, asker, shard));
+        node.EventStream.Publish(new UnhandledMessage(refusedByEntity, asker, command));
+        node.EventStream.Publish(new DeadLetter(marker, asker, entity));
+
+        Assert.Equal((inMailbox, asker), await dialogs.ReadAsync().AsTask().WaitAsync(Bound));
+        Assert.Equal((atShard, asker), await dialogs.ReadAsync().AsTask().WaitAsync(Bound));
+        Assert.Equal((marker, asker), await dialogs.ReadAsync().AsTask().WaitAsync(Bound));
+        Assert.False(commands.TryRead(out var refused), "an entity's own refusal was sent again: " + refused.Message);
+    }
+
+    [Fact]
+    public async Task An_equal_message_is_sent_again_at_most_three_times_in_its_window()
+    {
+        var node = Start(seed: null);
+        await WaitForUpAsync(node, 1);
+        var (dialogRegion, dialogs) = Collector(node, "dialog-region");
+        await StartedAsync(node.ActorOf(HandOffRedelivery.Props(ActorRefs.Nobody, dialogRegion), "handoff-redelivery"));
+        var circling = new CallHoldEvent("call-11", "caller", "hold", "start");
+        var marker = circling with { CallId = "call-12" };
+
+        for (var i = 0; i < HandOffRedelivery.MaxSends + 2; i++)
+        {
+            node.DeadLetters.Tell(new Dropped(circling, HandOffRedelivery.HandOffDropReason, ActorRefs.NoSender, ActorRefs.NoSender));
+        }
+
+        node.DeadLetters.Tell(new Dropped(marker, HandOffRedelivery.HandOffDropReason, ActorRefs.NoSender, ActorRefs.NoSender));
+        var received = new List<object>();
+        while (received.LastOrDefault() is not CallHoldEvent { CallId: "call-12" })
+        {
+            received.Add((await dialogs.ReadAsync().AsTask().WaitAsync(Bound)).Message);
+        }
+
+        Assert.Equal(HandOffRedelivery.MaxSends, received.Count(m => Equals(m, circling)));
+    }
+
+    [Fact]
     public async Task A_node_shutting_down_sends_drops_and_its_EVI_events_to_the_dialog_region_of_another_call_node()
     {
         // The other call node first: it is the oldest, so it hosts the dialog region's coordinator.

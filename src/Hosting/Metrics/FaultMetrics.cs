@@ -30,7 +30,7 @@ public static class FaultMetrics
 
     public static readonly Counter HandOffRedeliveries = Prometheus.Metrics.CreateCounter(
         CallClusterMetrics.Prefix + "handoff_redeliveries_total",
-        "Command and dialog messages that Akka sharding dropped at a shard hand-off and this node sent again, by region and " +
+        "Command and dialog messages that Akka sharding lost while a shard moved (dropped at hand-off, left in a stopping entity, unhandled by a shard handing off) and this node sent again, by region and " +
         "where to (local: this node's region; remote: another call node's, as this node leaves; lost: no call node to take it).",
         "region", "to");
 

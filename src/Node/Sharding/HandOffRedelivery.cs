@@ -189,7 +189,14 @@ public sealed class HandOffRedelivery : ReceiveActor, IWithTimers
         var now = DateTime.UtcNow;
         if (_sent.Count >= MaxRemembered)
         {
+            // When a burst keeps it more than half full within the window, it is emptied, so the burst costs one scan
+            // per 5,000 messages instead of one per message. The guard then forgets its counts, which at worst lets a
+            // circling message go round up to MaxSends more times.
             _sent = _sent.Where(e => now - e.Value.Since < SendWindow).ToDictionary(e => e.Key, e => e.Value);
+            if (_sent.Count >= MaxRemembered / 2)
+            {
+                _sent = [];
+            }
         }
 
         var (count, since) = _sent.TryGetValue(message, out var seen) && now - seen.Since < SendWindow ? seen : (0, now);

@@ -54,3 +54,9 @@ public sealed record DialogView(
 /// <paramref name="AgeMs"/>: how old the event was when sent; <paramref name="ForwardedTo"/>: the commands that were
 /// watching when it came (empty: unclaimed).</summary>
 public sealed record DialogEventHandedOver(string CallId, IEviEvent Event, long AgeMs, IReadOnlyList<string> ForwardedTo) : IDialogMessage;
+
+/// <summary>A dialog entity whose shard is handed off tells its next incarnation which commands watch it (sent through
+/// the dialog region before its <see cref="DialogEventHandedOver"/> messages). A dialog lives in memory only: without
+/// this, the next incarnation starts with no watchers, and an event that reaches it (a transfer's <c>start</c>) would
+/// wait unclaimed while the command, which did not move and so never attaches again, runs into its watchdog.</summary>
+public sealed record DialogWatchersHandedOver(string CallId, IReadOnlyDictionary<string, DialogOperation> Watchers) : IDialogMessage;

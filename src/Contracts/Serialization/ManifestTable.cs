@@ -57,6 +57,7 @@ public static class ManifestTable
         ("cte", typeof(CallTransferEvent)),
         ("che", typeof(CallHoldEvent)),
         ("deh", typeof(DialogEventHandedOver)),
+        ("dwh", typeof(DialogWatchersHandedOver)),
 
         // Call events (docs/call-events.md): the persisted event, the webhook registry's and endpoints' journal
         // events, and the admin palette's requests to the registry singleton with its answers.

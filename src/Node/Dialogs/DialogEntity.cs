@@ -194,10 +194,14 @@ public sealed class DialogEntity : UntypedActor
             case MiOutcome outcome when Equals(outcome.Tag, PartiesTag):
                 OnParties(outcome);
                 return true;
+            case DialogWatchersHandedOver watchers:
+                OnWatchersHandedOver(watchers);
+                return true;
             case DialogEventHandedOver handedOver:
                 OnHandedOver(handedOver);
                 return true;
             case DialogHandOff:
+                HandOverWatchers();
                 HandOverRecentEvents();
                 Context.Stop(Self);
                 return true;
@@ -382,6 +386,33 @@ public sealed class DialogEntity : UntypedActor
         }
 
         _recent.Add(new RecentEvent(e, now, forwardedTo));
+    }
+
+    /// <summary>The shard moves: the commands watching this dialog go to the next incarnation first (through the region,
+    /// like the recent events after them), so that its events still reach a command that does not move itself.</summary>
+    private void HandOverWatchers()
+    {
+        if (!_state.Watchers.IsEmpty)
+        {
+            _dialogRegion.Tell(new DialogWatchersHandedOver(_state.CallId, _state.Watchers));
+        }
+    }
+
+    /// <summary>From the previous incarnation: its watchers watch this one too, and get what came before this message
+    /// (events nobody here could claim yet). A command that attached here meanwhile keeps its own attachment; one
+    /// that would now conflict with it is left out (it re-attaches, and is told busy, when it resumes).</summary>
+    private void OnWatchersHandedOver(DialogWatchersHandedOver handedOver)
+    {
+        foreach (var (cmdId, operation) in handedOver.Watchers)
+        {
+            if (_state.Watchers.ContainsKey(cmdId) || _state.ConflictWith(cmdId, operation) is not null)
+            {
+                continue;
+            }
+
+            _state = _state.Apply(new DialogCommandAttached(cmdId, operation));
+            ReplayRecent(cmdId);
+        }
     }
 
     /// <summary>The shard moves: the recent events go to the next incarnation through the region, which holds them until

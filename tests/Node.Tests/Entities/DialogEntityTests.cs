@@ -179,6 +179,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
         Watch(dialog);
 
         dialog.Tell(DialogHandOff.Instance);
+        Assert.Equal(["xfer-h"], region.ExpectMsg<DialogWatchersHandedOver>().Watchers.Keys); // not given here: see the next test
         var handedOver = region.ExpectMsg<DialogEventHandedOver>();
         ExpectTerminated(dialog);
         Assert.Equal(("call-h", start), (handedOver.CallId, handedOver.Event));
@@ -194,6 +195,47 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
         next.Tell(new AttachCommand("call-h", "someone-else", DialogOperation.Observe));
         ExpectMsg<DialogAttached>();
         _commands.ExpectNoMsg(TimeSpan.FromMilliseconds(150)); // forwarded to xfer-h only: not for another command
+    }
+
+    /// <summary>The dialog's shard moves but the command watching it stays where it is (only the dialog's node leaves):
+    /// the command never attaches again, so the dialog hands its watchers to its next incarnation. An event that reaches
+    /// the next incarnation first waits there and goes to the watcher once the watchers arrive; later ones go at once.</summary>
+    [Fact]
+    public void A_handed_off_dialog_passes_its_watchers_to_its_next_incarnation_for_a_command_that_stays()
+    {
+        var region = CreateTestProbe();
+        var dialog = Sys.ActorOf(DialogEntity.Props("call-w", _commands.Ref, Settings, dialogRegion: region.Ref));
+        dialog.Tell(new AttachCommand("call-w", "start-w", DialogOperation.Observe));
+        ExpectMsg<DialogAttached>();
+        dialog.Tell(new AttachCommand("call-w", "xfer-w", DialogOperation.Transfer));
+        ExpectMsg<DialogAttached>();
+        Watch(dialog);
+
+        dialog.Tell(DialogHandOff.Instance);
+        var watchers = region.ExpectMsg<DialogWatchersHandedOver>();
+        ExpectTerminated(dialog);
+        Assert.Equal("call-w", watchers.CallId);
+        Assert.Equal(
+            [("start-w", DialogOperation.Observe), ("xfer-w", DialogOperation.Transfer)],
+            watchers.Watchers.OrderBy(w => w.Key).Select(w => (w.Key, w.Value)));
+
+        var next = Sys.ActorOf(DialogEntity.Props("call-w", _commands.Ref, Settings, dialogRegion: region.Ref));
+        var start = new CallTransferEvent("call-w", "callee", "new-call", "sip:bob@x", "start", null);
+        next.Tell(start); // overtakes the watchers: nobody to give it to yet
+        _commands.ExpectNoMsg(TimeSpan.FromMilliseconds(150));
+        next.Tell(watchers);
+        var replayed = new[] { _commands.ExpectMsg<DialogEventNotice>(), _commands.ExpectMsg<DialogEventNotice>() };
+        Assert.Equal(["start-w", "xfer-w"], replayed.Select(n => n.CmdId).Order());
+        Assert.All(replayed, n => Assert.Equal(start, n.Event));
+
+        var ok = new CallTransferEvent("call-w", "callee", "new-call", "sip:bob@x", "ok", "200 OK");
+        next.Tell(ok);
+        var forwarded = new[] { _commands.ExpectMsg<DialogEventNotice>(), _commands.ExpectMsg<DialogEventNotice>() };
+        Assert.Equal(["start-w", "xfer-w"], forwarded.Select(n => n.CmdId).Order());
+        Assert.All(forwarded, n => Assert.Equal(ok, n.Event));
+        next.Tell(new AttachCommand("call-w", "hold-w", DialogOperation.Hold));
+        // The handed-over transfer is in the way of a hold: the dialog asks whether it still runs.
+        Assert.Equal("xfer-w", _commands.ExpectMsg<GetCommand>().CmdId);
     }
 
     [Fact]

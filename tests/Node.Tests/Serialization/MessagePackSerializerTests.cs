@@ -45,6 +45,7 @@ public sealed class MessagePackSerializerTests : Akka.TestKit.Xunit2.TestKit
             new DialogAttached("cmd-1", new DialogView("call-1", "1.2", "a", "b", 4, ["cmd-1", "cmd-2"])),
             new DialogEventNotice("cmd-1", new DialogStateChanged("call-1", "1.2", null, null, null, 4, 5)),
             new DialogEventHandedOver("call-1", new CallTransferEvent("call-1", "callee", "new-1", "sip:bob@x", "start", null), 1_250, ["cmd-1"]),
+            new DialogWatchersHandedOver("call-1", new Dictionary<string, DialogOperation> { ["cmd-1"] = DialogOperation.Transfer, ["cmd-2"] = DialogOperation.Observe }),
             new CommandStarted("cmd-1", CommandMethods.CallEnd, parameters, DateTimeOffset.UnixEpoch.AddSeconds(1_795_387_434)),
             new CommandStepRecorded("end-requested", "1.2"),
             new CallStartPrepared("cc-0123456789abcdef"),

@@ -95,6 +95,12 @@ public static class CallClusterMetrics
         "Journal writes requested by entities (one per Persist/PersistAsync/PersistAll call: one atomic write, " +
         "however many events it holds), by entity type.", "entity");
 
+    public static readonly Counter JournalWriteRequests = Prometheus.Metrics.CreateCounter(
+        Prefix + "journal_write_requests_total",
+        "Write requests the journal received, by entity type: one per round trip an entity waits for. Akka.Persistence " +
+        "sends everything an entity persisted while its previous request was in flight as one request, so this is at " +
+        "most journal_writes_total.", "entity");
+
     public static readonly Counter RecoveryReads = Prometheus.Metrics.CreateCounter(
         Prefix + "journal_recovery_reads_total",
         "Highest-sequence-number reads of recovering entities (one per entity start).");
@@ -111,7 +117,7 @@ public static class CallClusterMetrics
         EviReceived.Name, EviMalformed.Name, EviRouted.Name, EviKernelDrops.Name,
         WebSocketConnections.Name, WebSocketConnectionsOpened.Name, WebSocketConnectionsClosed.Name, RpcErrors.Name,
         ClusterMembers.Name, ClusterUnreachable.Name, ClusterSelfUp.Name, ClusterLeader.Name,
-        Shards.Name, Entities.Name, JournalWrites.Name, RecoveryReads.Name, RecoveryReadQueries.Name,
+        Shards.Name, Entities.Name, JournalWrites.Name, JournalWriteRequests.Name, RecoveryReads.Name, RecoveryReadQueries.Name,
     ];
 
     // ---- one-liners for the node and gateway code ----
@@ -134,6 +140,9 @@ public static class CallClusterMetrics
 
     /// <summary>An entity asked the journal for one atomic write.</summary>
     public static void JournalWrite(string entity) => JournalWrites.WithLabels(entity).Inc();
+
+    /// <summary>The journal received one write request (one or more atomic writes of one entity).</summary>
+    public static void JournalWriteRequest(string entity) => JournalWriteRequests.WithLabels(entity).Inc();
 
     /// <summary>One batched recovery query answered <paramref name="reads"/> reads.</summary>
     public static void RecoveryReadBatch(int reads)

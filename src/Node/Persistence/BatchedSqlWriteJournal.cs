@@ -70,12 +70,20 @@ public sealed class BatchedSqlWriteJournal : SqlWriteJournal
         var writes = messages as IReadOnlyList<AtomicWrite> ?? messages.ToList();
         var written = base.WriteMessagesAsync(writes, cancellationToken);
         var persistenceId = writes[0].PersistenceId;
+        CallClusterMetrics.JournalWriteRequest(EntityType(persistenceId));
         _writesInProgress[persistenceId] = written;
         var self = Self;
         written.ContinueWith(t => self.Tell(new WriteDone(persistenceId, t)), CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return written;
     }
+
+    /// <summary>The metric label: "command" for command entities (persistence id <c>command-CMDID</c>), else the id
+    /// itself up to its first dash (singletons such as the command resumer keep their whole id).</summary>
+    private static string EntityType(string persistenceId) =>
+        persistenceId == Commands.CommandResumer.PersistenceIdValue ? persistenceId
+        : persistenceId.IndexOf('-') is > 0 and var dash ? persistenceId[..dash]
+        : persistenceId;
 
     protected override bool ReceivePluginInternal(object message)
     {

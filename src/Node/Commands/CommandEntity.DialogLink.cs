@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
 
@@ -13,7 +14,8 @@ public sealed partial class CommandEntity
     private const int MaxAttachAttempts = 10;
     private const int MaxBusyChecks = 5;
     private static readonly TimeSpan BusyRecheck = TimeSpan.FromMilliseconds(100);
-    private readonly HashSet<string> _linkedCallIds = new(StringComparer.Ordinal);
+    /// <summary>The dialogs this incarnation attached to, with the operation it attached for.</summary>
+    private readonly Dictionary<string, DialogOperation> _linkedDialogs = new(StringComparer.Ordinal);
 
     private sealed record AttachRetry(string CallId, DialogOperation Operation);
 
@@ -27,7 +29,7 @@ public sealed partial class CommandEntity
         Action? beforeHandOff = null)
     {
         // Remembered before the answer: if the answer is lost, the dialog may still have recorded us.
-        _linkedCallIds.Add(callId);
+        _linkedDialogs[callId] = operation;
         _dialogRegion.Tell(new AttachCommand(callId, CmdId, operation));
         Timers.StartPeriodicTimer(AttachTimer, new AttachRetry(callId, operation), _settings.DialogAttachRetry);
         var attachment = new Attachment(callId, operation, onAttached, BeforeHandOff: beforeHandOff);
@@ -85,9 +87,33 @@ public sealed partial class CommandEntity
         Command<DialogEventNotice>(_ => Stash.Stash());
     }
 
+    /// <summary>Attaches again to the dialogs among <paramref name="callIds"/> that this incarnation attached to, without
+    /// waiting: a dialog that moved or was restarted since (its node left or died) may have forgotten this command, and
+    /// keeps the events nobody claimed for a while; attaching again gets them replayed (DialogEntity.ReplayRecent). The
+    /// answer is not awaited: the flow's own state takes the replayed events, and its watchdog still decides.</summary>
+    private void ReattachToDialogs(IEnumerable<string> callIds)
+    {
+        foreach (var callId in callIds)
+        {
+            if (_linkedDialogs.TryGetValue(callId, out var operation))
+            {
+                _dialogRegion.Tell(new AttachCommand(callId, CmdId, operation));
+            }
+        }
+    }
+
+    /// <summary>Handlers for the answers to <see cref="ReattachToDialogs"/> in a flow state: nothing to do with them.
+    /// Busy means another command took the dialog meanwhile; this one's watchdog decides as before.</summary>
+    private void ReattachAnswerHandlers()
+    {
+        Command<DialogAttached>(_ => { });
+        Command<DialogBusy>(busy => _log.Warning("Command {cmd_id}: attaching again to {callid} found it busy: {reason}",
+            CmdId, busy.CallId, busy.Reason));
+    }
+
     private void DetachFromDialogs()
     {
-        foreach (var callId in _linkedCallIds)
+        foreach (var callId in _linkedDialogs.Keys)
         {
             _dialogRegion.Tell(new DetachCommand(callId, CmdId));
         }

@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using CallCluster.Contracts.Commands;
+using CallCluster.Contracts.Sharding;
+using CallCluster.Node.Sharding;
 
 namespace CallCluster.Node.Commands;
 
@@ -10,7 +12,8 @@ namespace CallCluster.Node.Commands;
 ///   (<see cref="CommandResumer"/>) sends <see cref="ResumeCommand"/>: its delivery starts the entity, which recovers
 ///   and resumes its flow; the answer <see cref="CommandWoken"/> tells the resumer it is running;
 /// - when its shard moves (rebalance, a node leaving), a running command sends itself a ResumeCommand through the
-///   region before stopping: the region holds it until the shard's new home is known and delivers it there;
+///   region before stopping (another node's region when this one is leaving: <see cref="HandOverRoute"/>): the region
+///   holds it until the shard's new home is known and delivers it there;
 /// - when a later write fails (the entity stops, Akka.Persistence's rule), it asks the region to wake it after
 ///   <see cref="JournalFailureRestartDelay"/>, as remember-entities' restart back-off did.</summary>
 public sealed partial class CommandEntity
@@ -35,8 +38,13 @@ public sealed partial class CommandEntity
         }
     }
 
-    /// <summary>The shard moves: a command still in progress wakes itself on the shard's next home.</summary>
-    private void StopForHandOff()
+    /// <summary>The shard moves: a command still in progress wakes itself on the shard's next home.
+    /// Not before the notifications it decided are stored: they are persisted with PersistAsync, which does not hold
+    /// this message back, and what an entity queued behind a write in flight is never sent if it stops. A rolling
+    /// restart lost a CallStart's CALL_START that way (the transfer had started and been answered); the incarnation that
+    /// resumed found no start, saw the placeholder ended, and failed -32001. DeferAsync runs after every pending
+    /// PersistAsync handler, at once when none is pending.</summary>
+    private void StopForHandOff() => DeferAsync(CommandHandOff.Instance, _ =>
     {
         if (_state.IsStarted && !_state.IsEnded)
         {
@@ -44,7 +52,7 @@ public sealed partial class CommandEntity
         }
 
         Context.Stop(Self);
-    }
+    });
 
     private void WakeAfterJournalFailure()
     {
@@ -61,7 +69,7 @@ public sealed partial class CommandEntity
         var wake = new ResumeCommand(CmdId);
         if (delay == TimeSpan.Zero)
         {
-            region.Tell(wake, ActorRefs.NoSender);
+            HandOverRoute.Tell(Context, region, ShardRegions.Command, wake);
         }
         else
         {

@@ -22,8 +22,11 @@ public sealed partial class CommandEntity
     private const string TransferStartTimer = "transfer-start";
     private const string TransferAnswerTimer = "transfer-answer";
     private const string NewCallCheckTag = "new-call-check";
+    private const string TransferReattachTimer = "transfer-reattach";
 
     private sealed record TransferStartTimeout;
+
+    private sealed record TransferReattach;
 
     private sealed record TransferAnswerTimeout;
 
@@ -62,6 +65,9 @@ public sealed partial class CommandEntity
         if (_state.EmittedCount(EventCodes.CallStart) == 0)
         {
             Timers.StartSingleTimer(TransferStartTimer, new TransferStartTimeout(), _settings.TransferStartTimeout);
+            // Half-way to the watchdog, attach again: if the dialog's node died, its new incarnation holds the start
+            // unclaimed (a node leaving hands its watchers over instead), and the replay arrives before the watchdog.
+            Timers.StartSingleTimer(TransferReattachTimer, new TransferReattach(), _settings.TransferStartTimeout / 2);
         }
         else
         {
@@ -79,6 +85,14 @@ public sealed partial class CommandEntity
     {
         CommonHandlers();
         TransferWatchHandlers(plan);
+        ReattachAnswerHandlers();
+        Command<TransferReattach>(_ =>
+        {
+            if (_state.EmittedCount(EventCodes.CallStart) == 0)
+            {
+                ReattachToDialogs(plan.EventCallIds);
+            }
+        });
         Command<MiSuccess>(r => Equals(r.Tag, TransferTag), _ => EnsureTransferAccepted());
         Command<MiFailure>(r => Equals(r.Tag, TransferTag), f => FailTransfer(plan, TransferErrorCode(f),
             $"the SIP proxy refused the transfer: {f.Code} {f.Message}"));
@@ -148,6 +162,7 @@ public sealed partial class CommandEntity
     private void FailTransfer(TransferPlan plan, int code, string message)
     {
         Timers.Cancel(TransferStartTimer);
+        Timers.Cancel(TransferReattachTimer);
         Timers.Cancel(TransferAnswerTimer);
         Timers.Cancel(TransferAnswerWatchTimer);
         plan.OnFailed(code, message);
@@ -186,6 +201,7 @@ public sealed partial class CommandEntity
         }
 
         Timers.Cancel(TransferStartTimer);
+        Timers.Cancel(TransferReattachTimer);
         Timers.StartSingleTimer(TransferAnswerTimer, new TransferAnswerTimeout(), _settings.TransferAnswerTimeout);
         EmitEvent(EventCodes.CallStart, callId: e.TransferCallId, destination: NullIfEmpty(e.Destination));
         RecordOrigin(e);

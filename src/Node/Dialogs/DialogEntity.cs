@@ -2,11 +2,14 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
+using CallCluster.Contracts;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
 using CallCluster.Contracts.Journal;
+using CallCluster.Contracts.Sharding;
 using CallCluster.Node.Events;
 using CallCluster.Node.OpenSips;
+using CallCluster.Node.Sharding;
 
 namespace CallCluster.Node.Dialogs;
 
@@ -394,7 +397,16 @@ public sealed class DialogEntity : UntypedActor
     {
         if (!_state.Watchers.IsEmpty)
         {
-            _dialogRegion.Tell(new DialogWatchersHandedOver(_state.CallId, _state.Watchers));
+            HandOver(new DialogWatchersHandedOver(_state.CallId, _state.Watchers));
+        }
+    }
+
+    /// <summary>Through this node's region, or another node's when this one is leaving (<see cref="HandOverRoute"/>).</summary>
+    private void HandOver(IDialogMessage message)
+    {
+        if (!_dialogRegion.IsNobody())
+        {
+            HandOverRoute.Tell(Context, _dialogRegion, ShardRegions.Dialog, message);
         }
     }
 
@@ -427,7 +439,7 @@ public sealed class DialogEntity : UntypedActor
         var now = Environment.TickCount64;
         foreach (var recent in _recent.Where(r => now - r.AtMs <= RecentFor.TotalMilliseconds))
         {
-            _dialogRegion.Tell(new DialogEventHandedOver(_state.CallId, recent.Event, now - recent.AtMs, recent.ForwardedTo));
+            HandOver(new DialogEventHandedOver(_state.CallId, recent.Event, now - recent.AtMs, recent.ForwardedTo));
         }
     }
 

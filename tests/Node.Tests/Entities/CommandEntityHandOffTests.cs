@@ -93,5 +93,33 @@ public sealed class CommandEntityHandOffTests : Akka.TestKit.Xunit2.TestKit
         _mi.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // CallEnd stores no "dlg_end_dlg next": the resumed one sends it
     }
 
+    /// <summary>The notifications are persisted with PersistAsync, which does not hold the hand-off back: the entity
+    /// must not stop while one of them waits behind a write in flight, or it is never written. Here TRANSFER_ACCEPT's
+    /// write is in flight when CALL_START is decided and the hand-off arrives, all three back to back.</summary>
+    [Fact]
+    public void A_hand_off_behind_notifications_still_being_written_stops_only_once_they_are_stored()
+    {
+        var client = CreateTestProbe();
+        var entity = Sys.ActorOf(CommandEntity.Props("h-xfer-1", _mi.Ref, _dialogs.Ref, Settings));
+        Watch(entity);
+        entity.Tell(new StartCommand("h-xfer-1", CommandMethods.CallBlindTransfer,
+            new Dictionary<string, string> { ["callid"] = "c-x", ["leg"] = "callee", ["destination"] = "sip:c@x" }, client.Ref));
+        client.ExpectMsg<CommandAccepted>();
+        _dialogs.ExpectMsg<AttachCommand>();
+        entity.Tell(new DialogAttached("h-xfer-1", View("c-x", state: 4)), _dialogs);
+        var transfer = _mi.ExpectMsg<MiCall>();
+        Assert.Equal("call_transfer", transfer.Method);
+
+        entity.Tell(new MiSuccess(transfer.Tag, "call_transfer", System.Text.Json.JsonDocument.Parse("\"Accepted\"").RootElement.Clone()), _mi);
+        entity.Tell(new DialogEventNotice("h-xfer-1", new CallTransferEvent("c-x", "new-x", "new-x", "sip:c@x", "start", null)));
+        entity.Tell(CommandHandOff.Instance);
+        ExpectTerminated(entity);
+
+        var resumed = Sys.ActorOf(CommandEntity.Props("h-xfer-1", _mi.Ref, _dialogs.Ref, Settings));
+        resumed.Tell(new GetCommand("h-xfer-1"));
+        var stored = ExpectMsg<CommandSnapshot>().Notifications.Select(n => n.Data).ToList();
+        Assert.Equal([EventCodes.TransferAccept, EventCodes.CallStart], stored);
+    }
+
     private static DialogView View(string callId, int state) => new(callId, "1.2", null, null, state, []);
 }

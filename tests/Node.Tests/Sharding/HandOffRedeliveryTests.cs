@@ -7,6 +7,7 @@ using Akka.Event;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
 using CallCluster.Contracts.Sharding;
+using CallCluster.Node.Dialogs;
 using CallCluster.Node.OpenSips;
 using CallCluster.Node.Sharding;
 
@@ -131,7 +132,7 @@ public sealed class HandOffRedeliveryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_node_shutting_down_sends_drops_and_its_EVI_events_to_the_dialog_region_of_another_call_node()
+    public async Task A_node_shutting_down_sends_drops_its_EVI_events_and_its_dialogs_hand_over_to_the_dialog_region_of_another_call_node()
     {
         // The other call node first: it is the oldest, so it hosts the dialog region's coordinator.
         var survivor = Start(seed: null);
@@ -164,15 +165,23 @@ public sealed class HandOffRedeliveryTests : IAsyncLifetime
         var routed = new DialogStateChanged("call-routed", "1:2", null, "ft", "tt", 3, 4);
         leaving.DeadLetters.Tell(new Dropped(dropped, HandOffRedelivery.HandOffDropReason, ActorRefs.NoSender, ActorRefs.NoSender));
         router.Tell(routed);
+        // A dialog stopped by the hand-off gives its watchers to its next incarnation (HandOverRoute): the leaving node's
+        // own region would buffer them until it stops, so they go to the other node's region.
+        var dialog = leaving.ActorOf(DialogEntity.Props("call-handed", ActorRefs.Nobody, new DialogSettings(TimeSpan.FromSeconds(30)),
+            dialogRegion: localDialogRegion));
+        await dialog.Ask<DialogAttached>(new AttachCommand("call-handed", "cmd-staying", DialogOperation.Observe), Bound);
+        dialog.Tell(DialogHandOff.Instance);
 
         var atSurvivor = new List<object>();
-        while (atSurvivor.Count < 2)
+        while (atSurvivor.Count < 3)
         {
             atSurvivor.Add(await received.Reader.ReadAsync().AsTask().WaitAsync(Bound));
         }
 
         Assert.Contains(dropped, atSurvivor);
         Assert.Contains(routed, atSurvivor);
+        var watchers = Assert.Single(atSurvivor.OfType<DialogWatchersHandedOver>());
+        Assert.Equal(("call-handed", "cmd-staying"), (watchers.CallId, Assert.Single(watchers.Watchers.Keys)));
         Assert.False(local.TryRead(out var kept), "the leaving node's own region got " + kept.Message);
         release.TrySetResult();
         await shutdownDone.WaitAsync(Bound);

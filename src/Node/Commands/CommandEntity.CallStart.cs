@@ -12,7 +12,8 @@ namespace CallCluster.Node.Commands;
 /// <summary>CallStart {caller, callee}: click-to-dial as RFC 5359 §2.x "3pcc via REFER".
 /// 1. <c>t_uac_dlg</c> INVITE to the caller, looped through OpenSIPS (next_hop) so the proxy creates a dialog: the
 ///    placeholder call, with its own Call-ID (never the cmd_id), chosen and stored with the start
-///    (<see cref="CallStartPrepared"/>). 2xx → CALL_ANSWER (leg caller).
+///    (<see cref="CallStartPrepared"/>). 2xx → CALL_ANSWER (leg caller), reported once the proxy confirms the call
+///    (below), in the same journal write as the REFER's decision.
 /// 2. Once the proxy reports the placeholder confirmed (state 4: the ACK went out), <c>call_transfer</c> its callee
 ///    leg (the caller's phone) to the callee: TRANSFER_ACCEPT, CALL_START (the caller's phone dials), CALL_ANSWER
 ///    (callee answered, leg callee).
@@ -176,36 +177,53 @@ public sealed partial class CommandEntity
     {
         Timers.Cancel(ConfirmTimer);
         Timers.Cancel(InviteWatchTimer);
-        EmitEvent(EventCodes.CallAnswer, callId: placeholder, leg: "caller", sipStatus: status);
-        AwaitConfirmedThenTransfer(placeholder, confirmed ? DialogPhase.Confirmed : DialogPhase.Unknown);
+        AwaitConfirmedThenTransfer(placeholder, confirmed ? DialogPhase.Confirmed : DialogPhase.Unknown, new CallerAnswer(placeholder, status));
     }
 
+    /// <summary>The caller's 2xx, not yet reported. Its CALL_ANSWER goes out once the call is confirmed, while handling
+    /// the same message that decides the REFER, so both travel in one journal write instead of two (the confirmation
+    /// follows the 2xx by the ACK's loop through the proxy, a few milliseconds); on any failure before that, it is
+    /// reported first, so a client sees what it saw before: CALL_ANSWER, then the failure.</summary>
+    private sealed record CallerAnswer(string Placeholder, string Status);
+
     /// <summary>The REFER must follow the ACK, which tm sends before the MI reply but which still has to loop
-    /// through the proxy: wait for the dialog's state 4 rather than sleeping (the original's 500 ms).</summary>
-    private void AwaitConfirmedThenTransfer(string placeholder, DialogPhase knownState)
+    /// through the proxy: wait for the dialog's state 4 rather than sleeping (the original's 500 ms).
+    /// <paramref name="answer"/>: the caller's answer still to report (null when resumed after reporting it).</summary>
+    private void AwaitConfirmedThenTransfer(string placeholder, DialogPhase knownState, CallerAnswer? answer = null)
     {
         if (knownState == DialogPhase.Confirmed || _state.HasRequestedTransfer)
         {
+            ReportCallerAnswer(answer);
             TransferCallerToCallee(placeholder);
             return;
         }
 
         Timers.StartSingleTimer(ConfirmTimer, new ConfirmTimeout(), _settings.ConfirmTimeout);
-        Become(() => AwaitingConfirmed(placeholder));
+        Become(() => AwaitingConfirmed(placeholder, answer));
+    }
+
+    private void ReportCallerAnswer(CallerAnswer? answer)
+    {
+        if (answer is not null)
+        {
+            EmitEvent(EventCodes.CallAnswer, callId: answer.Placeholder, leg: "caller", sipStatus: answer.Status);
+        }
     }
 
     /// <summary>The caller answered; waiting for the placeholder's state 4 (its ACK), asking dlg_list if it is late.</summary>
-    private void AwaitingConfirmed(string placeholder)
+    private void AwaitingConfirmed(string placeholder, CallerAnswer? answer)
     {
         CommonHandlers();
         Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: (int)DialogPhase.Confirmed } d && d.CallId == placeholder, _ =>
         {
             Timers.Cancel(ConfirmTimer);
+            ReportCallerAnswer(answer);
             TransferCallerToCallee(placeholder);
         });
         Command<DialogEventNotice>(n => n.Event is DialogStateChanged { NewState: (int)DialogPhase.Deleted } d && d.CallId == placeholder, _ =>
         {
             Timers.Cancel(ConfirmTimer);
+            ReportCallerAnswer(answer);
             EndFailed(ErrorCodes.ServerError, "the caller hung up before the callee was called");
         });
         Command<DialogEventNotice>(_ => { });
@@ -213,6 +231,7 @@ public sealed partial class CommandEntity
         Command<MiSuccess>(r => Equals(r.Tag, ConfirmCheckTag), r =>
         {
             var state = DlgListState(r);
+            ReportCallerAnswer(answer);
             if (state == DialogPhase.Confirmed)
             {
                 TransferCallerToCallee(placeholder);
@@ -223,8 +242,12 @@ public sealed partial class CommandEntity
                     $"the caller's call was not confirmed within {_settings.ConfirmTimeout.TotalSeconds:0.#}s (state {(int)state})"));
             }
         });
-        Command<MiOutcome>(r => Equals(r.Tag, ConfirmCheckTag), o => EndDialogThen(placeholder, () =>
-            EndFailed(ErrorCodes.ProxyUnavailable, "the caller's call was not confirmed: " + Describe(o))));
+        Command<MiOutcome>(r => Equals(r.Tag, ConfirmCheckTag), o =>
+        {
+            ReportCallerAnswer(answer);
+            EndDialogThen(placeholder, () =>
+                EndFailed(ErrorCodes.ProxyUnavailable, "the caller's call was not confirmed: " + Describe(o)));
+        });
         Command<MiOutcome>(late => _log.Debug("Command {cmd_id}: late {mi_method} reply ignored", CmdId, late.Method));
     }
 

@@ -16,7 +16,7 @@ public static class CallClusterHost
 {
     /// <param name="config">The process's configuration: its HOCON layers with the command line over them.</param>
     /// <param name="ownsProcess">Signals (SIGTERM, Ctrl-C) stop the host (the executables); false: the caller stops it
-    /// (a test running a node in its own process).</param>
+    /// (a test that runs a node inside its own process).</param>
     /// <param name="features">The process's features, in start order (each a <c>With…</c> extension).</param>
     public static IHost Build(Config config, bool ownsProcess, Action<AkkaConfigurationBuilder, IServiceProvider> features)
     {
@@ -24,8 +24,11 @@ public static class CallClusterHost
         // what the watcher cost).
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         CallClusterLogging.Configure(builder.Logging, CallClusterLogging.IsJson(config));
+        // CoordinatedShutdown's phase timeouts bound the stop (k8s/README.md: 85 s); the host must not give up before.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
         if (ownsProcess)
         {
+            // The console lifetime (the default) stops the host on SIGTERM and Ctrl-C; its status lines repeat ours.
             builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         }
         else

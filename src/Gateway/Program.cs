@@ -1,9 +1,6 @@
-using Akka.Actor;
-using Akka.Event;
-using CallCluster.Gateway.Journal;
 using CallCluster.Hosting;
-using CallCluster.Hosting.Admin;
 using CallCluster.Hosting.Cli;
+using CallCluster.Hosting.Composition;
 
 namespace CallCluster.Gateway;
 
@@ -14,24 +11,12 @@ public static class Program
     public static Task<int> Main(string[] args) => ProcessMain.RunAsync(args, "callcluster-gateway", CommandLine, async options =>
     {
         var config = options.Apply(ConfigLoader.Load(Layers, options.ConfigFiles));
-        var system = ClusterBootstrap.CreateSystem(config);
-        using var signals = ShutdownSignals.RunCoordinatedShutdownOnSignals(system);
-        await ClusterBootstrap.JoinAsync(system, TimeSpan.FromSeconds(60));
-        var commandProxy = await ShardingSetup.StartCommandProxyAsync(system);
-        var dialogProxy = await ShardingSetup.StartDialogProxyAsync(system);
-        await AdminServer.StartAsync(system, AdminSettings.FromConfig(system.Settings.Config));
-        // New commands are refused -32003 at once while the call nodes report their journal down (ClusterJournalGate).
-        var gate = system.ActorOf(ClusterJournalGate.Props(commandProxy), "journal-gate");
-        var server = await GatewayServer.StartAsync(system, gate, GatewaySettings.FromConfig(system.Settings.Config),
-            dialogRegion: dialogProxy);
-        system.Log.Info("Call API listening on {0}", server.Endpoint);
-        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "close-websockets", async () =>
-        {
-            await server.DisposeAsync();
-            return Akka.Done.Instance;
-        });
-
-        await system.WhenTerminated;
+        await CallClusterHost.RunAsync(CallClusterHost.Build(config, ownsProcess: true, (akka, _) => akka
+            .WithClusterJoin()
+            .WithShardProxies()
+            .WithAdminServer()
+            .WithClusterJournalGate()
+            .WithGateway()), config);
         return 0;
     });
 

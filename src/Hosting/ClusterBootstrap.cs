@@ -1,8 +1,8 @@
 using Akka.Event;
 using Akka.Actor;
-using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Configuration;
+using Akka.Hosting;
 
 namespace CallCluster.Hosting;
 
@@ -80,32 +80,21 @@ public static class ClusterBootstrap
         return rolesConfig.WithFallback(config).WithFallback(DiscoveryConfig(config)).WithFallback(defaults);
     }
 
+    /// <summary>An ActorSystem configured as the processes' (CallClusterHost), without features: for tests and
+    /// benchmarks that compose their own. Its host is disposed when it terminates.</summary>
     /// <param name="setups">Programmatic settings that HOCON cannot express (e.g. the journal's connection tuning).</param>
     public static ActorSystem CreateSystem(Config config, IEnumerable<Akka.Actor.Setup.Setup>? setups = null)
     {
-        var systemConfig = SystemConfig(config);
-        var bootstrap = BootstrapSetup.Create().WithConfig(Logging.CallClusterLogging.AkkaLoggers.WithFallback(systemConfig));
-        // One log sink for Akka and the embedded web hosts (CallClusterLogging); flushed when the system is gone.
-        var loggers = Logging.CallClusterLogging.CreateFactory(systemConfig);
-        try
+        var host = Composition.CallClusterHost.Build(config, ownsProcess: false, (akka, _) =>
         {
-            var system = ActorSystem.Create(SystemName,
-                ActorSystemSetup.Create([bootstrap, Logging.CallClusterLogging.Setup(loggers), .. setups ?? []]));
-            system.WhenTerminated.ContinueWith(_ => loggers.Dispose(), TaskScheduler.Default);
-            return system;
-        }
-        catch (Exception e) when (PortInUse.Is(e))
-        {
-            loggers.Dispose();
-            var remote = config.GetConfig("akka.remote.dot-netty.tcp");
-            throw PortInUse.Error("Cluster (Akka remoting, TCP)", $"{remote?.GetString("hostname")}:{remote?.GetInt("port")}",
-                "akka.remote.dot-netty.tcp.port or CALLCLUSTER_AKKA_PORT", e);
-        }
-        catch
-        {
-            loggers.Dispose();
-            throw;
-        }
+            foreach (var setup in setups ?? [])
+            {
+                akka.AddSetup(setup);
+            }
+        });
+        var system = Composition.CallClusterHost.CreateSystem(host, config);
+        system.WhenTerminated.ContinueWith(_ => host.Dispose(), TaskScheduler.Default);
+        return system;
     }
 
     /// <summary>Joins and completes when this member is Up (or fails after <paramref name="timeout"/>).</summary>

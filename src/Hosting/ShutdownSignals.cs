@@ -4,35 +4,27 @@ using Akka.Actor;
 
 namespace CallCluster.Hosting;
 
-/// <summary>Ctrl-C (SIGINT) and SIGTERM run CoordinatedShutdown instead of killing the process, so the node
-/// leaves the cluster, hands its shards off and closes its sockets before it exits.</summary>
+/// <summary>Says in the log which signal stops the process. The Generic Host's console lifetime handles Ctrl-C (SIGINT)
+/// and SIGTERM (it stops the host, and Akka.Hosting then runs CoordinatedShutdown: the node leaves the cluster, hands
+/// its shards off and closes its sockets); the line lets a reader, and the cluster tests, tell a signal from the
+/// ActorSystem stopping by itself.</summary>
 public static class ShutdownSignals
 {
-    public static IDisposable RunCoordinatedShutdownOnSignals(ActorSystem system)
+    public static IDisposable LogSignals(ActorSystem system)
     {
-        void Handler(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            system.Log.Info("Signal {0} received: shutting down", context.Signal);
-            _ = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
-        }
+        void Handler(PosixSignalContext context) => system.Log.Info("Signal {0} received: shutting down", context.Signal);
 
-        var registrations = new[]
-        {
-            PosixSignalRegistration.Create(PosixSignal.SIGINT, Handler),
-            PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handler),
-        };
-        return new CompositeDisposable(registrations);
+        var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handler);
+        var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handler);
+        return new Both(sigint, sigterm);
     }
 
-    private sealed class CompositeDisposable(IReadOnlyList<IDisposable> parts) : IDisposable
+    private sealed class Both(IDisposable first, IDisposable second) : IDisposable
     {
         public void Dispose()
         {
-            foreach (var part in parts)
-            {
-                part.Dispose();
-            }
+            first.Dispose();
+            second.Dispose();
         }
     }
 }

@@ -1,5 +1,7 @@
 using CallCluster.Hosting;
 using CallCluster.Hosting.Cli;
+using CallCluster.Hosting.Composition;
+using CallCluster.Node.Composition;
 
 namespace CallCluster.Node;
 
@@ -10,9 +12,7 @@ public static class Program
     public static Task<int> Main(string[] args) => ProcessMain.RunAsync(args, "callcluster-node", CommandLine, async options =>
     {
         var config = options.Apply(ConfigLoader.Load(NodeHost.DefaultLayers(), options.ConfigFiles));
-        var host = await NodeHost.StartAsync(config);
-        using var signals = ShutdownSignals.RunCoordinatedShutdownOnSignals(host.System);
-        await host.System.WhenTerminated;
+        await CallClusterHost.RunAsync(NodeHost.Build(config, new NodeParts()), config);
         return 0;
     });
 

@@ -37,18 +37,10 @@ public static class EmbeddedWebHost
             builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
         }
 
-        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+        builder.Services.AddSingleton<IHostLifetime, CallerOwnedLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
         return builder;
-    }
-
-    /// <summary>Starts and stops with the caller; does not listen to Ctrl+C or SIGTERM.</summary>
-    private sealed class EmbeddedHostLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

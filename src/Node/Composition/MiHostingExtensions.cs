@@ -1,0 +1,35 @@
+using Akka.Event;
+using Akka.Hosting;
+using CallCluster.Hosting;
+using CallCluster.Hosting.Composition;
+using CallCluster.Node.OpenSips;
+
+namespace CallCluster.Node.Composition;
+
+/// <summary>The MI pool: the node's requests to OpenSIPS's management interface (or to the built-in simulator).</summary>
+public static class MiHostingExtensions
+{
+    /// <summary>Targets the configured OpenSIPS, or else the simulator <see cref="SimulatorHostingExtensions.WithSimulator"/>
+    /// started; the default next hop of click-to-dial INVITEs must loop through the proxy itself: OpenSIPS's MI host on the
+    /// standard SIP port (override: callcluster.commands.call-start.next-hop), or the simulator's SIP address.</summary>
+    public static AkkaConfigurationBuilder WithMiPool(this AkkaConfigurationBuilder akka, NodeParts parts) =>
+        akka.AddStartupStep((system, _) =>
+        {
+            var config = system.Settings.Config;
+            System.Net.IPEndPoint target;
+            if (!string.IsNullOrWhiteSpace(config.GetString("callcluster.mi.address", "")))
+            {
+                target = MiSettings.FromConfig(config).Target;
+                system.Log.Info("OpenSIPS MI at {0}", target);
+                parts.DefaultNextHop = $"sip:{target.Address}:5060";
+            }
+            else
+            {
+                target = parts.Simulator?.MiEndPoint ?? throw new StartupException(
+                    "no OpenSIPS MI address configured (callcluster.mi.address or CALLCLUSTER_MI) and no built-in simulator");
+            }
+
+            parts.Mi = system.ActorOf(MiPool.Props(MiSettings.FromConfig(config, target)), "mi-pool");
+            return Task.CompletedTask;
+        });
+}

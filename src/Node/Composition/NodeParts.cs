@@ -1,0 +1,35 @@
+using Akka.Actor;
+using CallCluster.Gateway;
+using CallCluster.Hosting.Admin;
+using CallCluster.Node.OpenSips;
+using CallCluster.Simulator;
+
+namespace CallCluster.Node.Composition;
+
+/// <summary>What the node's features started that is not an actor in Akka.Hosting's registry: the sockets a later feature
+/// or <see cref="NodeHost"/>'s properties need, and the admin palettes the features contribute. Written by the start-up
+/// steps only, which Akka.Hosting runs one at a time, and read after the start.</summary>
+public sealed class NodeParts
+{
+    public OpenSipsSimulator? Simulator { get; set; }
+
+    public EviListener? Evi { get; set; }
+
+    public GatewayServer? Gateway { get; set; }
+
+    /// <summary>The call-event log reader (EventsSubscribe, webhooks); null when this node does not read it.</summary>
+    public Gateway.Events.EventSource? Events { get; set; }
+
+    /// <summary>The MI pool (call nodes only).</summary>
+    public IActorRef? Mi { get; set; }
+
+    public IActorRef? Subscriptions { get; set; }
+
+    /// <summary>Where click-to-dial INVITEs loop through unless callcluster.commands.call-start.next-hop says.</summary>
+    public string DefaultNextHop { get; set; } = "";
+
+    public List<IAdminPalette> Palettes { get; } = [];
+
+    /// <summary>What /readyz reports on a call node: the connector's health; null: ready once started.</summary>
+    public Func<HealthReport>? Readiness { get; set; }
+}

@@ -15,6 +15,7 @@ public static class Program
     {
         var config = options.Apply(ConfigLoader.Load(Layers, options.ConfigFiles));
         var system = ClusterBootstrap.CreateSystem(config);
+        Hosting.Tracing.TracingSetup.Attach(system, "callcluster-gateway"); // OTLP traces when configured (docs/tracing.md)
         using var signals = ShutdownSignals.RunCoordinatedShutdownOnSignals(system);
         await ClusterBootstrap.JoinAsync(system, TimeSpan.FromSeconds(60));
         var commandProxy = await ShardingSetup.StartCommandProxyAsync(system);

@@ -79,6 +79,7 @@ public sealed class NodeHost
         }
 
         var system = ClusterBootstrap.CreateSystem(config, readsEvents ? PersistenceSetup.Setups(config) : null);
+        Hosting.Tracing.TracingSetup.Attach(system, "callcluster-node"); // OTLP traces when configured (docs/tracing.md)
         try
         {
             if (hostsCalls)

@@ -20,7 +20,8 @@ public sealed record TracingSettings(Uri? OtlpEndpoint, OtlpExportProtocol Proto
         environment ??= Environment.GetEnvironmentVariable;
         var text = config.GetString(EndpointPath, "")?.Trim() ?? "";
         Uri? endpoint = null;
-        if (text.Length > 0 && !Uri.TryCreate(text, UriKind.Absolute, out endpoint))
+        // "collector:4317" parses as a URI with the scheme "collector": only http(s) URLs name a collector.
+        if (text.Length > 0 && !(Uri.TryCreate(text, UriKind.Absolute, out endpoint) && endpoint.Scheme is "http" or "https"))
         {
             throw new ConfigurationException($"{EndpointPath} = \"{text}\": expected an absolute URL, e.g. http://collector:4317");
         }

@@ -40,8 +40,18 @@ public sealed partial class CommandEntity
     /// another actor, and only the message can carry the parent there.</summary>
     private void SendMi(MiCall call) => _miPool.Tell(_span is null ? call : call with { TraceParent = _span.Context });
 
-    /// <summary>Registered first in every state (CommonHandlers): records the EVI event on the span and returns
-    /// false, so the state's own handler still decides what the event means.</summary>
+    /// <summary>Called first by every state (CommonHandlers). Only while there is a span: untraced, a state registers
+    /// nothing more than before.</summary>
+    private void TraceEviEvents()
+    {
+        if (_span is not null)
+        {
+            Command<DialogEventNotice>(TraceEviEvent);
+        }
+    }
+
+    /// <summary>Records the EVI event on the span and returns false, so the state's own handler still decides what the
+    /// event means.</summary>
     private bool TraceEviEvent(DialogEventNotice notice)
     {
         if (_span is null)

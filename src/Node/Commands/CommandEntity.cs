@@ -152,7 +152,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
     /// Each state registers them first; the first matching handler wins.</summary>
     private void CommonHandlers()
     {
-        Command<DialogEventNotice>(TraceEviEvent); // records and passes on (CommandEntity.Tracing.cs)
+        TraceEviEvents(); // first: records each EVI event on the command's span and passes it on (CommandEntity.Tracing.cs)
         Command<StartCommand>(OnRepeatedStart);
         Command<SubscribeCommand>(OnSubscribe);
         Command<UnsubscribeCommand>(u => RemoveSubscriber(u.Subscriber));

@@ -28,6 +28,33 @@ public sealed class TracingSetupTests
         Assert.Null(GatewaySpans.StartCommand("cmd", "CallEnd", GatewaySpans.WebSocket));
     }
 
+    [Fact]
+    public void With_tracing_off_the_hot_path_hooks_allocate_nothing()
+    {
+        Assert.False(CallClusterTracing.Enabled);
+        var call = new MiCall("dlg_end_dlg", [new("dialog_id", "1.2")], Tag: "end");
+        var outcome = new MiTimeout("end", "dlg_end_dlg", TimeSpan.FromSeconds(1));
+        long Hooks()
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1000; i++)
+            {
+                var gateway = GatewaySpans.StartCommand("cmd", "CallEnd", GatewaySpans.WebSocket);
+                _ = CallClusterTracing.TraceParentOf(gateway);
+                GatewaySpans.Accepted(gateway, existing: false);
+                var mi = MiTracing.Start(call);
+                MiTracing.Retried(mi, 2);
+                MiTracing.Finish(mi, outcome);
+                CallClusterTracing.Stop(mi);
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Hooks(); // the first run may JIT
+        Assert.Equal(0, Hooks());
+    }
+
     [Theory]
     [InlineData("http://collector:4317", "grpc", OtlpExportProtocol.Grpc)]
     [InlineData("http://collector:4318/v1/traces", "http/protobuf", OtlpExportProtocol.HttpProtobuf)]

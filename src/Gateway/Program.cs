@@ -1,6 +1,7 @@
 using CallCluster.Hosting;
 using CallCluster.Hosting.Cli;
 using CallCluster.Hosting.Composition;
+using CallCluster.Hosting.Tracing;
 
 namespace CallCluster.Gateway;
 
@@ -12,6 +13,7 @@ public static class Program
     {
         var config = options.Apply(ConfigLoader.Load(Layers, options.ConfigFiles));
         await CallClusterHost.RunAsync(CallClusterHost.Build(config, ownsProcess: true, (akka, _) => akka
+            .WithTracing("callcluster-gateway")
             .WithClusterJoin()
             .WithShardProxies()
             .WithAdminServer()

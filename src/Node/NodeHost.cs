@@ -6,6 +6,7 @@ using CallCluster.Gateway;
 using CallCluster.Hosting;
 using CallCluster.Hosting.Admin;
 using CallCluster.Hosting.Composition;
+using CallCluster.Hosting.Tracing;
 using CallCluster.Node.Admin;
 using CallCluster.Node.Composition;
 using CallCluster.Node.OpenSips;
@@ -86,6 +87,7 @@ public sealed class NodeHost
 
         return CallClusterHost.Build(config, ownsProcess, (akka, _) =>
         {
+            akka.WithTracing("callcluster-node");
             if (readsEvents)
             {
                 akka.WithCallClusterPersistence(config, hostsCalls);

@@ -10,7 +10,15 @@ public sealed record StartCommand(
     string CmdId,
     string Method,
     IReadOnlyDictionary<string, string> Params,
-    IActorRef Subscriber) : ICommandMessage;
+    IActorRef Subscriber) : ICommandMessage
+{
+    /// <summary>The W3C <c>traceparent</c> of the gateway's span for this request (docs/tracing.md), so that the
+    /// command's span joins the same trace on whichever node runs it; null when the gateway does not trace or did not
+    /// sample it. Optional on the wire both ways: a message from a node without it reads as null, and a node that does
+    /// not know it skips it. Never part of the command's identity (a repeated start with another trace is the same
+    /// command) and never stored: the journal's <c>CommandStarted</c> does not carry it.</summary>
+    public string? TraceParent { get; init; }
+}
 
 /// <summary>CommandSubscribe: replay notifications with seq &gt; <paramref name="AfterSeq"/>, then stream live ones.
 /// Answered with <see cref="CommandSubscribed"/> (before the replay) or <see cref="CommandRejected"/>.</summary>

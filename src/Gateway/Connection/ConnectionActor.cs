@@ -6,6 +6,7 @@ using CallCluster.Gateway.Calls;
 using CallCluster.Gateway.Events;
 using CallCluster.Gateway.Protocol;
 using CallCluster.Gateway.Security;
+using CallCluster.Hosting.Tracing;
 
 namespace CallCluster.Gateway.Connection;
 
@@ -109,6 +110,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 if (_pending.Take(a.CmdId, PendingKind.Start) is { } start)
                 {
                     AuditStart(start, CommandAudit.Started);
+                    GatewaySpans.Accepted(start.Span, a.Existing);
                     _tracks.MarkAttached(a.CmdId);
                     Complete(start, start.IdJson is { } id ? _dialect.Started(id, a.CmdId) : null);
                 }
@@ -144,6 +146,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 if (_pending.Take(r.CmdId, null) is { } rejected)
                 {
                     AuditStart(rejected, CommandAudit.Refused(r.Code));
+                    GatewaySpans.Rejected(rejected.Span, r.Code, r.Message);
                     Complete(rejected, rejected.IdJson is { } id
                         ? _dialect.Error(id, new RpcError(r.Code, r.Message, r.Data))
                         : null);
@@ -297,6 +300,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
 
     private void StartCommand(RpcCommand command, BatchReply? batch, int slot)
     {
+        var span = GatewaySpans.StartCommand(command.CmdId, command.Method, GatewaySpans.WebSocket);
         _tracks.TryGet(command.CmdId, out var track);
         if (track is not { CountsInFlight: true })
         {
@@ -305,6 +309,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
                 is { } refusal)
             {
                 _access?.Audit(command.Method, command.CmdId, CommandAudit.Limited);
+                GatewaySpans.Rejected(span, ErrorCodes.Overloaded, refusal);
                 Answer(command.IdJson, batch, slot, RpcError.Overloaded(refusal));
                 return;
             }
@@ -316,8 +321,15 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         // A repeat of a command this connection already follows keeps the memory its notifications built.
         track.Memory ??= _dialect.Begin(command);
 
-        var startMessage = new Contracts.Commands.StartCommand(command.CmdId, command.Method, command.Params, Self);
-        Register(new PendingRequest(PendingKind.Start, command.IdJson, command.CmdId, batch, slot, Deadline()) { Message = startMessage });
+        var startMessage = new Contracts.Commands.StartCommand(command.CmdId, command.Method, command.Params, Self)
+        {
+            TraceParent = CallClusterTracing.TraceParentOf(span),
+        };
+        Register(new PendingRequest(PendingKind.Start, command.IdJson, command.CmdId, batch, slot, Deadline())
+        {
+            Message = startMessage,
+            Span = span,
+        });
         _region.Tell(startMessage, Self);
     }
 
@@ -431,6 +443,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         {
             _log.Warning("Command service did not answer {0} for {1} within {2}", request.Kind, request.CmdId, _settings.AskTimeout);
             AuditStart(request, CommandAudit.Timeout);
+            GatewaySpans.TimedOut(request.Span);
             if (request.Blocks && _tracks.TryGet(request.CmdId, out var track) && !track.Attached)
             {
                 // It may still start later; this connection has answered with an error and stops following it.

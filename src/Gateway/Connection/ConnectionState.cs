@@ -29,6 +29,9 @@ internal sealed class PendingRequest(PendingKind kind, string? idJson, string cm
 
     public bool Resent { get; set; }
 
+    /// <summary>Start: the gateway's span of this request (docs/tracing.md), ended with its answer; null when not traced.</summary>
+    public System.Diagnostics.Activity? Span { get; init; }
+
     /// <summary>CommandSubscribe: the client's after_seq, checked against the command's last seq when it answers.</summary>
     public int AfterSeq { get; init; }
 

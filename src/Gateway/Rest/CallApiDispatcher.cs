@@ -24,11 +24,12 @@ public sealed class CallApiDispatcher(ActorSystem system, IActorRef starter, IAc
 
     private readonly CallLister? _lister = dialogRegion is null ? null : new CallLister(system, dialogRegion, askTimeout);
 
-    public async Task<Outcome<CommandAccepted>> StartAsync(RpcCommand command, CancellationToken ct)
+    /// <param name="traceParent">The request's W3C <c>traceparent</c> header, if any (docs/tracing.md).</param>
+    public async Task<Outcome<CommandAccepted>> StartAsync(RpcCommand command, CancellationToken ct, string? traceParent = null)
     {
         try
         {
-            var answer = await starter.Ask<ICommandMessage>(new CommandStarter.Start(command.CmdId, command.Method, command.Params),
+            var answer = await starter.Ask<ICommandMessage>(new CommandStarter.Start(command.CmdId, command.Method, command.Params, traceParent),
                 askTimeout, ct).ConfigureAwait(false);
             return answer switch
             {

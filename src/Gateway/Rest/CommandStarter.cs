@@ -1,6 +1,7 @@
 using Akka.Actor;
 using CallCluster.Contracts;
 using CallCluster.Contracts.Commands;
+using CallCluster.Hosting.Tracing;
 
 namespace CallCluster.Gateway.Rest;
 
@@ -60,8 +61,12 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
             _waiting.Add(start.CmdId, queue);
         }
 
-        var message = new StartCommand(start.CmdId, start.Method, start.Params, Self);
-        queue.Enqueue(new Waiter(Sender, Environment.TickCount64 + _askTimeoutMs, message));
+        var span = GatewaySpans.StartCommand(start.CmdId, start.Method, GatewaySpans.Rest, start.TraceParent);
+        var message = new StartCommand(start.CmdId, start.Method, start.Params, Self)
+        {
+            TraceParent = CallClusterTracing.TraceParentOf(span),
+        };
+        queue.Enqueue(new Waiter(Sender, Environment.TickCount64 + _askTimeoutMs, message) { Span = span });
         _waitingCount++;
         _region.Tell(message, Self);
     }
@@ -81,9 +86,12 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
             _waitingCount--;
             if (waiter.DeadlineMs > now)
             {
+                EndSpan(waiter.Span, answer);
                 waiter.AskedBy.Tell(answer);
                 break;
             }
+
+            GatewaySpans.TimedOut(waiter.Span);
         }
 
         if (queue.Count == 0)
@@ -106,6 +114,7 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
             {
                 queue.Dequeue();
                 _waitingCount--;
+                GatewaySpans.TimedOut(expired.Span);
             }
 
             if (queue.Count == 0)
@@ -125,9 +134,22 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
         }
     }
 
+    private static void EndSpan(System.Diagnostics.Activity? span, ICommandMessage answer)
+    {
+        if (answer is CommandAccepted accepted)
+        {
+            GatewaySpans.Accepted(span, accepted.Existing);
+        }
+        else if (answer is CommandRejected rejected)
+        {
+            GatewaySpans.Rejected(span, rejected.Code, rejected.Message);
+        }
+    }
+
     /// <summary>Start (or re-attach to) the command; answered with <see cref="CommandAccepted"/> or
-    /// <see cref="CommandRejected"/>.</summary>
-    public sealed record Start(string CmdId, string Method, IReadOnlyDictionary<string, string> Params);
+    /// <see cref="CommandRejected"/>. <paramref name="TraceParent"/>: the REST request's W3C <c>traceparent</c> header,
+    /// which the gateway's span then continues (docs/tracing.md).</summary>
+    public sealed record Start(string CmdId, string Method, IReadOnlyDictionary<string, string> Params, string? TraceParent = null);
 
     /// <summary>Book-keeping owned by this actor, never sent: an asker and what was sent for it.</summary>
     private sealed class Waiter(IActorRef askedBy, long deadlineMs, StartCommand message)
@@ -136,6 +158,9 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
         public long DeadlineMs { get; } = deadlineMs;
         public StartCommand Message { get; } = message;
         public bool Resent { get; set; }
+
+        /// <summary>The gateway's span of this start (docs/tracing.md), ended with its answer; null when not traced.</summary>
+        public System.Diagnostics.Activity? Span { get; init; }
     }
 
     private sealed record Tick

@@ -95,7 +95,7 @@ public static class RestEndpoints
             case RpcInvalid invalid:
                 return RestProblems.Problem(invalid.Error);
             case RpcCommand command:
-                var outcome = await dispatcher.StartAsync(command, request.HttpContext.RequestAborted);
+                var outcome = await dispatcher.StartAsync(command, request.HttpContext.RequestAborted, request.Headers.TraceParent);
                 if (outcome.Error is { } error)
                 {
                     // A generated cmd_id is named: after a timeout the command may still have started.

@@ -34,6 +34,7 @@ public static class SettingOptions
         new(null, "CALLCLUSTER_TLS_PASSWORD", "callcluster.security.tls.password", "base.conf", "the PKCS#12 certificate's password"),
         new("--compat-policy", "CALLCLUSTER_COMPAT_POLICY", "callcluster.security.compat.policy", "base.conf", "who may use the original dialect without a token: addresses or tokens"),
         new("--compat-allow", "CALLCLUSTER_COMPAT_ALLOW", "callcluster.security.compat.allow", "base.conf", "addresses the compat policy lets in"),
+        new("--otlp-endpoint", "CALLCLUSTER_OTLP_ENDPOINT", "callcluster.tracing.otlp-endpoint", "base.conf", "OpenTelemetry collector URL for traces (none: tracing off; OTEL_EXPORTER_OTLP_ENDPOINT also works)"),
 
         // gateway.conf: processes serving the Call API.
         new("--ws-host", "CALLCLUSTER_WS_HOST", "callcluster.gateway.host", "gateway.conf", "Call API (WebSocket and REST) address"),

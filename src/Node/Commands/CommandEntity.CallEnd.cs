@@ -37,7 +37,7 @@ public sealed partial class CommandEntity
             var target = dialog.DialogId is not null && dialog.Phase() is > DialogPhase.Unknown and < DialogPhase.Deleted
                 ? dialog.DialogId
                 : callId;
-            _miPool.Tell(new MiCall("dlg_end_dlg", [new("dialog_id", target)]));
+            SendMi(new MiCall("dlg_end_dlg", [new("dialog_id", target)]));
             var request = new EndRequest(callId, resumed);
             Become(() => AwaitingEndReply(request));
         });
@@ -98,7 +98,7 @@ public sealed partial class CommandEntity
         });
         Command<EndConfirmTimeout>(_ =>
         {
-            _miPool.Tell(new MiCall("dlg_list", [new("callid", callId)]));
+            SendMi(new MiCall("dlg_list", [new("callid", callId)]));
             Become(() => VerifyingWithDlgList(callId));
         });
         Command<MiOutcome>(late => _log.Debug("Command {cmd_id}: late {mi_method} reply ignored", CmdId, late.Method));

@@ -84,7 +84,7 @@ public sealed partial class CommandEntity
 
         PersistFact(new HoldRequested(), () =>
         {
-            _miPool.Tell(new MiCall(target.MiMethod, HoldParams(callId), Tag: HoldTag));
+            SendMi(new MiCall(target.MiMethod, HoldParams(callId), Tag: HoldTag));
             BecomeFollowingHold(target, affected, miAnswered: false);
         });
     }
@@ -157,7 +157,7 @@ public sealed partial class CommandEntity
 
             var rechecking = progress with { Rechecked = true };
             Become(() => FollowingHold(rechecking));
-            _miPool.Tell(new MiCall(target.MiMethod, HoldParams(callId), Tag: HoldCheckTag));
+            SendMi(new MiCall(target.MiMethod, HoldParams(callId), Tag: HoldCheckTag));
         });
         Command<MiFailure>(r => Equals(r.Tag, HoldCheckTag) && r.Code == 480, _ =>
         {

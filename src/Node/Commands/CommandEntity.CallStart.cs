@@ -79,7 +79,7 @@ public sealed partial class CommandEntity
             return;
         }
 
-        _miPool.Tell(new MiCall("dlg_list", [new("callid", placeholder)], Tag: InviteCheckTag));
+        SendMi(new MiCall("dlg_list", [new("callid", placeholder)], Tag: InviteCheckTag));
         Timers.StartSingleTimer(ConfirmTimer, new ConfirmTimeout(), _settings.TransferAnswerTimeout);
         var wait = new CallerAnswerWait(placeholder, Resumed: true);
         Become(() => AwaitingCallerAnswer(wait));
@@ -104,7 +104,7 @@ public sealed partial class CommandEntity
             parameters.Add(new("next_hop", _settings.NextHop));
         }
 
-        _miPool.Tell(new MiCall("t_uac_dlg", parameters, Tag: InviteTag));
+        SendMi(new MiCall("t_uac_dlg", parameters, Tag: InviteTag));
         StartInviteWatch();
         var wait = new CallerAnswerWait(placeholder, Resumed: false);
         Become(() => AwaitingCallerAnswer(wait));
@@ -227,7 +227,7 @@ public sealed partial class CommandEntity
             EndFailed(ErrorCodes.ServerError, "the caller hung up before the callee was called");
         });
         Command<DialogEventNotice>(_ => { });
-        Command<ConfirmTimeout>(_ => _miPool.Tell(new MiCall("dlg_list", [new("callid", placeholder)], Tag: ConfirmCheckTag)));
+        Command<ConfirmTimeout>(_ => SendMi(new MiCall("dlg_list", [new("callid", placeholder)], Tag: ConfirmCheckTag)));
         Command<MiSuccess>(r => Equals(r.Tag, ConfirmCheckTag), r =>
         {
             var state = DlgListState(r);

@@ -15,7 +15,7 @@ public sealed partial class CommandEntity
     /// logged there (<see cref="LogCleanupOutcome"/>).</summary>
     private void EndDialogThen(string dialogId, Action then)
     {
-        _miPool.Tell(new MiCall("dlg_end_dlg", [new("dialog_id", dialogId)], Tag: CleanupTag));
+        SendMi(new MiCall("dlg_end_dlg", [new("dialog_id", dialogId)], Tag: CleanupTag));
         then();
     }
 

@@ -27,7 +27,7 @@ public sealed partial class CommandEntity
                 EndFailed(ErrorCodes.CallUnknown, $"call {dialog.CallId} has already ended");
                 return;
             case > DialogPhase.Unknown and < DialogPhase.Confirmed:
-                _miPool.Tell(new MiCall("dlg_list", [new("callid", dialog.CallId)], Tag: StateCheckTag));
+                SendMi(new MiCall("dlg_list", [new("callid", dialog.CallId)], Tag: StateCheckTag));
                 var check = new AnswerCheck(dialog.CallId, proceed);
                 Become(() => CheckingAnswered(check));
                 return;

@@ -48,7 +48,7 @@ public sealed partial class CommandEntity
         Command<InviteWatch>(_ =>
         {
             FaultMetrics.ProxyChecked("invite-reply");
-            _miPool.Tell(new MiCall("dlg_list", [new("callid", placeholder)], Tag: InviteWatchTag));
+            SendMi(new MiCall("dlg_list", [new("callid", placeholder)], Tag: InviteWatchTag));
         });
         Command<MiSuccess>(r => Equals(r.Tag, InviteWatchTag), r =>
         {
@@ -141,6 +141,6 @@ public sealed partial class CommandEntity
     private void CheckTransferredCall(TransferPlan plan)
     {
         FaultMetrics.ProxyChecked("transfer-start");
-        _miPool.Tell(new MiCall("dlg_list", [new("callid", plan.TransferredCallId)], Tag: TransferStartCheckTag));
+        SendMi(new MiCall("dlg_list", [new("callid", plan.TransferredCallId)], Tag: TransferStartCheckTag));
     }
 }

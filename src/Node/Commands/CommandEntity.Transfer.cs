@@ -55,7 +55,7 @@ public sealed partial class CommandEntity
 
         PersistFact(new TransferRequested(plan.TransferredCallId), () =>
         {
-            _miPool.Tell(new MiCall("call_transfer", plan.Params, Tag: TransferTag));
+            SendMi(new MiCall("call_transfer", plan.Params, Tag: TransferTag));
             BecomeFollowingTransfer(plan);
         });
     }
@@ -177,7 +177,7 @@ public sealed partial class CommandEntity
             return false;
         }
 
-        _miPool.Tell(new MiCall("dlg_list", [new("callid", newCall)], Tag: NewCallCheckTag));
+        SendMi(new MiCall("dlg_list", [new("callid", newCall)], Tag: NewCallCheckTag));
         return true;
     }
 

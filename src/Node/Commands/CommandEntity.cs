@@ -90,6 +90,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         {
             _log.Info("Command {cmd_id} ({method}) resumes after recovery", CmdId, _state.Method);
             CallClusterMetrics.CommandStarted(_state.Method);
+            StartCommandSpan(_state.Method, traceParent: null, resumed: true);
             RunFlow(resumed: true);
         }
     }
@@ -118,6 +119,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        StartCommandSpan(start.Method, start.TraceParent, resumed: false);
         // One write: the start and the facts the flow records before its first request (InitialFacts).
         var started = new CommandStarted(CmdId, start.Method, start.Params, DateTimeOffset.UtcNow);
         var events = new List<ICommandJournalEvent> { started };
@@ -150,6 +152,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
     /// Each state registers them first; the first matching handler wins.</summary>
     private void CommonHandlers()
     {
+        TraceEviEvents(); // first: records each EVI event on the command's span and passes it on (CommandEntity.Tracing.cs)
         Command<StartCommand>(OnRepeatedStart);
         Command<SubscribeCommand>(OnSubscribe);
         Command<UnsubscribeCommand>(u => RemoveSubscriber(u.Subscriber));
@@ -303,6 +306,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
         _subscribers.Clear();
         DetachFromDialogs();
+        EndCommandSpan();
         BecomeEnded();
     }
 

@@ -5,9 +5,9 @@ using MessagePack;
 
 namespace CallCluster.Node.Tests.Serialization;
 
-/// <summary>Builds a representative instance of any message record by reflection: the widest constructor, every
-/// argument a distinct non-default value (so a field lost in transit shows), or, with <c>nulls</c>, null for every
-/// nullable reference. Interfaces take their first MessagePack union member. And compares two instances structurally
+/// <summary>Builds a representative instance of any message record by reflection: the widest constructor and the public
+/// init-only properties it does not set, every one a distinct non-default value (so a field lost in transit shows), or,
+/// with <c>nulls</c>, null for every nullable reference. Interfaces take their first MessagePack union member. And compares two instances structurally
 /// (records compare collections by reference; actor references compare by path).</summary>
 internal sealed class SampleBuilder(IActorRef actorRef, bool nulls)
 {
@@ -22,7 +22,21 @@ internal sealed class SampleBuilder(IActorRef actorRef, bool nulls)
                 ? null
                 : Value(p.ParameterType, p.Name!))
             .ToArray();
-        return constructor.Invoke(arguments);
+        var instance = constructor.Invoke(arguments);
+        // Optional fields declared as init-only properties (e.g. StartCommand.TraceParent) are fields too.
+        var fromConstructor = constructor.GetParameters().Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.SetMethod is { IsPublic: true } && !fromConstructor.Contains(property.Name))
+            {
+                property.SetValue(instance,
+                    nulls && !property.PropertyType.IsValueType && Nullability.Create(property).WriteState == NullabilityState.Nullable
+                        ? null
+                        : Value(property.PropertyType, property.Name));
+            }
+        }
+
+        return instance;
     }
 
     private object Value(Type type, string name)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 
 namespace CallCluster.Node.OpenSips;
@@ -16,6 +17,11 @@ public sealed record MiCall(
     /// time; null = the pool's policy: <see cref="MiSettings.Retries"/> for idempotent methods
     /// (<see cref="MiMethods.IsIdempotent"/>), none for the others. The timeout applies to each attempt.</summary>
     public int? Retries { get; init; }
+
+    /// <summary>The span this request belongs to (a command's, docs/tracing.md): its MI span is that span's child.
+    /// Carried in the message because Activity.Current does not cross a mailbox. Default (no parent): the request is
+    /// not traced at all, so the proxy checks and subscriptions that run on their own make no traces.</summary>
+    public ActivityContext TraceParent { get; init; }
 }
 
 /// <summary>The single answer to an <see cref="MiCall"/>.</summary>

@@ -4,8 +4,11 @@ namespace CallCluster.Node.OpenSips;
 
 /// <summary>One request awaiting its final reply on one socket (owned by that socket's actor only).</summary>
 internal sealed class MiPending(int id, long sequence, IActorRef replyTo, MiCall call, TimeSpan timeout, long deadline, bool isAsyncUac,
-    int retriesLeft = 0, int attempt = 1, int[]? earlierIds = null)
+    int retriesLeft = 0, int attempt = 1, int[]? earlierIds = null, System.Diagnostics.Activity? span = null)
 {
+    /// <summary>The request's MI span (<see cref="MiTracing"/>), kept over its retries; null when not traced.</summary>
+    public System.Diagnostics.Activity? Span { get; } = span;
+
     /// <summary>Ids of this call's earlier attempts: their late replies answer this same call (and no other).</summary>
     public int[] EarlierIds { get; } = earlierIds ?? [];
 

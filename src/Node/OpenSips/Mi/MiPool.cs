@@ -58,13 +58,17 @@ internal sealed class MiPoolActor : ReceiveActor
         // Checked here too so a method-less request never even reaches a socket (it crashes OpenSIPS 4.0.1).
         if (string.IsNullOrWhiteSpace(call.Method))
         {
-            Sender.Tell(new MiFailure(call.Tag, call.Method ?? "", MiFailure.LocalReject, "MI method must be a non-empty string", null));
+            var refused = new MiFailure(call.Tag, call.Method ?? "", MiFailure.LocalReject, "MI method must be a non-empty string", null);
+            MiTracing.Refused(call, refused);
+            Sender.Tell(refused);
             return;
         }
         if (_inFlight >= _settings.MaxInFlight)
         {
             _overloaded++;
-            Sender.Tell(new MiOverloaded(call.Tag, call.Method));
+            var overloaded = new MiOverloaded(call.Tag, call.Method);
+            MiTracing.Refused(call, overloaded);
+            Sender.Tell(overloaded);
             return;
         }
         var chosen = LeastLoaded();

@@ -70,7 +70,11 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
         _socket?.Dispose();
         // Keep the promise of exactly one outcome per call.
         foreach (var p in _pending.Values)
-            p.ReplyTo.Tell(new MiFailure(p.Call.Tag, p.Call.Method, MiFailure.LocalReject, "MI socket stopped", null));
+        {
+            var stopped = new MiFailure(p.Call.Tag, p.Call.Method, MiFailure.LocalReject, "MI socket stopped", null);
+            MiTracing.Finish(p.Span, stopped);
+            p.ReplyTo.Tell(stopped);
+        }
         _pending.Clear();
         _stop.Dispose();
     }
@@ -78,26 +82,28 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
     private void Send(MiCall call)
     {
         var replyTo = Sender;
+        var span = MiTracing.Start(call);
         var invalid = MiRequestWriter.Validate(call);
         if (invalid is not null)
         {
-            Reject(replyTo, call, invalid);
+            Reject(replyTo, call, invalid, span);
             return;
         }
         var retries = call.Retries ?? (MiMethods.IsIdempotent(call.Method) ? _settings.Retries : 0);
         var timeout = call.Timeout ?? (MiMethods.IsInvite(call) ? _settings.InviteTimeout : _settings.RequestTimeout);
-        SendAttempt(replyTo, call, timeout, Math.Max(0, retries), attempt: 1, earlierIds: []);
+        SendAttempt(replyTo, call, timeout, Math.Max(0, retries), attempt: 1, earlierIds: [], span);
     }
 
     /// <summary>Sends one attempt under a fresh id: a reply to an earlier attempt carries the earlier id, which is no
     /// longer pending, so it can never complete this one (or anyone else's request).</summary>
-    private void SendAttempt(IActorRef replyTo, MiCall call, TimeSpan timeout, int retriesLeft, int attempt, int[] earlierIds)
+    private void SendAttempt(IActorRef replyTo, MiCall call, TimeSpan timeout, int retriesLeft, int attempt, int[] earlierIds,
+        Activity? span)
     {
         var id = NextId();
         var datagram = _writer.Write(id, call);
         if (datagram is null)
         {
-            Reject(replyTo, call, $"MI request larger than {MiRequestWriter.MaxDatagram} bytes");
+            Reject(replyTo, call, $"MI request larger than {MiRequestWriter.MaxDatagram} bytes", span);
             return;
         }
         try
@@ -106,20 +112,22 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
         }
         catch (SocketException e)
         {
-            Reject(replyTo, call, "MI send failed: " + e.SocketErrorCode);
+            Reject(replyTo, call, "MI send failed: " + e.SocketErrorCode, span);
             return;
         }
         _sent++;
         CallClusterMetrics.MiRequestSent(call.Method);
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         _pending[id] = new MiPending(id, _sequence++, replyTo, call, timeout, deadline, MiMethods.IsAsyncUac(call.Method),
-            retriesLeft, attempt, earlierIds);
+            retriesLeft, attempt, earlierIds, span);
         foreach (var earlier in earlierIds) _earlier[earlier] = id;
     }
 
-    private void Reject(IActorRef replyTo, MiCall call, string why)
+    private void Reject(IActorRef replyTo, MiCall call, string why, Activity? span)
     {
-        replyTo.Tell(new MiFailure(call.Tag, call.Method ?? "", MiFailure.LocalReject, why, null));
+        var rejected = new MiFailure(call.Tag, call.Method ?? "", MiFailure.LocalReject, why, null);
+        MiTracing.Finish(span, rejected);
+        replyTo.Tell(rejected);
         Context.Parent.Tell(_completed);
     }
 
@@ -210,7 +218,9 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
                 continue;
             }
             ForgetEarlier(p);
-            p.ReplyTo.Tell(new MiTimeout(p.Call.Tag, p.Call.Method, p.Timeout) { Attempts = p.Attempt });
+            var timedOut = new MiTimeout(p.Call.Tag, p.Call.Method, p.Timeout) { Attempts = p.Attempt };
+            MiTracing.Finish(p.Span, timedOut);
+            p.ReplyTo.Tell(timedOut);
             Context.Parent.Tell(_completed);
         }
         if (retry is not null)
@@ -219,7 +229,8 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
             {
                 FaultMetrics.MiRetried(p.Call.Method);
                 _log.Debug("MI socket {0}: {1} id {2} got no reply within {3}; sending attempt {4}", _index, p.Call.Method, p.Id, p.Timeout, p.Attempt + 1);
-                SendAttempt(p.ReplyTo, p.Call, p.Timeout, p.RetriesLeft - 1, p.Attempt + 1, [.. p.EarlierIds, p.Id]);
+                MiTracing.Retried(p.Span, p.Attempt + 1);
+                SendAttempt(p.ReplyTo, p.Call, p.Timeout, p.RetriesLeft - 1, p.Attempt + 1, [.. p.EarlierIds, p.Id], p.Span);
             }
         }
         _expired.Prune(now);
@@ -241,6 +252,7 @@ internal sealed class MiSocketActor : ReceiveActor, IWithTimers
         ForgetEarlier(pending);
         var sentAt = pending.Deadline - (long)(pending.Timeout.TotalSeconds * Stopwatch.Frequency);
         CallClusterMetrics.MiReplyReceived(pending.Call.Method, Stopwatch.GetElapsedTime(sentAt), outcome is MiFailure);
+        MiTracing.Finish(pending.Span, outcome);
         pending.ReplyTo.Tell(outcome);
         Context.Parent.Tell(_completed);
     }

@@ -10,8 +10,7 @@ namespace CallCluster.Hosting.Tracing;
 /// <summary>Turns tracing on for a process when <see cref="TracingSettings"/> say so: a TracerProvider listening to
 /// <see cref="CallClusterTracing.SourceName"/> and exporting over OTLP, disposed (flushing what is queued) when the
 /// ActorSystem terminates. Each host attaches it once (<see cref="TracingHostingExtensions.WithTracing"/>); with
-/// nothing configured it does nothing and no
-/// listener exists, so every span start returns null.</summary>
+/// nothing configured it does nothing and no listener exists, so every span start returns null.</summary>
 public static class TracingSetup
 {
     /// <summary>A builder listening to CallCluster's spans only; the exporter is the caller's (OTLP here, the in-memory

@@ -31,7 +31,7 @@ public sealed class CallStartTests(FastTimersNodeFixture fixture) : IClassFixtur
 
         using var mi = new MiTestClient(Node.Host.Simulator!.MiEndPoint);
         Assert.Equal(4, await mi.DialogStateAsync(newCall));
-        Assert.Equal(0, await mi.DialogStateAsync(placeholder));
+        Assert.Equal(0, await mi.DialogStateOnceSettledAsync(placeholder, 0));
     }
 
     [Theory]
@@ -58,7 +58,7 @@ public sealed class CallStartTests(FastTimersNodeFixture fixture) : IClassFixtur
         Assert.Equal(["CALL_ANSWER", "TRANSFER_ACCEPT", "CALL_START", "Ended failed"], run.Codes);
         Assert.Contains(status, run.ErrorMessage);
         using var mi = new MiTestClient(Node.Host.Simulator!.MiEndPoint);
-        Assert.Equal(0, await mi.DialogStateAsync(Str(run.Event("CALL_ANSWER"), "params", "callid")!));
+        Assert.Equal(0, await mi.DialogStateOnceSettledAsync(Str(run.Event("CALL_ANSWER"), "params", "callid")!, 0));
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class CallStartTests(FastTimersNodeFixture fixture) : IClassFixtur
         Assert.Equal(["CALL_ANSWER", "TRANSFER_ACCEPT", "Ended failed"], run.Codes);
         Assert.Contains("REFER", run.ErrorMessage);
         using var mi = new MiTestClient(Node.Host.Simulator!.MiEndPoint);
-        Assert.Equal(0, await mi.DialogStateAsync(Str(run.Event("CALL_ANSWER"), "params", "callid")!));
+        Assert.Equal(0, await mi.DialogStateOnceSettledAsync(Str(run.Event("CALL_ANSWER"), "params", "callid")!, 0));
     }
 
     [Fact]

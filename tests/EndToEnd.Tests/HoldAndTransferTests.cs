@@ -97,7 +97,7 @@ public sealed class HoldAndTransferTests(FastTimersNodeFixture fixture) : IClass
         Assert.NotEqual(callId, newCall);
         using var mi = new MiTestClient(Node.Host.Simulator!.MiEndPoint);
         Assert.Equal(4, await mi.DialogStateAsync(newCall));
-        Assert.Equal(0, await mi.DialogStateAsync(callId));
+        Assert.Equal(0, await mi.DialogStateOnceSettledAsync(callId, 0));
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class HoldAndTransferTests(FastTimersNodeFixture fixture) : IClass
         Assert.Equal(["TRANSFER_ACCEPT", "CALL_START", "Ended ok"], run.Codes);
         using var mi = new MiTestClient(Node.Host.Simulator!.MiEndPoint);
         Assert.Equal(4, await mi.DialogStateAsync(Str(run.Event("CALL_START"), "params", "callid")!));
-        Assert.Equal(0, await mi.DialogStateAsync(callA));
+        Assert.Equal(0, await mi.DialogStateOnceSettledAsync(callA, 0));
     }
 
     [Fact]

@@ -37,5 +37,23 @@ public sealed class MiTestClient(IPEndPoint mi) : IDisposable
         return reply.TryGetProperty("result", out var result) ? result.GetProperty("Dialog").GetProperty("state").GetInt32() : 0;
     }
 
+    /// <summary>The dialog's state once it is <paramref name="expected"/>, or the last one seen when 5 s run out. For a
+    /// dialog the command ends without awaiting the answer (CommandEntity.Cleanup.cs: the placeholder's or the transferred
+    /// call's <c>dlg_end_dlg</c> leaves before Ended is stored), so the proxy may still be handling it when Ended arrives.</summary>
+    public async Task<int> DialogStateOnceSettledAsync(string callId, int expected)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (true)
+        {
+            var state = await DialogStateAsync(callId);
+            if (state == expected || DateTime.UtcNow >= until)
+            {
+                return state;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public void Dispose() => _udp.Dispose();
 }

@@ -79,7 +79,9 @@ public sealed class CommandEntityResumedTransferTests : Akka.TestKit.Xunit2.Test
     public void Half_way_to_the_start_watchdog_the_command_attaches_again_and_takes_a_replayed_start()
     {
         var client = CreateTestProbe();
-        var command = Sys.ActorOf(CommandEntity.Props("rt-2", _mi.Ref, _dialogs.Ref, Settings));
+        // A watchdog long enough that a loaded machine delivers the replay well before it (half-way: 2 s, watchdog: 4 s).
+        var settings = Settings with { TransferStartTimeout = TimeSpan.FromSeconds(4) };
+        var command = Sys.ActorOf(CommandEntity.Props("rt-2", _mi.Ref, _dialogs.Ref, settings));
         command.Tell(new StartCommand("rt-2", CommandMethods.CallBlindTransfer, TransferParams, client.Ref));
         client.ExpectMsg<CommandAccepted>();
         var attach = _dialogs.ExpectMsg<AttachCommand>();
@@ -88,8 +90,8 @@ public sealed class CommandEntityResumedTransferTests : Akka.TestKit.Xunit2.Test
         Assert.Equal("call_transfer", transfer.Method);
         command.Tell(new MiSuccess(transfer.Tag, "call_transfer", JsonDocument.Parse("\"Accepted\"").RootElement.Clone()), _mi);
 
-        // No start: after half the watchdog (250 ms here), the same attach again.
-        var again = _dialogs.ExpectMsg<AttachCommand>(TimeSpan.FromSeconds(2));
+        // No start: after half the watchdog, the same attach again.
+        var again = _dialogs.ExpectMsg<AttachCommand>(TimeSpan.FromSeconds(10));
         Assert.Equal(attach, again);
         command.Tell(new DialogAttached("rt-2", Confirmed()), _dialogs);
         command.Tell(new DialogEventNotice("rt-2", new CallTransferEvent("c-rt", "new-call", "new-call", "sip:c@x", "start", null)));
@@ -97,7 +99,7 @@ public sealed class CommandEntityResumedTransferTests : Akka.TestKit.Xunit2.Test
         var started = client.FishForMessage<CommandNotification>(n => n.Data == EventCodes.CallStart, TimeSpan.FromSeconds(2));
         Assert.Equal("new-call", started.CallId);
         // Past the watchdog: no start check, no failure; the command now waits for the target's answer.
-        var later = _mi.ReceiveWhile(TimeSpan.FromMilliseconds(600), o => o as MiCall ?? throw new InvalidOperationException($"unexpected {o}"));
+        var later = _mi.ReceiveWhile(TimeSpan.FromSeconds(3), o => o as MiCall ?? throw new InvalidOperationException($"unexpected {o}"));
         Assert.DoesNotContain(later, m => Equals(m.Tag, "transfer-start-check"));
         Assert.DoesNotContain(client.ReceiveWhile(TimeSpan.FromMilliseconds(100), o => o), o => o is CommandNotification { Kind: NotificationKind.Ended });
     }

@@ -79,11 +79,15 @@ public sealed class BatchedSqlWriteJournal : SqlWriteJournal
     }
 
     /// <summary>The metric label: "command" for command entities (persistence id <c>command-CMDID</c>), else the id
-    /// itself up to its first dash (singletons such as the command resumer keep their whole id).</summary>
+    /// itself up to its first dash (singletons such as the command resumer keep their whole id). Commands, one request
+    /// per round trip of every command, get the constant without cutting a new string.</summary>
     private static string EntityType(string persistenceId) =>
         persistenceId == Commands.CommandResumer.PersistenceIdValue ? persistenceId
+        : persistenceId.StartsWith(CommandEntityType + "-", StringComparison.Ordinal) ? CommandEntityType
         : persistenceId.IndexOf('-') is > 0 and var dash ? persistenceId[..dash]
         : persistenceId;
+
+    private const string CommandEntityType = "command";
 
     protected override bool ReceivePluginInternal(object message)
     {

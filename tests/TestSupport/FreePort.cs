@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace CallCluster.EndToEnd.Tests.Support;
+namespace CallCluster.TestSupport;
 
 /// <summary>
 /// Ports picked free at run time for processes that need them fixed across restarts.

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using CallCluster.Cluster.Tests.Support;
-using static CallCluster.EndToEnd.Tests.Support.Json;
+using static CallCluster.TestSupport.Json;
 
 namespace CallCluster.Cluster.Tests;
 

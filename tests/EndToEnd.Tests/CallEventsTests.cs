@@ -3,7 +3,7 @@ using Akka.Actor;
 using System.Text.Json;
 using CallCluster.EndToEnd.Tests.Support;
 using Xunit.Abstractions;
-using static CallCluster.EndToEnd.Tests.Support.Json;
+using static CallCluster.TestSupport.Json;
 
 namespace CallCluster.EndToEnd.Tests;
 

@@ -1,6 +1,6 @@
 using CallCluster.EndToEnd.Tests.Support;
 using Xunit.Abstractions;
-using static CallCluster.EndToEnd.Tests.Support.Json;
+using static CallCluster.TestSupport.Json;
 
 namespace CallCluster.EndToEnd.Tests;
 

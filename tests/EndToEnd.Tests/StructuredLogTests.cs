@@ -1,6 +1,6 @@
 using System.Text.Json;
 using CallCluster.EndToEnd.Tests.Support;
-using static CallCluster.EndToEnd.Tests.Support.Json;
+using static CallCluster.TestSupport.Json;
 
 namespace CallCluster.EndToEnd.Tests;
 

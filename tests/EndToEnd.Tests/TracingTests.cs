@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using CallCluster.EndToEnd.Tests.Support;
 using CallCluster.Hosting.Tracing;
-using static CallCluster.EndToEnd.Tests.Support.Json;
+using static CallCluster.TestSupport.Json;
 
 namespace CallCluster.EndToEnd.Tests;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using CallCluster.EndToEnd.Tests.Support;
 using CallCluster.Hosting.Security;
-using static CallCluster.EndToEnd.Tests.Support.Json;
+using static CallCluster.TestSupport.Json;
 
 namespace CallCluster.EndToEnd.Tests.Security;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using static CallCluster.EndToEnd.Tests.Support.Json;
+using static CallCluster.TestSupport.Json;
 
 namespace CallCluster.EndToEnd.Tests.Support;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using static CallCluster.EndToEnd.Tests.Support.Json;
+using static CallCluster.TestSupport.Json;
 
 namespace CallCluster.EndToEnd.Tests.Support;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace CallCluster.EndToEnd.Tests.Support;
+namespace CallCluster.TestSupport;
 
 /// <summary>Readings of JSON-RPC messages that the tests repeat.</summary>
 public static class Json

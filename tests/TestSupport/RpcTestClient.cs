@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 
-namespace CallCluster.EndToEnd.Tests.Support;
+namespace CallCluster.TestSupport;
 
 /// <summary>A real WebSocket JSON-RPC client for tests: sends frames, and collects every message the server sends
 /// into an inbox that tests read with bounded timeouts.</summary>

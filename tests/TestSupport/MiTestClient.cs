@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
-namespace CallCluster.EndToEnd.Tests.Support;
+namespace CallCluster.TestSupport;
 
 /// <summary>Asks the OpenSIPS simulator over its real MI UDP socket (tests use it to check what the proxy sees).</summary>
 public sealed class MiTestClient(IPEndPoint mi) : IDisposable

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace CallCluster.EndToEnd.Tests.Support;
+namespace CallCluster.TestSupport;
 
 /// <summary>A TCP relay on 127.0.0.1 in front of a server (PostgreSQL): <see cref="Cut"/> closes every connection
 /// and refuses new ones, as a stopped server would, without touching the shared server; <see cref="Restore"/> listens

@@ -48,10 +48,7 @@ public sealed partial class CrashRecoveryTests : IAsyncLifetime
 
         if (_pgDatabase is not null)
         {
-            await using var connection = new Npgsql.NpgsqlConnection(Environment.GetEnvironmentVariable("CALLCLUSTER_TEST_PG"));
-            await connection.OpenAsync();
-            await using var drop = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_pgDatabase}\" WITH (FORCE)", connection);
-            await drop.ExecuteNonQueryAsync();
+            await _pgDatabase.DisposeAsync();
         }
 
         try
@@ -88,29 +85,22 @@ public sealed partial class CrashRecoveryTests : IAsyncLifetime
     // The journal of the node: the SQLite file of the embedded default, or (UseClusterJournal) a fresh PostgreSQL
     // database, as a cluster has.
     private Dictionary<string, string> _journal = [];
-    private string? _pgDatabase;
+    private PostgresTestDatabase? _pgDatabase;
 
     /// <summary>The node's journal: <c>embedded</c> is the embedded default as shipped (SQLite file, its own layer
     /// only); <c>cluster</c> is PostgreSQL when CALLCLUSTER_TEST_PG is set (CI), as a cluster has, else the same
     /// SQLite setup, so the test still runs. Both layers remember commands in the journal.</summary>
     private async Task<string> UseJournalAsync(string kind)
     {
-        var pg = Environment.GetEnvironmentVariable("CALLCLUSTER_TEST_PG");
-        if (kind == "embedded" || string.IsNullOrWhiteSpace(pg))
+        var pg = PostgresTestDatabase.Server;
+        if (kind == "embedded" || pg is null)
         {
             _journal = new() { ["CALLCLUSTER_DB"] = Path.Combine(_dir, "callcluster.db") };
             return "SQLite (the embedded default's layer)";
         }
 
-        _pgDatabase = "callcluster_restart_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var connection = new Npgsql.NpgsqlConnection(pg))
-        {
-            await connection.OpenAsync();
-            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE \"{_pgDatabase}\"", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        _journal = new() { ["CALLCLUSTER_PG"] = new Npgsql.NpgsqlConnectionStringBuilder(pg) { Database = _pgDatabase }.ConnectionString };
+        _pgDatabase = await PostgresTestDatabase.CreateAsync(pg, "callcluster_restart_" + Guid.NewGuid().ToString("N")[..12]);
+        _journal = new() { ["CALLCLUSTER_PG"] = _pgDatabase.ConnectionString };
         return "PostgreSQL";
     }
 

@@ -18,21 +18,20 @@ public sealed class JournalFaultTests(ITestOutputHelper output)
     [Fact]
     public async Task PostgreSQL_cut_for_10s_under_load_refuses_new_commands_at_once_and_loses_nothing()
     {
-        var admin = Environment.GetEnvironmentVariable("CALLCLUSTER_TEST_PG");
-        if (string.IsNullOrWhiteSpace(admin))
+        var admin = PostgresTestDatabase.Server;
+        if (admin is null)
         {
             output.WriteLine("CALLCLUSTER_TEST_PG not set: the PostgreSQL case needs a server (CI has one)");
             return;
         }
 
-        var database = "callcluster_faults_" + Guid.NewGuid().ToString("N")[..12];
-        await ExecuteAsync(admin, $"CREATE DATABASE \"{database}\"");
+        var database = await PostgresTestDatabase.CreateAsync(admin, "callcluster_faults_" + Guid.NewGuid().ToString("N")[..12]);
         try
         {
             var server = new NpgsqlConnectionStringBuilder(admin);
             var addresses = await Dns.GetHostAddressesAsync(server.Host ?? "127.0.0.1");
             await using var relay = new TcpRelay(new IPEndPoint(addresses[0], server.Port));
-            var viaRelay = new NpgsqlConnectionStringBuilder(admin) { Database = database, Host = "127.0.0.1", Port = relay.Port, Timeout = 3 };
+            var viaRelay = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Host = "127.0.0.1", Port = relay.Port, Timeout = 3 };
             await using var node = await EmbeddedNode.StartAsync($$"""
                 callcluster.persistence.provider = postgres
                 callcluster.persistence.postgres-connection-string = "{{viaRelay.ConnectionString}}"
@@ -95,7 +94,7 @@ public sealed class JournalFaultTests(ITestOutputHelper output)
             // Every acknowledged command is stored: its start is in the journal.
             var acknowledged = outcomes.Concat(after).Where(o => o.CmdId is not null).Select(o => "command-" + o.CmdId).ToArray();
             var stored = new HashSet<string>();
-            await using (var db = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString))
+            await using (var db = new NpgsqlConnection(database.ConnectionString))
             {
                 await db.OpenAsync();
                 await using var query = new NpgsqlCommand("select distinct persistence_id from journal where persistence_id = any(@ids)", db);
@@ -113,16 +112,8 @@ public sealed class JournalFaultTests(ITestOutputHelper output)
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+            await database.DisposeAsync();
         }
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task PollAsync(Func<bool> condition, TimeSpan within, string what)

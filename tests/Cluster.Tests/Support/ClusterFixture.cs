@@ -41,8 +41,7 @@ public sealed class ClusterFixture : IAsyncDisposable
     private readonly string _dir;
     private readonly List<ChildProcess> _processes = [];
     private readonly Dictionary<string, (Dictionary<string, string> Env, string Config)> _callNodeStarts = [];
-    private string? _pgDatabase;
-    private string? _pgAdminConnection;
+    private PostgresTestDatabase? _pgDatabase;
 
     /// <summary>Between the call nodes and PostgreSQL when <see cref="ClusterOptions.JournalThroughRelay"/> was asked
     /// (and CALLCLUSTER_TEST_PG is set); null otherwise.</summary>
@@ -198,18 +197,15 @@ public sealed class ClusterFixture : IAsyncDisposable
             node.Admin.Dispose();
         }
 
-        if (_pgDatabase is not null && _pgAdminConnection is not null)
+        if (_pgDatabase is not null)
         {
             try
             {
-                await using var connection = new NpgsqlConnection(_pgAdminConnection);
-                await connection.OpenAsync();
-                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_pgDatabase}\" WITH (FORCE)", connection);
-                await drop.ExecuteNonQueryAsync();
+                await _pgDatabase.DisposeAsync();
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
             {
-                Log($"could not drop PostgreSQL database {_pgDatabase}: {e.Message}");
+                Log($"could not drop PostgreSQL database {_pgDatabase.Name}: {e.Message}");
             }
         }
 
@@ -319,15 +315,14 @@ public sealed class ClusterFixture : IAsyncDisposable
             return;
         }
 
-        var connection = new NpgsqlConnectionStringBuilder(_pgAdminConnection) { Database = _pgDatabase }.ConnectionString;
         await CommandTracker.WaitUntilAsyncAsync(async () =>
         {
-            await using var db = new NpgsqlConnection(connection);
+            await using var db = new NpgsqlConnection(_pgDatabase.ConnectionString);
             await db.OpenAsync();
             await using var count = new NpgsqlCommand(
                 "select count(*) from information_schema.tables where table_name in ('journal', 'snapshot')", db);
             return (long)(await count.ExecuteScalarAsync())! == 2;
-        }, StartTimeout, () => $"journal and snapshot tables in {_pgDatabase} (created by {Oldest.Name} at start-up)");
+        }, StartTimeout, () => $"journal and snapshot tables in {_pgDatabase.Name} (created by {Oldest.Name} at start-up)");
     }
 
     private async Task<CallNode> StartCallNodeAsync(string name, int akkaPort, Dictionary<string, string> common, string config, bool upOnly)
@@ -388,8 +383,8 @@ public sealed class ClusterFixture : IAsyncDisposable
 
     private async Task PrepareStoreAsync(Dictionary<string, string> env, bool throughRelay)
     {
-        var pg = Environment.GetEnvironmentVariable("CALLCLUSTER_TEST_PG");
-        if (string.IsNullOrWhiteSpace(pg))
+        var pg = PostgresTestDatabase.Server;
+        if (pg is null)
         {
             var file = Path.Combine(_dir, "callcluster.db");
             env["CALLCLUSTER_DB"] = file;
@@ -398,17 +393,9 @@ public sealed class ClusterFixture : IAsyncDisposable
         }
 
         // A fresh database per fixture run; the journal tables are created by the nodes (auto-initialize).
-        _pgAdminConnection = pg;
-        _pgDatabase = "callcluster_" + DateTime.UtcNow.ToString("MMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "_" +
-                      Guid.NewGuid().ToString("N")[..8];
-        await using (var connection = new NpgsqlConnection(pg))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_pgDatabase}\"", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        var builder = new NpgsqlConnectionStringBuilder(pg) { Database = _pgDatabase };
+        _pgDatabase = await PostgresTestDatabase.CreateAsync(pg, "callcluster_" +
+            DateTime.UtcNow.ToString("MMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "_" + Guid.NewGuid().ToString("N")[..8]);
+        var builder = new NpgsqlConnectionStringBuilder(_pgDatabase.ConnectionString);
         if (builder.MaxPoolSize == 100)
         {
             // Npgsql's default pool (100 per process) lets two call nodes under a burst of 100 commands exhaust a
@@ -417,7 +404,7 @@ public sealed class ClusterFixture : IAsyncDisposable
             builder.MaxPoolSize = 40;
         }
 
-        Store = $"PostgreSQL database {_pgDatabase} on {builder.Host}:{builder.Port}";
+        Store = $"PostgreSQL database {_pgDatabase.Name} on {builder.Host}:{builder.Port}";
         if (throughRelay)
         {
             var addresses = await System.Net.Dns.GetHostAddressesAsync(builder.Host ?? "127.0.0.1");

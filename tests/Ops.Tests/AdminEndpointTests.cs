@@ -1,6 +1,5 @@
 extern alias callctl;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Akka.Cluster;
 using CallCluster.Contracts.Sharding;
@@ -214,11 +213,7 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
     [Fact]
     public async Task An_unreachable_endpoint_exits_1()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-
+        var port = FreePort.Tcp(); // nothing listens there
         var result = await TestCluster.CtlAsync(new IPEndPoint(IPAddress.Loopback, port), "cluster", "show");
         Assert.True(result.Exit == 1, result.ToString());
         Assert.Contains("cannot reach the admin endpoint", result.Stderr);

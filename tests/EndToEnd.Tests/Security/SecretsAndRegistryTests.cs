@@ -118,23 +118,8 @@ public sealed class SecretsAndRegistryTests : IDisposable
         return result;
     }
 
-    private static async Task<HttpStatusCode> UpgradeAsync(Uri endpoint, string bearer)
-    {
-        using var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
-        socket.Options.SetRequestHeader("Authorization", "Bearer " + bearer);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await socket.ConnectAsync(endpoint, cts.Token);
-            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", cts.Token);
-            return HttpStatusCode.SwitchingProtocols;
-        }
-        catch (WebSocketException)
-        {
-            return socket.HttpStatusCode;
-        }
-    }
+    private static Task<HttpStatusCode> UpgradeAsync(Uri endpoint, string bearer) =>
+        WebSocketUpgrade.StatusAsync(endpoint, o => o.SetRequestHeader("Authorization", "Bearer " + bearer));
 
     /// <summary>How long until the condition held (polled every 20 ms, at most 10 s).</summary>
     private static async Task<TimeSpan> UntilAsync(Func<Task<bool>> condition)

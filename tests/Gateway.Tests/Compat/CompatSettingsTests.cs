@@ -42,7 +42,7 @@ public sealed class CompatSettingsTests(ITestOutputHelper output) : Akka.TestKit
         var settings = GatewaySettings.Default with { Host = "127.0.0.1", Port = 0 };
         await using (var closed = await GatewayServer.StartAsync(Sys, region, settings))
         {
-            Assert.Equal(System.Net.HttpStatusCode.Forbidden, await Security.Upgrade.StatusAsync(closed.CompatEndpoint!,
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, await WebSocketUpgrade.StatusAsync(closed.CompatEndpoint!,
                 o => o.SetRequestHeader("Origin", "http://pbx-admin.example.org:8000")));
         }
 

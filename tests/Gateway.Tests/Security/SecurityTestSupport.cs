@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.WebSockets;
 using CallCluster.Contracts.Security;
 using CallCluster.Hosting.Security;
@@ -16,26 +15,4 @@ public sealed record TestToken(string Secret, ApiToken Token)
     }
 
     public Action<ClientWebSocketOptions> Bearer => o => o.SetRequestHeader("Authorization", "Bearer " + Secret);
-}
-
-public static class Upgrade
-{
-    /// <summary>The HTTP status the upgrade got: 101 when the WebSocket opened (then closed again), else the refusal.</summary>
-    public static async Task<HttpStatusCode> StatusAsync(Uri endpoint, Action<ClientWebSocketOptions>? configure = null)
-    {
-        using var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
-        configure?.Invoke(socket.Options);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await socket.ConnectAsync(endpoint, cts.Token);
-            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", cts.Token);
-            return HttpStatusCode.SwitchingProtocols;
-        }
-        catch (WebSocketException)
-        {
-            return socket.HttpStatusCode;
-        }
-    }
 }

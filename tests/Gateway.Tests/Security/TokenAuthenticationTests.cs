@@ -49,13 +49,13 @@ public sealed class TokenAuthenticationTests(ITestOutputHelper output) : Akka.Te
         var (server, _) = await StartAsync(CallClusterSecurity.Standalone(WithTokens(Control, Expired)));
         await using var _s = server;
 
-        Assert.Equal(HttpStatusCode.Unauthorized, await Upgrade.StatusAsync(server.Endpoint));
-        Assert.Equal(HttpStatusCode.Unauthorized, await Upgrade.StatusAsync(server.Endpoint,
+        Assert.Equal(HttpStatusCode.Unauthorized, await WebSocketUpgrade.StatusAsync(server.Endpoint));
+        Assert.Equal(HttpStatusCode.Unauthorized, await WebSocketUpgrade.StatusAsync(server.Endpoint,
             o => o.SetRequestHeader("Authorization", "Bearer " + TokenSecret.Generate())));
-        Assert.Equal(HttpStatusCode.Unauthorized, await Upgrade.StatusAsync(server.Endpoint,
+        Assert.Equal(HttpStatusCode.Unauthorized, await WebSocketUpgrade.StatusAsync(server.Endpoint,
             o => o.SetRequestHeader("Authorization", "Basic " + Convert.ToBase64String("crm:x"u8.ToArray()))));
-        Assert.Equal(HttpStatusCode.Unauthorized, await Upgrade.StatusAsync(server.Endpoint, Expired.Bearer));
-        Assert.Equal(HttpStatusCode.SwitchingProtocols, await Upgrade.StatusAsync(server.Endpoint, Control.Bearer));
+        Assert.Equal(HttpStatusCode.Unauthorized, await WebSocketUpgrade.StatusAsync(server.Endpoint, Expired.Bearer));
+        Assert.Equal(HttpStatusCode.SwitchingProtocols, await WebSocketUpgrade.StatusAsync(server.Endpoint, Control.Bearer));
 
         await using var client = await WsClient.ConnectAsync(server.Endpoint, Control.Bearer);
         var reply = await client.CallAsync(End("1", "c1"));
@@ -99,36 +99,36 @@ public sealed class TokenAuthenticationTests(ITestOutputHelper output) : Akka.Te
         await using (server)
         {
             var port = server.Endpoint.Port;
-            Assert.Equal(HttpStatusCode.Forbidden, await Upgrade.StatusAsync(server.Endpoint, o =>
+            Assert.Equal(HttpStatusCode.Forbidden, await WebSocketUpgrade.StatusAsync(server.Endpoint, o =>
             {
                 Control.Bearer(o);
                 o.SetRequestHeader("Origin", "https://evil.example");
             }));
             // DNS rebinding: the attacker's name resolves to the gateway, but it is not the gateway's own origin.
-            Assert.Equal(HttpStatusCode.Forbidden, await Upgrade.StatusAsync(server.Endpoint, o =>
+            Assert.Equal(HttpStatusCode.Forbidden, await WebSocketUpgrade.StatusAsync(server.Endpoint, o =>
             {
                 Control.Bearer(o);
                 o.SetRequestHeader("Origin", $"http://evil.example:{port}");
             }));
-            Assert.Equal(HttpStatusCode.SwitchingProtocols, await Upgrade.StatusAsync(server.Endpoint, o =>
+            Assert.Equal(HttpStatusCode.SwitchingProtocols, await WebSocketUpgrade.StatusAsync(server.Endpoint, o =>
             {
                 Control.Bearer(o);
                 o.SetRequestHeader("Origin", $"http://127.0.0.1:{port}");
             }));
             // No Origin: not a browser, judged by the token alone.
-            Assert.Equal(HttpStatusCode.SwitchingProtocols, await Upgrade.StatusAsync(server.Endpoint, Control.Bearer));
+            Assert.Equal(HttpStatusCode.SwitchingProtocols, await WebSocketUpgrade.StatusAsync(server.Endpoint, Control.Bearer));
         }
 
         var listed = CallClusterSecurity.Standalone(WithTokens(Control) with { AllowedOrigins = ["https://app.example"] });
         var (second, _) = await StartAsync(listed);
         await using (second)
         {
-            Assert.Equal(HttpStatusCode.SwitchingProtocols, await Upgrade.StatusAsync(second.Endpoint, o =>
+            Assert.Equal(HttpStatusCode.SwitchingProtocols, await WebSocketUpgrade.StatusAsync(second.Endpoint, o =>
             {
                 Control.Bearer(o);
                 o.SetRequestHeader("Origin", "https://app.example");
             }));
-            Assert.Equal(HttpStatusCode.Forbidden, await Upgrade.StatusAsync(second.Endpoint, o =>
+            Assert.Equal(HttpStatusCode.Forbidden, await WebSocketUpgrade.StatusAsync(second.Endpoint, o =>
             {
                 Control.Bearer(o);
                 o.SetRequestHeader("Origin", $"http://127.0.0.1:{second.Endpoint.Port}");
@@ -164,8 +164,8 @@ public sealed class TokenAuthenticationTests(ITestOutputHelper output) : Akka.Te
             Assert.Equal("Started", reply.GetProperty("result").GetProperty("status").GetString());
         }
 
-        Assert.Equal(HttpStatusCode.Unauthorized, await Upgrade.StatusAsync(withTicket));
-        Assert.Equal(HttpStatusCode.Unauthorized, await Upgrade.StatusAsync(new Uri(server.Endpoint + "?ticket=cck_made_up")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await WebSocketUpgrade.StatusAsync(withTicket));
+        Assert.Equal(HttpStatusCode.Unauthorized, await WebSocketUpgrade.StatusAsync(new Uri(server.Endpoint + "?ticket=cck_made_up")));
     }
 
     [Fact]
@@ -190,7 +190,7 @@ public sealed class TokenAuthenticationTests(ITestOutputHelper output) : Akka.Te
 
         Assert.Null(await revoked.ReceiveTextAsync(TimeSpan.FromSeconds(5)));
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, revoked.CloseResult!.CloseStatus);
-        Assert.Equal(HttpStatusCode.Unauthorized, await Upgrade.StatusAsync(server.Endpoint, Control.Bearer));
+        Assert.Equal(HttpStatusCode.Unauthorized, await WebSocketUpgrade.StatusAsync(server.Endpoint, Control.Bearer));
         // The other token's connection is untouched.
         var get = await kept.CallAsync("""{"jsonrpc":"2.0","id":9,"method":"CommandGet","params":{"cmd_id":"nope"}}""");
         Assert.Equal(9, get.GetProperty("id").GetInt32());
@@ -225,7 +225,7 @@ public sealed class TokenAuthenticationTests(ITestOutputHelper output) : Akka.Te
         var (server, _) = await StartAsync(CallClusterSecurity.Standalone(WithTokens(Control)));
         await using (server)
         {
-            Assert.Equal(HttpStatusCode.Unauthorized, await Upgrade.StatusAsync(server.Endpoint));
+            Assert.Equal(HttpStatusCode.Unauthorized, await WebSocketUpgrade.StatusAsync(server.Endpoint));
             await using var original = await WsClient.ConnectAsync(server.CompatEndpoint!);
             var reply = await original.CallAsync("""{"jsonrpc":"2.0","id":"","method":"CallEnd","params":{"callid":"c-compat"}}""");
             Assert.Equal("Started", reply.GetProperty("result").GetProperty("event").GetString());
@@ -235,8 +235,8 @@ public sealed class TokenAuthenticationTests(ITestOutputHelper output) : Akka.Te
         var (strict, _) = await StartAsync(tokensOnly);
         await using (strict)
         {
-            Assert.Equal(HttpStatusCode.Unauthorized, await Upgrade.StatusAsync(strict.CompatEndpoint!));
-            Assert.Equal(HttpStatusCode.SwitchingProtocols, await Upgrade.StatusAsync(strict.CompatEndpoint!, Control.Bearer));
+            Assert.Equal(HttpStatusCode.Unauthorized, await WebSocketUpgrade.StatusAsync(strict.CompatEndpoint!));
+            Assert.Equal(HttpStatusCode.SwitchingProtocols, await WebSocketUpgrade.StatusAsync(strict.CompatEndpoint!, Control.Bearer));
         }
     }
 
@@ -246,7 +246,7 @@ public sealed class TokenAuthenticationTests(ITestOutputHelper output) : Akka.Te
         var (server, _) = await StartAsync(CallClusterSecurity.Standalone(SecuritySettings.Default));
         await using (server)
         {
-            Assert.Equal(HttpStatusCode.SwitchingProtocols, await Upgrade.StatusAsync(server.Endpoint));
+            Assert.Equal(HttpStatusCode.SwitchingProtocols, await WebSocketUpgrade.StatusAsync(server.Endpoint));
         }
 
         // Refused before anything is bound.

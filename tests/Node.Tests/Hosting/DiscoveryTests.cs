@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
@@ -94,7 +92,7 @@ public sealed class DiscoveryTests
     [Fact]
     public async Task Bootstrap_forms_a_cluster_and_the_management_endpoint_serves_its_seed_nodes()
     {
-        var port = FreePort();
+        var port = FreePort.Tcp();
         var config = ConfigurationFactory.ParseString($$"""
             callcluster {
               discovery = kubernetes
@@ -130,7 +128,7 @@ public sealed class DiscoveryTests
     [Fact]
     public async Task Two_processes_find_each_other_and_form_one_cluster()
     {
-        int[] ports = [FreePort(), FreePort()];
+        int[] ports = [FreePort.Tcp(), FreePort.Tcp()];
         var endpoints = string.Join(",", ports.Select(p => $"\"127.0.0.1:{p}\""));
         var systems = ports.Select(port => ClusterBootstrap.CreateSystem(ConfigurationFactory.ParseString($$"""
             callcluster {
@@ -160,15 +158,6 @@ public sealed class DiscoveryTests
         {
             await Task.WhenAll(systems.Select(s => s.Terminate()));
         }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private static T WithEnvironment<T>(Dictionary<string, string> variables, Func<T> body)

@@ -34,14 +34,7 @@ public sealed class CallEventsCrashTests : IAsyncLifetime
             await _receiver.DisposeAsync();
         }
 
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort
-        }
+        TempDirectory.DeleteBestEffort(_dir);
     }
 
     private async Task<ChildProcess> StartNodeAsync()

@@ -51,14 +51,7 @@ public sealed partial class CrashRecoveryTests : IAsyncLifetime
             await _pgDatabase.DisposeAsync();
         }
 
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort
-        }
+        TempDirectory.DeleteBestEffort(_dir);
     }
 
     private readonly int _adminPort = FreePort.Tcp();

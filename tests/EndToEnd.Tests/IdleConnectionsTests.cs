@@ -15,17 +15,7 @@ public sealed class IdleConnectionsTests : IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly string _dir = Directory.CreateTempSubdirectory("callcluster-idle-").FullName;
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort
-        }
-    }
+    public void Dispose() => TempDirectory.DeleteBestEffort(_dir);
 
     [Fact(Timeout = 240_000)]
     public async Task Ten_thousand_idle_connections_cost_little_keep_the_gateway_serving_and_give_every_descriptor_back()

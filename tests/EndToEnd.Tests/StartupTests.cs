@@ -13,17 +13,7 @@ public sealed class StartupTests : IDisposable
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(90);
     private readonly string _dir = Directory.CreateTempSubdirectory("callcluster-startup-").FullName;
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort
-        }
-    }
+    public void Dispose() => TempDirectory.DeleteBestEffort(_dir);
 
     [Fact(Timeout = 120_000)]
     public async Task An_unknown_flag_is_an_error_with_the_usage_and_exit_code_2()

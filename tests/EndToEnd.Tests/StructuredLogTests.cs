@@ -12,17 +12,7 @@ public sealed class StructuredLogTests : IDisposable
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
     private readonly string _dir = Directory.CreateTempSubdirectory("callcluster-logs-").FullName;
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort
-        }
-    }
+    public void Dispose() => TempDirectory.DeleteBestEffort(_dir);
 
     [Fact(Timeout = 180_000)]
     public async Task In_json_mode_every_stdout_line_is_a_json_object_and_a_command_logs_its_cmd_id()

@@ -209,14 +209,7 @@ public sealed class ClusterFixture : IAsyncDisposable
             }
         }
 
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // a temp folder left behind is harmless
-        }
+        TempDirectory.DeleteBestEffort(_dir);
     }
 
     private async Task StartAllAsync(ClusterOptions options)

@@ -134,15 +134,5 @@ public sealed class SecretsAndRegistryTests : IDisposable
         return clock.Elapsed;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort
-        }
-    }
+    public void Dispose() => TempDirectory.DeleteBestEffort(_dir);
 }

@@ -45,13 +45,6 @@ public sealed class EmbeddedNode : IAsyncDisposable
         await CoordinatedShutdown.Get(Host.System).Run(CoordinatedShutdown.ClrExitReason.Instance);
         await Host.System.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind is harmless.
-        }
+        TempDirectory.DeleteBestEffort(_dir);
     }
 }

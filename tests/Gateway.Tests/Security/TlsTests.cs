@@ -51,13 +51,6 @@ public sealed class TlsTests(ITestOutputHelper output) : Akka.TestKit.Xunit2.Tes
     public new void Dispose()
     {
         base.Dispose();
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort
-        }
+        TempDirectory.DeleteBestEffort(_dir);
     }
 }

@@ -138,14 +138,7 @@ public sealed class BatchedSqlWriteJournalTests : Akka.TestKit.Xunit2.TestKit
     {
         base.AfterAll();
         SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A connection still closing: the temp directory is left behind, harmlessly.
-        }
+        TempDirectory.DeleteBestEffort(_directory);
     }
 
     /// <summary>Starts a recorder that writes <paramref name="events"/> events (then deletes up to

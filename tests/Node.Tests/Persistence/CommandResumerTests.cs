@@ -117,14 +117,7 @@ public sealed class CommandResumerTests : Akka.TestKit.Xunit2.TestKit
     {
         base.AfterAll();
         SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A connection still closing: the temp directory is left behind, harmlessly.
-        }
+        TempDirectory.DeleteBestEffort(_directory);
     }
 
     private string ExpectWake() => _region.ExpectMsg<ResumeCommand>(Wait).CmdId;

@@ -171,14 +171,7 @@ public sealed class CommandRetentionTests : Akka.TestKit.Xunit2.TestKit
     {
         base.AfterAll();
         SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A connection still closing: the temp directory is left behind, harmlessly.
-        }
+        TempDirectory.DeleteBestEffort(_directory);
     }
 
     private int NextSweepWithPurges(TestProbe sweeps)

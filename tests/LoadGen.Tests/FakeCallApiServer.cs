@@ -2,9 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CallCluster.LoadGen.Tests;
 
@@ -15,39 +13,36 @@ namespace CallCluster.LoadGen.Tests;
 /// </summary>
 public sealed class FakeCallApiServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackWebApp _app = null!;
     private long _requests;
+
+    private FakeCallApiServer()
+    {
+    }
 
     public bool SwapFirstTwoReplies { get; init; }
     public bool Upstream { get; init; }
     public long Requests => Interlocked.Read(ref _requests);
     public Uri Url { get; private set; } = null!;
 
-    private FakeCallApiServer()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
-        _app.UseWebSockets();
-        _app.Map("/call-api", async (HttpContext ctx) =>
-        {
-            if (!ctx.WebSockets.IsWebSocketRequest)
-            {
-                ctx.Response.StatusCode = 400;
-                return;
-            }
-            using var ws = await ctx.WebSockets.AcceptWebSocketAsync();
-            await ServeAsync(ws, ctx.RequestAborted);
-        });
-    }
-
     public static async Task<FakeCallApiServer> StartAsync(bool swap = false, bool upstream = false)
     {
         var s = new FakeCallApiServer { SwapFirstTwoReplies = swap, Upstream = upstream };
-        await s._app.StartAsync();
-        var address = s._app.Urls.First();
-        s.Url = new Uri(address.Replace("http://", "ws://", StringComparison.Ordinal) + "/call-api");
+        s._app = await LoopbackWebApp.StartAsync(app =>
+        {
+            app.UseWebSockets();
+            app.Map("/call-api", async (HttpContext ctx) =>
+            {
+                if (!ctx.WebSockets.IsWebSocketRequest)
+                {
+                    ctx.Response.StatusCode = 400;
+                    return;
+                }
+                using var ws = await ctx.WebSockets.AcceptWebSocketAsync();
+                await s.ServeAsync(ws, ctx.RequestAborted);
+            });
+        });
+        s.Url = s._app.Url("ws", "/call-api");
         return s;
     }
 
@@ -120,9 +115,5 @@ public sealed class FakeCallApiServer : IAsyncDisposable
     private static Task SendAsync(WebSocket ws, string json, CancellationToken ct) =>
         ws.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, ct);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

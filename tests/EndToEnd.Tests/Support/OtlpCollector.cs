@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CallCluster.EndToEnd.Tests.Support;
 
@@ -12,30 +10,23 @@ namespace CallCluster.EndToEnd.Tests.Support;
 /// names, tag values and the service name in the bytes without decoding them.</summary>
 public sealed class OtlpCollector : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly ConcurrentQueue<(string ContentType, byte[] Body)> _exports = new();
+    private LoopbackWebApp _app = null!;
 
-    private OtlpCollector(WebApplication app, Uri url)
+    private OtlpCollector()
     {
-        _app = app;
-        Url = url;
     }
 
     /// <summary>The traces endpoint, as callcluster.tracing.otlp-endpoint takes it with otlp-protocol = http/protobuf.</summary>
-    public Uri Url { get; }
+    public Uri Url { get; private set; } = null!;
 
     public IReadOnlyList<(string ContentType, byte[] Body)> Exports => _exports.ToArray();
 
     public static async Task<OtlpCollector> StartAsync()
     {
-        var port = FreePort.Tcp();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var collector = new OtlpCollector(app, new Uri($"http://127.0.0.1:{port}/v1/traces"));
-        app.MapPost("/v1/traces", collector.HandleAsync);
-        await app.StartAsync();
+        var collector = new OtlpCollector();
+        collector._app = await LoopbackWebApp.StartAsync(app => app.MapPost("/v1/traces", collector.HandleAsync));
+        collector.Url = collector._app.Url("http", "/v1/traces");
         return collector;
     }
 
@@ -67,9 +58,5 @@ public sealed class OtlpCollector : IAsyncDisposable
         context.Response.ContentType = "application/x-protobuf";
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

@@ -3,9 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace CallCluster.EndToEnd.Tests.Support;
 
@@ -14,7 +12,6 @@ namespace CallCluster.EndToEnd.Tests.Support;
 /// the time it arrived; <see cref="Behaviour"/> decides each answer (status code, or null: never answer).</summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly string _secret;
     private readonly ConcurrentQueue<Received> _received = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -28,14 +25,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
         public DateTimeOffset EventTime => DateTimeOffset.Parse(Body.GetProperty("time").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private WebhookReceiver(WebApplication app, string secret, Uri url)
-    {
-        _app = app;
-        _secret = secret;
-        Url = url;
-    }
+    private LoopbackWebApp _app = null!;
 
-    public Uri Url { get; }
+    private WebhookReceiver(string secret) => _secret = secret;
+
+    public Uri Url { get; private set; } = null!;
 
     /// <summary>Status code for a POST given how many times its delivery id came before; null: hold it unanswered.</summary>
     public Func<Received, int, int?> Behaviour { get; set; } = (_, _) => 200;
@@ -44,14 +38,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public static async Task<WebhookReceiver> StartAsync(string secret)
     {
-        var port = FreePort.Tcp();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var receiver = new WebhookReceiver(app, secret, new Uri($"http://127.0.0.1:{port}/hook"));
-        app.MapPost("/hook", receiver.HandleAsync);
-        await app.StartAsync();
+        var receiver = new WebhookReceiver(secret);
+        receiver._app = await LoopbackWebApp.StartAsync(app => app.MapPost("/hook", receiver.HandleAsync));
+        receiver.Url = receiver._app.Url("http", "/hook");
         return receiver;
     }
 
@@ -106,7 +95,6 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        await _app.StopAsync();
         await _app.DisposeAsync();
         _stopping.Dispose();
     }

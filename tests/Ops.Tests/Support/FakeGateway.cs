@@ -3,11 +3,6 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CallCluster.Ops.Tests.Support;
 
@@ -15,9 +10,11 @@ namespace CallCluster.Ops.Tests.Support;
 /// notifications (with one of another command's in between, which callctl must ignore).</summary>
 public sealed class FakeGateway : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackWebApp _app = null!;
 
-    private FakeGateway(WebApplication app) => _app = app;
+    private FakeGateway()
+    {
+    }
 
     public ConcurrentQueue<JsonObject> Requests { get; } = new();
 
@@ -25,36 +22,33 @@ public sealed class FakeGateway : IAsyncDisposable
 
     public static async Task<FakeGateway> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var gateway = new FakeGateway(app);
-        app.UseWebSockets();
-        app.Map("/call-api", async context =>
+        var gateway = new FakeGateway();
+        gateway._app = await LoopbackWebApp.StartAsync(app =>
         {
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var buffer = new byte[64 * 1024];
-            var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
-            var request = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, received.Count))!.AsObject();
-            gateway.Requests.Enqueue(request);
-            foreach (var frame in Script(request))
+            app.UseWebSockets();
+            app.Map("/call-api", async context =>
             {
-                await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, context.RequestAborted);
-            }
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                var buffer = new byte[64 * 1024];
+                var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                var request = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, received.Count))!.AsObject();
+                gateway.Requests.Enqueue(request);
+                foreach (var frame in Script(request))
+                {
+                    await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, context.RequestAborted);
+                }
 
-            try
-            {
-                await socket.ReceiveAsync(buffer, context.RequestAborted); // until the client closes
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
-            }
-            catch (WebSocketException)
-            {
-            }
+                try
+                {
+                    await socket.ReceiveAsync(buffer, context.RequestAborted); // until the client closes
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                }
+                catch (WebSocketException)
+                {
+                }
+            });
         });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        gateway.Url = new Uri($"ws://127.0.0.1:{new Uri(address).Port}/call-api");
+        gateway.Url = gateway._app.Url("ws", "/call-api");
         return gateway;
     }
 
@@ -81,9 +75,5 @@ public sealed class FakeGateway : IAsyncDisposable
         yield return """{"jsonrpc":"2.0","method":"Ended","params":{"cmd_id":"cmd-1","seq":2,"status":"ok"}}""";
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

@@ -3,11 +3,6 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace CallCluster.Ops.Tests.Support;
 
@@ -16,9 +11,11 @@ namespace CallCluster.Ops.Tests.Support;
 /// request's callid is "unknown".</summary>
 public sealed class FakeOriginalGateway : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private LoopbackWebApp _app = null!;
 
-    private FakeOriginalGateway(WebApplication app) => _app = app;
+    private FakeOriginalGateway()
+    {
+    }
 
     public ConcurrentQueue<JsonObject> Requests { get; } = new();
 
@@ -28,36 +25,33 @@ public sealed class FakeOriginalGateway : IAsyncDisposable
 
     public static async Task<FakeOriginalGateway> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var gateway = new FakeOriginalGateway(app);
-        app.UseWebSockets();
-        app.Map("/call-api/compat", async context =>
+        var gateway = new FakeOriginalGateway();
+        gateway._app = await LoopbackWebApp.StartAsync(app =>
         {
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            var buffer = new byte[64 * 1024];
-            var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
-            var request = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, received.Count))!.AsObject();
-            gateway.Requests.Enqueue(request);
-            foreach (var frame in Script(request))
+            app.UseWebSockets();
+            app.Map("/call-api/compat", async context =>
             {
-                await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, context.RequestAborted);
-            }
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
+                var buffer = new byte[64 * 1024];
+                var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+                var request = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, received.Count))!.AsObject();
+                gateway.Requests.Enqueue(request);
+                foreach (var frame in Script(request))
+                {
+                    await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, context.RequestAborted);
+                }
 
-            try
-            {
-                await socket.ReceiveAsync(buffer, context.RequestAborted); // until the client closes
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
-            }
-            catch (WebSocketException)
-            {
-            }
+                try
+                {
+                    await socket.ReceiveAsync(buffer, context.RequestAborted); // until the client closes
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                }
+                catch (WebSocketException)
+                {
+                }
+            });
         });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        gateway.Url = new Uri($"ws://127.0.0.1:{new Uri(address).Port}/call-api/compat");
+        gateway.Url = gateway._app.Url("ws", "/call-api/compat");
         return gateway;
     }
 
@@ -86,9 +80,5 @@ public sealed class FakeOriginalGateway : IAsyncDisposable
         yield return $$$"""{"jsonrpc":"2.0","method":"{{{method}}}","params":{"cmd_id":"cmd-1","event":"Ended"}}""";
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

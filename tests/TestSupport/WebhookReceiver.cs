@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace CallCluster.EndToEnd.Tests.Support;
+namespace CallCluster.TestSupport;
 
 /// <summary>A real webhook receiver: Kestrel on 127.0.0.1 and a free port. Every POST is checked the way the docs tell
 /// receivers to (HMAC-SHA256 of the raw body with the secret, body timestamp = header timestamp) and recorded with

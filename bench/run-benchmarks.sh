@@ -7,7 +7,7 @@
 #   BENCH_PG='Host=...;Username=...' bench/run-benchmarks.sh   # journal on PostgreSQL instead of SQLite
 #   BENCH_NODE_ARGS='--config /tmp/what-if.conf' bench/run-benchmarks.sh   # extra arguments for the product (what-if runs)
 #
-# Steps (each bounded in time): build Release (Node + LoadGen) → start `dotnet run -c Release --project src/Node`
+# Steps (each bounded in time): build Release (Apps/Embedded + LoadGen) → start `dotnet run -c Release --project src/Apps/Embedded`
 # with a temp SQLite file and free WebSocket / simulator-MI ports → wait until the WebSocket accepts a command →
 # run the scenarios with src/LoadGen → stop the product with SIGINT (CoordinatedShutdown), wait, SIGKILL if it hangs.
 # A trap cleans up (product stopped, temp dir removed) on any exit. See bench/README.md for the figures.
@@ -76,9 +76,9 @@ EOF
 scaled() { python3 -c "import sys; print(max(1, int(round(float(sys.argv[1]) * float(sys.argv[2])))))" "$1" "$SCALE"; }
 
 # ---------------------------------------------------------------- 1. build
-log "building Release (src/Node, src/LoadGen)"
-timeout 600 dotnet build -c Release -nologo -v q src/Node/Node.csproj >"$WORK/build-node.log" 2>&1 \
-    || { cat "$WORK/build-node.log" >&2; log "build of src/Node failed"; exit 1; }
+log "building Release (src/Apps/Embedded, src/LoadGen)"
+timeout 600 dotnet build -c Release -nologo -v q src/Apps/Embedded/Apps.Embedded.csproj >"$WORK/build-node.log" 2>&1 \
+    || { cat "$WORK/build-node.log" >&2; log "build of src/Apps/Embedded failed"; exit 1; }
 timeout 300 dotnet build -c Release -nologo -v q src/LoadGen/LoadGen.csproj >"$WORK/build-loadgen.log" 2>&1 \
     || { cat "$WORK/build-loadgen.log" >&2; log "build of src/LoadGen failed"; exit 1; }
 LOADGEN=(dotnet "$ROOT/src/LoadGen/bin/Release/net10.0/CallCluster.LoadGen.dll")
@@ -101,7 +101,7 @@ log "starting the product: WebSocket $URL, simulator MI 127.0.0.1:$MI_PORT, admi
 env -u CALLCLUSTER_MI -u CALLCLUSTER_PG -u CALLCLUSTER_SEEDS -u CALLCLUSTER_ROLES \
     "${STORE_ENV[@]}" CALLCLUSTER_WS_PORT="$WS_PORT" CALLCLUSTER_SIM_MI_PORT="$MI_PORT" \
     CALLCLUSTER_ADMIN_PORT="$ADMIN_PORT" CALLCLUSTER_WS_HOST=127.0.0.1 \
-    dotnet run -c Release --no-build --project src/Node -- ${BENCH_NODE_ARGS:-} >"$NODE_LOG" 2>&1 </dev/null &
+    dotnet run -c Release --no-build --project src/Apps/Embedded -- ${BENCH_NODE_ARGS:-} >"$NODE_LOG" 2>&1 </dev/null &
 NODE_PID=$!
 
 # ---------------------------------------------------------------- 3. wait until the WebSocket accepts a command

@@ -39,7 +39,7 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>Every kept line (the last 2000).</summary>
     public IReadOnlyList<string> Lines => _output.ToList();
 
-    /// <summary>Starts <c>dotnet CallCluster.{assembly}.dll args</c> and waits for <paramref name="readyText"/> in its output.</summary>
+    /// <summary>Starts the app <paramref name="assembly"/> (src/Apps/{assembly}: callcluster-{assembly}.dll) with args and waits for <paramref name="readyText"/> in its output.</summary>
     public static async Task<ChildProcess> StartAsync(string name, string assembly, string args,
         IReadOnlyDictionary<string, string> environment, string readyText, TimeSpan timeout)
     {
@@ -85,7 +85,7 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>
     /// The files a child is started from, under neutral names ("ccut-*": CallCluster under test), copied next to the
     /// originals in this output folder. On a shared development machine other sessions stop their own CallCluster
-    /// processes with pattern kills (e.g. <c>pkill -f CallCluster.Node</c>, which sends SIGTERM); with the original
+    /// processes with pattern kills (e.g. <c>pkill -f callcluster-node</c>, which sends SIGTERM); with the original
     /// names on its command line, a cluster under test was hit by such a signal mid-test. Assembly resolution is
     /// unchanged: same folder, same deps file content, same runtime config.
     /// </summary>
@@ -96,9 +96,9 @@ public sealed class ChildProcess : IAsyncDisposable
             RuntimeConfig: Path.Combine(dir, "ccut.runtimeconfig.json"));
         lock (AliasLock)
         {
-            Refresh(Path.Combine(dir, "CallCluster." + assembly + ".dll"), alias.Dll);
+            Refresh(Path.Combine(dir, "callcluster-" + assembly.ToLowerInvariant() + ".dll"), alias.Dll);
             Refresh(Path.Combine(dir, "CallCluster.Cluster.Tests.deps.json"), alias.Deps);
-            Refresh(Path.Combine(dir, "CallCluster.Node.runtimeconfig.json"), alias.RuntimeConfig);
+            Refresh(Path.Combine(dir, "callcluster-node.runtimeconfig.json"), alias.RuntimeConfig);
         }
 
         return alias;

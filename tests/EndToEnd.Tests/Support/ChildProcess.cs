@@ -55,7 +55,7 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>dotnet CallCluster.{assembly}.dll args</c> and waits for <paramref name="readyText"/> in its output.</summary>
+    /// <summary>Starts the app <paramref name="assembly"/> (src/Apps/{assembly}: <see cref="AppDll"/>) with args and waits for <paramref name="readyText"/> in its output.</summary>
     public static async Task<ChildProcess> StartAsync(string assembly, string args, IReadOnlyDictionary<string, string> environment,
         string readyText, TimeSpan timeout)
     {
@@ -89,7 +89,7 @@ public sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
-    /// <summary>Runs <c>dotnet CallCluster.{assembly}.dll args</c> until it exits by itself (killed after
+    /// <summary>Runs the app <paramref name="assembly"/> (src/Apps/{assembly}) with args until it exits by itself (killed after
     /// <paramref name="timeout"/>): its exit code, its stderr lines and all its output.</summary>
     public static async Task<(int ExitCode, IReadOnlyList<string> Stderr, string Output)> RunToExitAsync(string assembly, string args,
         IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
@@ -175,16 +175,19 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    /// <summary><c>dotnet exec CallCluster.{assembly}.dll args</c> with output redirected.
+    /// <summary>The executable of the app in src/Apps/<paramref name="app"/> (the AssemblyName of its project file).</summary>
+    private static string AppDll(string app) => app == "Embedded" ? "callcluster.dll" : "callcluster-" + app.ToLowerInvariant() + ".dll";
+
+    /// <summary><c>dotnet exec</c> the app's executable with args and output redirected.
     /// The child runs from this test's output folder, so it resolves packages with this folder's deps file (the
     /// referenced executable's own deps file describes its own build's versions, not what is here), and with the
-    /// node's runtime config, whose ASP.NET shared framework supplies packages this folder does not copy.</summary>
+    /// embedded default's runtime config, whose ASP.NET shared framework supplies packages this folder does not copy.</summary>
     private static ProcessStartInfo StartInfo(string assembly, string args, IReadOnlyDictionary<string, string> environment)
     {
         var dir = AppContext.BaseDirectory;
-        var dll = Path.Combine(dir, "CallCluster." + assembly + ".dll");
+        var dll = Path.Combine(dir, AppDll(assembly));
         var deps = Path.Combine(dir, "CallCluster.EndToEnd.Tests.deps.json");
-        var runtimeConfig = Path.Combine(dir, "CallCluster.Node.runtimeconfig.json");
+        var runtimeConfig = Path.Combine(dir, "callcluster.runtimeconfig.json");
         var info = new ProcessStartInfo("dotnet", $"exec --depsfile \"{deps}\" --runtimeconfig \"{runtimeConfig}\" \"{dll}\" {args}")
         {
             RedirectStandardOutput = true,

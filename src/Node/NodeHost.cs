@@ -123,7 +123,7 @@ public sealed class NodeHost
 
             akka.WithAdminServer(
                 registry => [.. parts.Palettes, new CommandsPalette(registry.Get<ActorKeys.CommandRegion>(), TimeSpan.FromSeconds(5))],
-                hostsCalls ? () => parts.Readiness!() : null);
+                hostsCalls ? checks => checks.AddConnectorCheck(parts.Connector!) : null);
             if (hostsGateway)
             {
                 if (hostsCalls)

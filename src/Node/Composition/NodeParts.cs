@@ -1,6 +1,7 @@
 using Akka.Actor;
 using CallCluster.Gateway;
 using CallCluster.Hosting.Admin;
+using CallCluster.Node.Admin;
 using CallCluster.Node.OpenSips;
 
 namespace CallCluster.Node.Composition;
@@ -32,6 +33,7 @@ public sealed class NodeParts
 
     public List<IAdminPalette> Palettes { get; } = [];
 
-    /// <summary>What /readyz reports on a call node: the connector's health; null: ready once started.</summary>
-    public Func<HealthReport>? Readiness { get; set; }
+    /// <summary>The OpenSIPS connector's last health report, which /healthz/ready checks on a call node; null on a
+    /// gateway-only node.</summary>
+    public ConnectorHealth.HealthState? Connector { get; set; }
 }

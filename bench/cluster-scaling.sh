@@ -17,11 +17,11 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 wait_for() { for _ in $(seq 1 120); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.5; done; echo "timeout waiting for '$2' in $1" >&2; tail -20 "$1" >&2; return 1; }
 new_db() { local db="ccscale_$(date +%s%N | tail -c 9)"; PGPASSWORD=callcluster_test psql -h 127.0.0.1 -U callcluster_test -d callcluster_test -qc "CREATE DATABASE $db" >/dev/null; echo "$db"; }
 
-timeout 300 dotnet build -c Release src/Node -v q >/dev/null
-timeout 300 dotnet build -c Release src/Simulator -v q >/dev/null
+timeout 300 dotnet build -c Release src/Apps/Node -v q >/dev/null
+timeout 300 dotnet build -c Release src/Apps/Simulator -v q >/dev/null
 timeout 300 dotnet build -c Release src/LoadGen -v q >/dev/null
-NODE=src/Node/bin/Release/net10.0/CallCluster.Node.dll
-SIM=src/Simulator/bin/Release/net10.0/CallCluster.Simulator.dll
+NODE=src/Apps/Node/bin/Release/net10.0/callcluster-node.dll
+SIM=src/Apps/Simulator/bin/Release/net10.0/callcluster-simulator.dll
 LOADGEN=src/LoadGen/bin/Release/net10.0/CallCluster.LoadGen.dll
 
 mi=$(free_port)

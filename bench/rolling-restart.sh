@@ -29,13 +29,13 @@ wait_for() { for _ in $(seq 1 240); do grep -q "$2" "$1" 2>/dev/null && return 0
 now() { date +%s.%N; }
 since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$(now)"; }
 
-timeout 300 dotnet build -c Release src/Node -v q >/dev/null
-timeout 300 dotnet build -c Release src/Gateway -v q >/dev/null
-timeout 300 dotnet build -c Release src/Simulator -v q >/dev/null
+timeout 300 dotnet build -c Release src/Apps/Node -v q >/dev/null
+timeout 300 dotnet build -c Release src/Apps/Gateway -v q >/dev/null
+timeout 300 dotnet build -c Release src/Apps/Simulator -v q >/dev/null
 timeout 300 dotnet build -c Release src/LoadGen -v q >/dev/null
-NODE=src/Node/bin/Release/net10.0/CallCluster.Node.dll
-GATEWAY=src/Gateway/bin/Release/net10.0/CallCluster.Gateway.dll
-SIM=src/Simulator/bin/Release/net10.0/CallCluster.Simulator.dll
+NODE=src/Apps/Node/bin/Release/net10.0/callcluster-node.dll
+GATEWAY=src/Apps/Gateway/bin/Release/net10.0/callcluster-gateway.dll
+SIM=src/Apps/Simulator/bin/Release/net10.0/callcluster-simulator.dll
 LOADGEN=src/LoadGen/bin/Release/net10.0/CallCluster.LoadGen.dll
 
 db="ccroll_$(date +%s%N | tail -c 9)"

@@ -7,7 +7,7 @@
 #   BENCH_PG='Host=...;Username=...' bench/run-benchmarks.sh   # journal on PostgreSQL instead of SQLite
 #   BENCH_NODE_ARGS='--config /tmp/what-if.conf' bench/run-benchmarks.sh   # extra arguments for the product (what-if runs)
 #
-# Steps (each bounded in time): build Release (Node + LoadGen) → start `dotnet run -c Release --project src/Node`
+# Steps (each bounded in time): build Release (Apps/Embedded + LoadGen) → start `dotnet run -c Release --project src/Apps/Embedded`
 # with a temp SQLite file and free WebSocket / simulator-MI ports → wait until the WebSocket accepts a command →
 # run the scenarios with src/LoadGen → stop the product with SIGINT (CoordinatedShutdown), wait, SIGKILL if it hangs.
 # A trap cleans up (product stopped, temp dir removed) on any exit. See bench/README.md for the figures.
@@ -76,9 +76,9 @@ EOF
 scaled() { python3 -c "import sys; print(max(1, int(round(float(sys.argv[1]) * float(sys.argv[2])))))" "$1" "$SCALE"; }
 
 # ---------------------------------------------------------------- 1. build
-log "building Release (src/Node, src/LoadGen)"
-timeout 600 dotnet build -c Release -nologo -v q src/Node/Node.csproj >"$WORK/build-node.log" 2>&1 \
-    || { cat "$WORK/build-node.log" >&2; log "build of src/Node failed"; exit 1; }
+log "building Release (src/Apps/Embedded, src/LoadGen)"
+timeout 600 dotnet build -c Release -nologo -v q src/Apps/Embedded/Apps.Embedded.csproj >"$WORK/build-node.log" 2>&1 \
+    || { cat "$WORK/build-node.log" >&2; log "build of src/Apps/Embedded failed"; exit 1; }
 timeout 300 dotnet build -c Release -nologo -v q src/LoadGen/LoadGen.csproj >"$WORK/build-loadgen.log" 2>&1 \
     || { cat "$WORK/build-loadgen.log" >&2; log "build of src/LoadGen failed"; exit 1; }
 LOADGEN=(dotnet "$ROOT/src/LoadGen/bin/Release/net10.0/CallCluster.LoadGen.dll")
@@ -101,7 +101,7 @@ log "starting the product: WebSocket $URL, simulator MI 127.0.0.1:$MI_PORT, admi
 env -u CALLCLUSTER_MI -u CALLCLUSTER_PG -u CALLCLUSTER_SEEDS -u CALLCLUSTER_ROLES \
     "${STORE_ENV[@]}" CALLCLUSTER_WS_PORT="$WS_PORT" CALLCLUSTER_SIM_MI_PORT="$MI_PORT" \
     CALLCLUSTER_ADMIN_PORT="$ADMIN_PORT" CALLCLUSTER_WS_HOST=127.0.0.1 \
-    dotnet run -c Release --no-build --project src/Node -- ${BENCH_NODE_ARGS:-} >"$NODE_LOG" 2>&1 </dev/null &
+    dotnet run -c Release --no-build --project src/Apps/Embedded -- ${BENCH_NODE_ARGS:-} >"$NODE_LOG" 2>&1 </dev/null &
 NODE_PID=$!
 
 # ---------------------------------------------------------------- 3. wait until the WebSocket accepts a command
@@ -157,7 +157,7 @@ metric_sum() { # metric name prefix (with labels) → sum of matching samples, 0
         | awk -v m="$1" 'index($0, m) == 1 { s += $NF } END { printf "%d\n", s + 0 }'
 }
 
-printf '\n%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %8s %9s %8s %8s %8s %6s  %s\n' scenario cmds/s acc_p50 acc_p95 acc_p99 acc_max flow_p50 flow_p99 sent errors never wrong writes/cmd trips/cmd rows/cmd node_ms lg_ms busy "errors_by_kind" >"$WORK/table.txt"
+printf '\n%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %8s %9s %9s %8s %8s %8s %6s  %s\n' scenario cmds/s acc_p50 acc_p95 acc_p99 acc_max flow_p50 flow_p99 sent errors never wrong writes/cmd trips/cmd reads/cmd rows/cmd node_ms lg_ms busy "errors_by_kind" >"$WORK/table.txt"
 for entry in "${SCENARIOS[@]}"; do
     name=${entry%%|*}
     args=${entry#*|}
@@ -183,6 +183,7 @@ for entry in "${SCENARIOS[@]}"; do
     queries=$(( $(metric_sum 'callcluster_journal_recovery_queries_total') - queries_before ))
     writes_per_cmd=$(python3 -c "import sys; w,c=int(sys.argv[1]),int(sys.argv[2]); print(f'{w/c:.2f}' if c else '-')" "$writes" "$started")
     trips_per_cmd=$(python3 -c "import sys; w,c=int(sys.argv[1]),int(sys.argv[2]); print(f'{w/c:.2f}' if c else '-')" "$trips" "$started")
+    reads_per_cmd=$(python3 -c "import sys; w,c=int(sys.argv[1]),int(sys.argv[2]); print(f'{w/c:.2f}' if c else '-')" "$reads" "$started")
     rows_per_cmd=$(python3 -c "import sys; w,c=int(sys.argv[1]),int(sys.argv[2]); print(f'{w/c:.2f}' if c and w > 0 else '-')" "$rows" "$started")
     if [[ $rc -ne 0 || -z "$out" ]]; then
         log "scenario $name: load generator failed (exit $rc)"
@@ -192,12 +193,12 @@ for entry in "${SCENARIOS[@]}"; do
     echo "$out" >>"$RESULTS"
     printf '%s %s journal_writes=%s journal_write_requests=%s journal_rows=%s commands_started=%s recovery_reads=%s recovery_queries=%s\n' "$name" "$out" \
         "$writes" "$trips" "$rows" "$started" "$reads" "$queries"
-    jq -r --arg n "$name" --arg w "$writes_per_cmd" --arg t "$trips_per_cmd" --arg r "$rows_per_cmd" '[$n, .commands_per_s, .accept_latency_ms.p50, .accept_latency_ms.p95, .accept_latency_ms.p99,
+    jq -r --arg n "$name" --arg w "$writes_per_cmd" --arg t "$trips_per_cmd" --arg rd "$reads_per_cmd" --arg r "$rows_per_cmd" '[$n, .commands_per_s, .accept_latency_ms.p50, .accept_latency_ms.p95, .accept_latency_ms.p99,
             .accept_latency_ms.max, .flow_latency_ms.p50, .flow_latency_ms.p99, .commands.sent, .errors_total,
-            .never_ended, .wrong_pairing, $w, $t, $r, (.cpu.server_ms_per_cmd // "-"), (.cpu.loadgen_ms_per_cmd // "-"),
+            .never_ended, .wrong_pairing, $w, $t, $rd, $r, (.cpu.server_ms_per_cmd // "-"), (.cpu.loadgen_ms_per_cmd // "-"),
             (.cpu.busy_cores // "-"), (.errors_by_kind | to_entries | map("\(.key)=\(.value)") | join(","))]
           | @tsv' <<<"$out" \
-        | awk -F'\t' '{ printf "%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %8s %9s %8s %8s %8s %6s  %s\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19 }' \
+        | awk -F'\t' '{ printf "%-18s %9s %8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %8s %9s %9s %8s %8s %8s %6s  %s\n", $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20 }' \
         >>"$WORK/table.txt"
 done
 
@@ -205,6 +206,8 @@ echo
 echo "journal: $STORE_NAME; latencies in ms; cmds/s = measured commands completed per second; never = never_ended; wrong = wrong_pairing;"
 echo "writes/cmd = journal writes requested by command entities / commands started (node metrics; warm-up included);"
 echo "trips/cmd = write requests the journal received from command entities / commands started: the round trips they waited for;"
+echo "reads/cmd = recovery reads (highest sequence number) the journal made for starting entities / commands started: a"
+echo "           command whose cmd_id the server generated (*_srvid) makes none (docs/persistence.md);"
 echo "rows/cmd = journal rows added / commands started (SQLite only; every journal row, events of other entities included)"
 echo "node_ms, lg_ms = CPU milliseconds per ended command of the product's process (node, gateway and built-in simulator) and"
 echo "of the load generator, over the timed run; busy = cores the machine kept busy on average (of $(nproc))"

@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# CallCluster Gateway (role gateway): the Call API WebSocket endpoint, with callctl on the PATH (preStop hook, kubectl exec).
+# CallCluster Gateway (src/Apps/Gateway, role gateway): the Call API WebSocket endpoint, with callctl on the PATH (preStop
+# hook, kubectl exec). Built from the gateway library alone: neither src/Node nor src/Simulator is in it.
 # Build from the repository root:  docker build -f k8s/docker/gateway.Dockerfile -t callcluster/gateway:TAG .
 # (gateway.Dockerfile.dockerignore beside this file keeps bin/ and obj/ out of the context.)
 
@@ -10,13 +11,17 @@ COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/Contracts/Contracts.csproj src/Contracts/
 COPY src/Hosting/Hosting.csproj src/Hosting/
 COPY src/Gateway/Gateway.csproj src/Gateway/
-COPY src/Simulator/Simulator.csproj src/Simulator/
-COPY src/Node/Node.csproj src/Node/
+COPY src/Apps/Gateway/Apps.Gateway.csproj src/Apps/Gateway/
 COPY src/Admin/Admin.csproj src/Admin/
-RUN dotnet restore src/Gateway/Gateway.csproj && dotnet restore src/Admin/Admin.csproj
+RUN dotnet restore src/Apps/Gateway/Apps.Gateway.csproj && dotnet restore src/Admin/Admin.csproj
+# Only the projects this image is built from.
 COPY hocon/ hocon/
-COPY src/ src/
-RUN dotnet publish src/Gateway/Gateway.csproj -c Release --no-restore -o /out/app \
+COPY src/Contracts/ src/Contracts/
+COPY src/Hosting/ src/Hosting/
+COPY src/Gateway/ src/Gateway/
+COPY src/Apps/Gateway/ src/Apps/Gateway/
+COPY src/Admin/ src/Admin/
+RUN dotnet publish src/Apps/Gateway/Apps.Gateway.csproj -c Release --no-restore -o /out/app \
  && dotnet publish src/Admin/Admin.csproj -c Release --no-restore -o /out/callctl
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
@@ -34,4 +39,4 @@ EXPOSE 5059 4053 9110
 # The aspnet image's unprivileged user.
 USER $APP_UID
 # hocon/ is published next to the binary; Kubernetes adds --config /etc/callcluster/cluster.conf.
-ENTRYPOINT ["dotnet", "/app/CallCluster.Gateway.dll"]
+ENTRYPOINT ["dotnet", "/app/callcluster-gateway.dll"]

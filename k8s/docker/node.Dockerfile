@@ -1,5 +1,7 @@
 # syntax=docker/dockerfile:1
-# CallCluster Call node (roles call-node; the embedded default when run without CALLCLUSTER_ROLES), with callctl on the PATH (preStop hook, kubectl exec).
+# CallCluster call node (src/Apps/Node: roles call-node, and gateway too unless CALLCLUSTER_ROLES says), with callctl on
+# the PATH (preStop hook, kubectl exec). Production image: no OpenSIPS simulator in it (src/Apps/Node does not reference
+# src/Simulator), so it needs CALLCLUSTER_MI; the dev overlay runs the simulator image beside it.
 # Build from the repository root:  docker build -f k8s/docker/node.Dockerfile -t callcluster/node:TAG .
 # (node.Dockerfile.dockerignore beside this file keeps bin/ and obj/ out of the context.)
 
@@ -10,13 +12,19 @@ COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/Contracts/Contracts.csproj src/Contracts/
 COPY src/Hosting/Hosting.csproj src/Hosting/
 COPY src/Gateway/Gateway.csproj src/Gateway/
-COPY src/Simulator/Simulator.csproj src/Simulator/
 COPY src/Node/Node.csproj src/Node/
+COPY src/Apps/Node/Apps.Node.csproj src/Apps/Node/
 COPY src/Admin/Admin.csproj src/Admin/
-RUN dotnet restore src/Node/Node.csproj && dotnet restore src/Admin/Admin.csproj
+RUN dotnet restore src/Apps/Node/Apps.Node.csproj && dotnet restore src/Admin/Admin.csproj
+# Only the projects this image is built from.
 COPY hocon/ hocon/
-COPY src/ src/
-RUN dotnet publish src/Node/Node.csproj -c Release --no-restore -o /out/app \
+COPY src/Contracts/ src/Contracts/
+COPY src/Hosting/ src/Hosting/
+COPY src/Gateway/ src/Gateway/
+COPY src/Node/ src/Node/
+COPY src/Apps/Node/ src/Apps/Node/
+COPY src/Admin/ src/Admin/
+RUN dotnet publish src/Apps/Node/Apps.Node.csproj -c Release --no-restore -o /out/app \
  && dotnet publish src/Admin/Admin.csproj -c Release --no-restore -o /out/callctl
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
@@ -34,4 +42,4 @@ EXPOSE 4053 9061/udp 9110
 # The aspnet image's unprivileged user.
 USER $APP_UID
 # hocon/ is published next to the binary; Kubernetes adds --config /etc/callcluster/cluster.conf.
-ENTRYPOINT ["dotnet", "/app/CallCluster.Node.dll"]
+ENTRYPOINT ["dotnet", "/app/callcluster-node.dll"]

@@ -1,40 +1,32 @@
 using CallCluster.LoadGen;
 
-var options = LoadGenOptions.TryParse(args, out string? error);
-if (options is null)
-{
-    if (error == LoadGenOptions.Usage)
-    {
-        Console.Out.WriteLine(LoadGenOptions.Usage);
-        return 0;
-    }
-    Console.Error.WriteLine("loadgen: " + error);
-    Console.Error.WriteLine("loadgen: --help for usage");
-    return 2;
-}
+return await new LoadGenCommandLine().RunAsync(args, Console.Out, Console.Error, RunAsync);
 
-using var hardStop = new CancellationTokenSource();
-var runner = new Runner(options, options.JsonOnly ? null : Console.Error);
-int interrupts = 0;
-Console.CancelKeyPress += (_, e) =>
+static async Task<int> RunAsync(LoadGenOptions options)
 {
-    e.Cancel = true;
-    if (Interlocked.Increment(ref interrupts) == 1)
+    using var hardStop = new CancellationTokenSource();
+    var runner = new Runner(options, options.JsonOnly ? null : Console.Error);
+    int interrupts = 0;
+    Console.CancelKeyPress += (_, e) =>
     {
-        Console.Error.WriteLine("loadgen: stopping (outstanding commands get the grace period; Ctrl-C again to abort)");
-        runner.RequestStop();
-    }
-    else hardStop.Cancel();
-};
+        e.Cancel = true;
+        if (Interlocked.Increment(ref interrupts) == 1)
+        {
+            Console.Error.WriteLine("loadgen: stopping (outstanding commands get the grace period; Ctrl-C again to abort)");
+            runner.RequestStop();
+        }
+        else hardStop.Cancel();
+    };
 
-try
-{
-    var result = await runner.RunAsync(hardStop.Token);
-    Console.Out.WriteLine(result.Json);
-    return result.ExitCode;
-}
-catch (OperationCanceledException)
-{
-    Console.Error.WriteLine("loadgen: aborted");
-    return 130;
+    try
+    {
+        var result = await runner.RunAsync(hardStop.Token);
+        Console.Out.WriteLine(result.Json);
+        return result.ExitCode;
+    }
+    catch (OperationCanceledException)
+    {
+        Console.Error.WriteLine("loadgen: aborted");
+        return 130;
+    }
 }

@@ -11,15 +11,15 @@ using CallCluster.Node.Admin;
 using CallCluster.Node.Composition;
 using CallCluster.Node.OpenSips;
 using CallCluster.Node.Persistence;
-using CallCluster.Simulator;
 using Microsoft.Extensions.Hosting;
 
 namespace CallCluster.Node;
 
 /// <summary>The composition root of a CallCluster node: the Generic Host (CallClusterHost) with, per role, the call node's
-/// features (persistence, the simulator in sandbox mode, the MI pool, the shard regions, the EVI listener, the
-/// singletons) and the gateway's, then the admin endpoint. Started in-process (tests) through <see cref="StartAsync"/>,
-/// which keeps what the features started.</summary>
+/// features (persistence, the host's OpenSIPS stand-in if it has one, the MI pool, the shard regions, the EVI listener,
+/// the singletons) and the gateway's, then the admin endpoint. Run by src/Apps/Node; src/Apps/Embedded adds the
+/// simulator as the stand-in. Started in-process (tests) through <see cref="StartAsync"/>, which keeps what the
+/// features started.</summary>
 public sealed class NodeHost
 {
     private readonly NodeParts _parts;
@@ -37,8 +37,6 @@ public sealed class NodeHost
 
     public GatewayServer? Gateway => _parts.Gateway;
 
-    public OpenSipsSimulator? Simulator => _parts.Simulator;
-
     public EviListener? Evi => _parts.Evi;
 
     /// <summary>The MI pool (call nodes only).</summary>
@@ -46,11 +44,11 @@ public sealed class NodeHost
 
     public IActorRef? Subscriptions => _parts.Subscriptions;
 
-    /// <summary>The layers of the embedded default, lowest priority first; <c>persistence-postgres.conf</c> joins
-    /// them when CALLCLUSTER_PG is set.</summary>
+    /// <summary>A node's layers, lowest priority first; <c>persistence-postgres.conf</c> joins them when CALLCLUSTER_PG is
+    /// set. The embedded default adds sandbox.conf (src/Apps/Embedded).</summary>
     public static IReadOnlyList<string> DefaultLayers()
     {
-        var layers = new List<string> { "base.conf", "node.conf", "gateway.conf", "persistence-sqlite.conf", "sandbox.conf" };
+        var layers = new List<string> { "base.conf", "node.conf", "gateway.conf", "persistence-sqlite.conf" };
         if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("CALLCLUSTER_PG")))
         {
             layers.Add("persistence-postgres.conf");
@@ -59,12 +57,14 @@ public sealed class NodeHost
         return layers;
     }
 
-    /// <summary>Starts a node in this process and returns once every feature has started (tests; the executable runs
-    /// the host itself: Program). Stopped by CoordinatedShutdown, which also stops the host.</summary>
-    public static async Task<NodeHost> StartAsync(Config config, CancellationToken ct = default)
+    /// <summary>Starts a node in this process and returns once every feature has started (tests; the executables run
+    /// the host themselves). Stopped by CoordinatedShutdown, which also stops the host.</summary>
+    /// <param name="localOpenSips">As in <see cref="Build"/>.</param>
+    public static async Task<NodeHost> StartAsync(Config config, Action<AkkaConfigurationBuilder, NodeParts>? localOpenSips = null,
+        CancellationToken ct = default)
     {
         var parts = new NodeParts();
-        var host = Build(config, parts, ownsProcess: false);
+        var host = Build(config, parts, ownsProcess: false, localOpenSips);
         var system = await CallClusterHost.StartAsync(host, config, ct).ConfigureAwait(false);
         _ = system.WhenTerminated.ContinueWith(_ => host.Dispose(), TaskScheduler.Default);
         return new NodeHost(system, ActorRegistry.For(system).Get<ActorKeys.CommandRegion>(), parts);
@@ -72,11 +72,20 @@ public sealed class NodeHost
 
     /// <summary>The node's host: its features by <c>callcluster.roles</c>, in start order.</summary>
     /// <param name="ownsProcess">Signals (SIGTERM, Ctrl-C) stop the host: the executable's, not a test's.</param>
-    public static IHost Build(Config config, NodeParts parts, bool ownsProcess = true)
+    /// <param name="localOpenSips">Adds the host's own OpenSIPS stand-in, started before the MI pool (the embedded
+    /// default's simulator): its features set <see cref="NodeParts.LocalMi"/> and <see cref="NodeParts.DefaultNextHop"/>.
+    /// Without it, a call node needs callcluster.mi.address: <see cref="StartupException"/> before anything starts.</param>
+    public static IHost Build(Config config, NodeParts parts, bool ownsProcess = true,
+        Action<AkkaConfigurationBuilder, NodeParts>? localOpenSips = null)
     {
         var roles = ConfigLoader.CommaList(config, "callcluster.roles");
         var hostsCalls = roles.Contains(ShardRegions.CallNodeRole);
         var hostsGateway = roles.Contains(ShardRegions.GatewayRole);
+        if (hostsCalls && localOpenSips is null && string.IsNullOrWhiteSpace(config.GetString("callcluster.mi.address", "")))
+        {
+            throw NoOpenSips();
+        }
+
         // A gateway-only node reads the call-event log for EventsSubscribe when it can reach the journal: the shared
         // PostgreSQL of a cluster. An SQLite journal is a call node's own file (docs/call-events.md).
         var readsEvents = hostsCalls || (hostsGateway && config.GetString("callcluster.persistence.provider", "sqlite") == "postgres");
@@ -101,8 +110,8 @@ public sealed class NodeHost
 
             if (hostsCalls)
             {
-                akka.WithSimulator(parts)
-                    .WithMiPool(parts)
+                localOpenSips?.Invoke(akka, parts);
+                akka.WithMiPool(parts)
                     .WithCallNodeSharding(parts)
                     .WithEviListener(parts)
                     .WithCallNodeSingletons(parts);
@@ -114,7 +123,7 @@ public sealed class NodeHost
 
             akka.WithAdminServer(
                 registry => [.. parts.Palettes, new CommandsPalette(registry.Get<ActorKeys.CommandRegion>(), TimeSpan.FromSeconds(5))],
-                hostsCalls ? () => parts.Readiness!() : null);
+                hostsCalls ? checks => checks.AddConnectorCheck(parts.Connector!) : null);
             if (hostsGateway)
             {
                 if (hostsCalls)
@@ -130,4 +139,10 @@ public sealed class NodeHost
             }
         });
     }
+
+    /// <summary>A call node with neither an OpenSIPS address nor a stand-in: what the operator sets, and where the sandbox
+    /// is.</summary>
+    public static StartupException NoOpenSips() => new(
+        "no OpenSIPS MI address configured: set callcluster.mi.address or CALLCLUSTER_MI to OpenSIPS's mi_datagram " +
+        "host:port (for a sandbox with the built-in OpenSIPS simulator run: dotnet run --project src/Apps/Embedded)");
 }

@@ -15,7 +15,7 @@ public sealed class CallEndTests(EmbeddedNodeFixture fixture) : IClassFixture<Em
     [Fact]
     public async Task CallEnd_on_a_live_call_ends_ok_after_the_proxy_reports_state_5()
     {
-        var callId = await Node.Host.Simulator!.PlaceCallAsync("sip:alice@127.0.0.1", "sip:bob@127.0.0.1");
+        var callId = await Node.Simulator!.PlaceCallAsync("sip:alice@127.0.0.1", "sip:bob@127.0.0.1");
         await using var client = await RpcTestClient.ConnectAsync(Node.Endpoint);
 
         await client.SendAsync(new { jsonrpc = "2.0", id = "end-1", method = "CallEnd", @params = new { callid = callId } });
@@ -104,7 +104,7 @@ public sealed class CallEndTests(EmbeddedNodeFixture fixture) : IClassFixture<Em
     public async Task Hundred_CallEnds_in_flight_on_one_connection_are_paired_correctly()
     {
         const int count = 100;
-        var simulator = Node.Host.Simulator!;
+        var simulator = Node.Simulator!;
         var callIds = await Task.WhenAll(Enumerable.Range(0, count)
             .Select(i => simulator.PlaceCallAsync($"sip:caller{i}@127.0.0.1", $"sip:callee{i}@127.0.0.1")));
         await using var client = await RpcTestClient.ConnectAsync(Node.Endpoint);

@@ -76,7 +76,7 @@ public sealed class CallEventsTests(CallEventsFixture fixture, ITestOutputHelper
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
-    private SimPhones Phones() => new(fixture.Node.Host.Simulator!.MiEndPoint);
+    private SimPhones Phones() => new(fixture.Node.Simulator!.MiEndPoint);
 
     private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
 

@@ -40,7 +40,7 @@ public sealed class CallListTests(FastTimersNodeFixture fixture)
         var placed = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            placed.Add(await Node.Host.Simulator!.PlaceCallAsync($"sip:cl-p{i}@127.0.0.1", $"sip:cl-q{i}@127.0.0.1"));
+            placed.Add(await Node.Simulator!.PlaceCallAsync($"sip:cl-p{i}@127.0.0.1", $"sip:cl-q{i}@127.0.0.1"));
         }
 
         await using var client = await RpcTestClient.ConnectAsync(Node.Endpoint);

@@ -29,7 +29,7 @@ public sealed class CallStartTests(FastTimersNodeFixture fixture) : IClassFixtur
         Assert.Equal(newCall, Str(run.Event("CALL_ANSWER", 1), "params", "callid"));
         Assert.Equal("callee", Str(run.Event("CALL_ANSWER", 1), "params", "leg"));
 
-        using var mi = new MiTestClient(Node.Host.Simulator!.MiEndPoint);
+        using var mi = new MiTestClient(Node.Simulator!.MiEndPoint);
         Assert.Equal(4, await mi.DialogStateAsync(newCall));
         Assert.Equal(0, await mi.DialogStateOnceSettledAsync(placeholder, 0));
     }
@@ -57,7 +57,7 @@ public sealed class CallStartTests(FastTimersNodeFixture fixture) : IClassFixtur
 
         Assert.Equal(["CALL_ANSWER", "TRANSFER_ACCEPT", "CALL_START", "Ended failed"], run.Codes);
         Assert.Contains(status, run.ErrorMessage);
-        using var mi = new MiTestClient(Node.Host.Simulator!.MiEndPoint);
+        using var mi = new MiTestClient(Node.Simulator!.MiEndPoint);
         Assert.Equal(0, await mi.DialogStateOnceSettledAsync(Str(run.Event("CALL_ANSWER"), "params", "callid")!, 0));
     }
 
@@ -68,7 +68,7 @@ public sealed class CallStartTests(FastTimersNodeFixture fixture) : IClassFixtur
 
         Assert.Equal(["CALL_ANSWER", "TRANSFER_ACCEPT", "Ended failed"], run.Codes);
         Assert.Contains("REFER", run.ErrorMessage);
-        using var mi = new MiTestClient(Node.Host.Simulator!.MiEndPoint);
+        using var mi = new MiTestClient(Node.Simulator!.MiEndPoint);
         Assert.Equal(0, await mi.DialogStateOnceSettledAsync(Str(run.Event("CALL_ANSWER"), "params", "callid")!, 0));
     }
 

@@ -26,7 +26,7 @@ public sealed class FaultToleranceTests(ITestOutputHelper output)
     public async Task Every_command_ends_when_events_and_replies_are_dropped_and_reordered()
     {
         await using var node = await EmbeddedNode.StartAsync(FaultyProxy);
-        var simulator = node.Host.Simulator!;
+        var simulator = node.Simulator!;
         var calls = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => simulator.PlaceCallAsync($"sip:f{i}@127.0.0.1", $"sip:g{i}@127.0.0.1")));
         await using var client = await RpcTestClient.ConnectAsync(node.Endpoint);
 

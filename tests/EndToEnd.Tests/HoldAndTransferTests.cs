@@ -9,7 +9,7 @@ public sealed class HoldAndTransferTests(FastTimersNodeFixture fixture) : IClass
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private EmbeddedNode Node => fixture.Node;
 
-    private Task<string> PlaceCall(string from, string to) => Node.Host.Simulator!.PlaceCallAsync(from, to);
+    private Task<string> PlaceCall(string from, string to) => Node.Simulator!.PlaceCallAsync(from, to);
 
     private async Task<CommandRun> Run(string method, object parameters)
     {
@@ -95,7 +95,7 @@ public sealed class HoldAndTransferTests(FastTimersNodeFixture fixture) : IClass
         Assert.Equal(["TRANSFER_ACCEPT", "CALL_START", "Ended ok"], run.Codes);
         var newCall = Str(run.Event("CALL_START"), "params", "callid")!;
         Assert.NotEqual(callId, newCall);
-        using var mi = new MiTestClient(Node.Host.Simulator!.MiEndPoint);
+        using var mi = new MiTestClient(Node.Simulator!.MiEndPoint);
         Assert.Equal(4, await mi.DialogStateAsync(newCall));
         Assert.Equal(0, await mi.DialogStateOnceSettledAsync(callId, 0));
     }
@@ -122,7 +122,7 @@ public sealed class HoldAndTransferTests(FastTimersNodeFixture fixture) : IClass
         var run = await Run("CallBlindTransfer", new { callid = callId, leg = "callee", destination = "sip:xfer-c@127.0.0.1" });
 
         Assert.Equal(["TRANSFER_ACCEPT", "Ended failed"], run.Codes);
-        using var mi = new MiTestClient(Node.Host.Simulator!.MiEndPoint);
+        using var mi = new MiTestClient(Node.Simulator!.MiEndPoint);
         Assert.Equal(4, await mi.DialogStateAsync(callId)); // a failed transfer leaves the call up
     }
 
@@ -135,7 +135,7 @@ public sealed class HoldAndTransferTests(FastTimersNodeFixture fixture) : IClass
         var run = await Run("CallAttendedTransfer", new { callidA = callA, legA = "callee", callidB = callB, legB = "callee" });
 
         Assert.Equal(["TRANSFER_ACCEPT", "CALL_START", "Ended ok"], run.Codes);
-        using var mi = new MiTestClient(Node.Host.Simulator!.MiEndPoint);
+        using var mi = new MiTestClient(Node.Simulator!.MiEndPoint);
         Assert.Equal(4, await mi.DialogStateAsync(Str(run.Event("CALL_START"), "params", "callid")!));
         Assert.Equal(0, await mi.DialogStateOnceSettledAsync(callA, 0));
     }

@@ -29,7 +29,7 @@ public sealed class IdleConnectionsTests : IDisposable
             ["CALLCLUSTER_SIM_MI_PORT"] = FreePort.Udp().ToString(),
             ["CALLCLUSTER_DB"] = Path.Combine(_dir, "idle.db"),
         };
-        await using var node = await ChildProcess.StartAsync("Node", "", environment, "Call API listening on", StartTimeout);
+        await using var node = await ChildProcess.StartAsync("Embedded", "", environment, "Call API listening on", StartTimeout);
         var url = new Uri($"ws://127.0.0.1:{wsPort}/call-api");
 
         // Baseline after one connection has come and gone (the first one sets up what every connection shares).

@@ -44,7 +44,7 @@ public sealed class JournalFaultTests(ITestOutputHelper output)
             var clock = Stopwatch.StartNew();
             var batch = CommandBatch.RunAsync(load, CommandBatch.CallStarts(Load, "pg"), TimeSpan.FromSeconds(120), clock);
             // Cut once every CallStart's INVITE is out (its start is stored and acknowledged before the INVITE).
-            using (var mi = new MiTestClient(node.Host.Simulator!.MiEndPoint))
+            using (var mi = new MiTestClient(node.Simulator!.MiEndPoint))
             {
                 await PollAsync(() => mi.CallAsync("sim_stats").Result.GetProperty("result").GetProperty("dialogs").GetInt32() >= Load,
                     TimeSpan.FromSeconds(30), "50 INVITEs out");

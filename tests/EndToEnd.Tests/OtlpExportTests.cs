@@ -20,7 +20,7 @@ public sealed class OtlpExportTests
         CommandRun run;
         try
         {
-            var callId = await node.Host.Simulator!.PlaceCallAsync("sip:otlp-alice@127.0.0.1", "sip:otlp-bob@127.0.0.1");
+            var callId = await node.Simulator!.PlaceCallAsync("sip:otlp-alice@127.0.0.1", "sip:otlp-bob@127.0.0.1");
             await using var client = await RpcTestClient.ConnectAsync(node.Endpoint);
             run = await CommandRun.RunAsync(client, "CallEnd", new { callid = callId }, Timeout);
         }

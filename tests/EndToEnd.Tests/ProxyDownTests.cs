@@ -10,7 +10,7 @@ public sealed class ProxyDownTests
     public async Task CallEnd_with_the_simulator_stopped_ends_failed_32003_within_the_timeout()
     {
         await using var node = await EmbeddedNode.StartAsync("callcluster.mi.request-timeout = 1s");
-        await node.Host.Simulator!.DisposeAsync();
+        await node.Simulator!.DisposeAsync();
         await using var client = await RpcTestClient.ConnectAsync(node.Endpoint);
         var started = DateTime.UtcNow;
 

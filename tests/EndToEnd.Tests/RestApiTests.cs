@@ -12,7 +12,7 @@ public sealed class RestApiTests(FastTimersNodeFixture fixture) : IClassFixture<
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly RestTestClient _rest = new(fixture.Node.Host.Gateway!.HttpEndpoint);
 
-    private Task<string> PlaceCall(string from, string to) => fixture.Node.Host.Simulator!.PlaceCallAsync(from, to);
+    private Task<string> PlaceCall(string from, string to) => fixture.Node.Simulator!.PlaceCallAsync(from, to);
 
     public void Dispose() => _rest.Dispose();
 

@@ -7,7 +7,8 @@ namespace CallCluster.EndToEnd.Tests;
 /// <summary>Issue 16: start-up mistakes an operator makes. A port that is taken is one line naming it and the setting that
 /// changes it, exit code 2, no stack trace; an unknown flag is an error with the usage; two embedded nodes on one host
 /// that set only their WebSocket, EVI and database settings both run (the admin and simulator defaults they did not
-/// ask for fall back to free ports). Real processes, ports held for real.</summary>
+/// ask for fall back to free ports); the production node (src/Apps/Node) without an OpenSIPS address says what to set.
+/// Real processes, ports held for real.</summary>
 public sealed class StartupTests : IDisposable
 {
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(90);
@@ -18,11 +19,31 @@ public sealed class StartupTests : IDisposable
     [Fact(Timeout = 120_000)]
     public async Task An_unknown_flag_is_an_error_with_the_usage_and_exit_code_2()
     {
-        var (code, stderr, output) = await ChildProcess.RunToExitAsync("Node", "--bogus", new Dictionary<string, string>(), ExitTimeout);
+        var (code, stderr, output) = await ChildProcess.RunToExitAsync("Embedded", "--bogus", new Dictionary<string, string>(), ExitTimeout);
 
         Assert.True(code == 2, output);
-        Assert.Contains(stderr, l => l.StartsWith("callcluster-node: ", StringComparison.Ordinal) && l.Contains("'--bogus'", StringComparison.Ordinal));
+        Assert.Contains(stderr, l => l.StartsWith("callcluster: ", StringComparison.Ordinal) && l.Contains("'--bogus'", StringComparison.Ordinal));
         Assert.Contains(stderr, l => l.StartsWith("usage:", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task The_production_node_without_an_OpenSIPS_address_is_one_line_naming_the_setting_and_the_sandbox_with_exit_code_2()
+    {
+        // Every port free, so that only the missing address can stop it; CALLCLUSTER_MI empty whatever this machine set.
+        var environment = FreeNodeEnvironment("no-mi");
+        environment["CALLCLUSTER_AKKA_PORT"] = FreePort.Tcp().ToString();
+        environment["CALLCLUSTER_MI"] = "";
+
+        var (code, stderr, output) = await ChildProcess.RunToExitAsync("Node", "", environment, ExitTimeout);
+
+        Assert.True(code == 2, $"exit code {code}:\n{output}");
+        var line = Assert.Single(stderr, l => l.Length > 0);
+        Assert.StartsWith("callcluster-node: ", line, StringComparison.Ordinal);
+        Assert.Contains("CALLCLUSTER_MI", line, StringComparison.Ordinal);
+        Assert.Contains("callcluster.mi.address", line, StringComparison.Ordinal);
+        Assert.Contains("src/Apps/Embedded", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("sandbox mode", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(environment["CALLCLUSTER_DB"]), "the node stopped before opening its journal");
     }
 
     [Theory(Timeout = 180_000)]
@@ -37,7 +58,7 @@ public sealed class StartupTests : IDisposable
         var environment = FreeNodeEnvironment("busy");
         environment[variable] = port.ToString();
 
-        var (code, stderr, output) = await ChildProcess.RunToExitAsync("Node", "", environment, ExitTimeout);
+        var (code, stderr, output) = await ChildProcess.RunToExitAsync("Embedded", "", environment, ExitTimeout);
 
         Assert.True(code == 2, $"exit code {code}:\n{output}");
         var line = Assert.Single(stderr, l => l.Length > 0);
@@ -57,8 +78,8 @@ public sealed class StartupTests : IDisposable
         var first = FreeNodeEnvironment("first", withAdmin: false);
         var second = FreeNodeEnvironment("second", withAdmin: false);
 
-        await using var a = await ChildProcess.StartAsync("Node", "", first, "Call API listening on", ExitTimeout);
-        await using var b = await ChildProcess.StartAsync("Node", "", second, "Call API listening on", ExitTimeout);
+        await using var a = await ChildProcess.StartAsync("Embedded", "", first, "Call API listening on", ExitTimeout);
+        await using var b = await ChildProcess.StartAsync("Embedded", "", second, "Call API listening on", ExitTimeout);
 
         foreach (var (node, env) in new[] { (a, first), (b, second) })
         {

@@ -27,7 +27,7 @@ public sealed class StructuredLogTests : IDisposable
             ["CALLCLUSTER_SIM_MI_PORT"] = FreePort.Udp().ToString(),
             ["CALLCLUSTER_DB"] = Path.Combine(_dir, "node.db"),
         };
-        await using var node = await ChildProcess.StartAsync("Node", "", environment, "Call API listening on", Timeout);
+        await using var node = await ChildProcess.StartAsync("Embedded", "", environment, "Call API listening on", Timeout);
 
         // CallEnd on a call nobody knows fails (-32001), and the command entity logs the failure with its cmd_id.
         var cmdId = "log-" + Guid.NewGuid().ToString("N")[..8];

@@ -37,7 +37,7 @@ public sealed class TracingAcrossNodesTests : IAsyncLifetime
     public async Task The_command_span_on_the_call_node_is_the_child_of_the_gateway_span_on_the_gateway()
     {
         Assert.Null(_gateway.Host.Mi); // the gateway member runs no command: the command span can only be the call node's
-        var callId = await _callNode.Host.Simulator!.PlaceCallAsync("sip:trace-x-alice@127.0.0.1", "sip:trace-x-bob@127.0.0.1");
+        var callId = await _callNode.Simulator!.PlaceCallAsync("sip:trace-x-alice@127.0.0.1", "sip:trace-x-bob@127.0.0.1");
         await using var client = await RpcTestClient.ConnectAsync(_gateway.Endpoint);
 
         var run = await CommandRun.RunAsync(client, "CallEnd", new { callid = callId }, Timeout);

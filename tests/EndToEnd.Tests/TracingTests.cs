@@ -23,7 +23,7 @@ public sealed class TracingTests(FastTimersNodeFixture fixture) : IClassFixture<
     [Fact]
     public async Task CallEnd_is_one_trace_gateway_then_command_then_dlg_end_dlg_with_the_deleted_event()
     {
-        var callId = await Node.Host.Simulator!.PlaceCallAsync("sip:trace-alice@127.0.0.1", "sip:trace-bob@127.0.0.1");
+        var callId = await Node.Simulator!.PlaceCallAsync("sip:trace-alice@127.0.0.1", "sip:trace-bob@127.0.0.1");
         await using var client = await RpcTestClient.ConnectAsync(Node.Endpoint);
 
         var run = await CommandRun.RunAsync(client, "CallEnd", new { callid = callId }, Timeout);
@@ -92,7 +92,7 @@ public sealed class TracingTests(FastTimersNodeFixture fixture) : IClassFixture<
     [Fact]
     public async Task A_REST_request_with_a_traceparent_continues_the_clients_trace()
     {
-        var callId = await Node.Host.Simulator!.PlaceCallAsync("sip:trace-erin@127.0.0.1", "sip:trace-frank@127.0.0.1");
+        var callId = await Node.Simulator!.PlaceCallAsync("sip:trace-erin@127.0.0.1", "sip:trace-frank@127.0.0.1");
         using var rest = new RestTestClient(Node.Host.Gateway!.HttpEndpoint);
         await rest.WaitForCallAsync(callId, Timeout);
         var clientTrace = ActivityTraceId.CreateRandom();

@@ -78,4 +78,25 @@ public sealed class CommandStarterTests(ITestOutputHelper output) : Akka.TestKit
         Assert.Equal(first, again);
         Assert.IsType<CommandAccepted>(await asked);
     }
+
+    [Fact]
+    public async Task A_generated_cmd_id_is_marked_new_on_the_first_send_and_not_on_the_resend()
+    {
+        var region = CreateTestProbe();
+        var starter = Sys.ActorOf(CommandStarter.Props(region.Ref, TimeSpan.FromSeconds(4)));
+
+        var asked = starter.Ask<ICommandMessage>(new CommandStarter.Start("r-gen", CommandMethods.CallEnd, EndX) { CmdIdGenerated = true },
+            TimeSpan.FromSeconds(5));
+        Assert.True(region.ExpectMsg<StartCommand>().FreshCmdId);
+        Assert.False(region.ExpectMsg<StartCommand>(TimeSpan.FromSeconds(3)).FreshCmdId);
+        starter.Tell(new CommandAccepted("r-gen", Existing: false));
+        Assert.IsType<CommandAccepted>(await asked);
+        Assert.Equal("r-gen", region.ExpectMsg<UnsubscribeCommand>().CmdId); // REST does not follow notifications
+
+        // An Idempotency-Key (the client's cmd_id) is never marked.
+        var keyed = starter.Ask<ICommandMessage>(new CommandStarter.Start("r-key", CommandMethods.CallEnd, EndX), TimeSpan.FromSeconds(5));
+        Assert.False(region.ExpectMsg<StartCommand>().FreshCmdId);
+        starter.Tell(new CommandAccepted("r-key", Existing: false));
+        Assert.IsType<CommandAccepted>(await keyed);
+    }
 }

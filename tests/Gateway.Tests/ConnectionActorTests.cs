@@ -109,6 +109,31 @@ public sealed class ConnectionActorTests(ITestOutputHelper output) : Akka.TestKi
     }
 
     [Fact]
+    public void A_cmd_id_the_gateway_generated_is_marked_new_on_its_first_send_only()
+    {
+        var region = CreateTestProbe();
+        var outbound = CreateTestProbe();
+        var settings = GatewaySettings.Default with { AskTimeout = TimeSpan.FromSeconds(4) };
+        var actor = Sys.ActorOf(ConnectionActor.Props(region.Ref, outbound.Ref, settings));
+
+        // No cmd_id: the gateway makes one up, and nothing can be stored under it yet.
+        actor.Tell(Frame("""{"jsonrpc":"2.0","id":1,"method":"CallEnd","params":{"callid":"x"}}"""));
+        var first = region.ExpectMsg<StartCommand>();
+        Assert.True(first.FreshCmdId);
+        Assert.True(Guid.TryParse(first.CmdId, out _));
+        // Unanswered, it is sent again: that copy may reach an incarnation that stored the first, so it is not new.
+        var again = region.ExpectMsg<StartCommand>(TimeSpan.FromSeconds(3));
+        Assert.Equal(first.CmdId, again.CmdId);
+        Assert.False(again.FreshCmdId);
+        actor.Tell(new CommandAccepted(first.CmdId, false));
+        Assert.Equal(first.CmdId, Out(outbound).GetProperty("result").GetProperty("cmd_id").GetString());
+
+        // A client's own cmd_id may name a command that exists: never marked new.
+        actor.Tell(Frame(End("2", "client-chosen")));
+        Assert.False(region.ExpectMsg<StartCommand>().FreshCmdId);
+    }
+
+    [Fact]
     public void CallGet_is_answered_from_the_dialog_region_and_a_batch_waits_for_it()
     {
         var region = CreateTestProbe();

@@ -9,8 +9,8 @@ public class CpuSnapshotTests
     [Fact]
     public void The_cpu_pid_option_takes_a_process_id()
     {
-        Assert.Equal(4242, LoadGenOptions.TryParse(["--count", "1", "--cpu-pid", "4242"], out _)!.CpuPid);
-        Assert.Null(LoadGenOptions.TryParse(["--count", "1", "--cpu-pid", "0"], out var error));
+        Assert.Equal(4242, LoadGenCommandLine.TryParse(["--count", "1", "--cpu-pid", "4242"], out _)!.CpuPid);
+        Assert.Null(LoadGenCommandLine.TryParse(["--count", "1", "--cpu-pid", "0"], out var error));
         Assert.Contains("--cpu-pid", error);
     }
 

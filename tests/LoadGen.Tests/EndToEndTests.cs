@@ -10,7 +10,7 @@ public class EndToEndTests
     {
         var args = new List<string> { "--url", server.Url.ToString(), "--grace", "5", "--max-seconds", "30", "--json-only" };
         args.AddRange(extra);
-        var options = LoadGenOptions.TryParse(args, out var error);
+        var options = LoadGenCommandLine.TryParse(args, out var error);
         Assert.True(options is not null, error);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var result = await new Runner(options!, log: null).RunAsync(timeout.Token);
@@ -84,7 +84,7 @@ public class EndToEndTests
         l.Start();
         int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
         l.Stop();
-        var options = LoadGenOptions.TryParse(["--url", $"ws://127.0.0.1:{port}/call-api", "--count", "5", "--json-only"], out _)!;
+        var options = LoadGenCommandLine.TryParse(["--url", $"ws://127.0.0.1:{port}/call-api", "--count", "5", "--json-only"], out _)!;
         var result = await new Runner(options, null).RunAsync(CancellationToken.None);
         Assert.Equal(1, result.ExitCode);
         using var doc = JsonDocument.Parse(result.Json);

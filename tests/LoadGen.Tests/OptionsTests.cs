@@ -6,14 +6,14 @@ public class OptionsTests
 {
     private static LoadGenOptions Ok(params string[] args)
     {
-        var o = LoadGenOptions.TryParse(args, out var error);
+        var o = LoadGenCommandLine.TryParse(args, out var error);
         Assert.True(o is not null, error);
         return o!;
     }
 
     private static string Fails(params string[] args)
     {
-        var o = LoadGenOptions.TryParse(args, out var error);
+        var o = LoadGenCommandLine.TryParse(args, out var error);
         Assert.Null(o);
         Assert.NotNull(error);
         return error!;
@@ -62,6 +62,9 @@ public class OptionsTests
     [InlineData("--in-flight", "0")]
     [InlineData("--in-flight", "10001")]
     [InlineData("--grace", "121")]
+    [InlineData("--grace", "five")]
+    [InlineData("--cpu-pid", "0")]
+    [InlineData("--mi-concurrency", "4097")]
     public void Out_of_range_values_are_refused(string name, string value) => Fails(name, value, "--duration", "1");
 
     [Theory]
@@ -109,12 +112,119 @@ public class OptionsTests
         Assert.Equal(2, o.Mix.Weight(OpKind.Hold));
         Fails("--dialect", "sip", "--count", "1");
         Fails("--json-only=yes", "--count", "1");
+        Assert.Equal("start=1,hold=2", Ok("--mix=start=1,hold=2", "--count", "1").Mix.Text);
         Fails("--bogus", "--count", "1");
         Fails("--count");
     }
 
     [Fact]
-    public void Help_returns_usage() => Assert.Equal(LoadGenOptions.Usage, Fails("--help"));
+    public void Every_flag_parses_into_its_option()
+    {
+        var o = Ok("--url", "ws://127.0.0.2:6000/x", "--connections", "7", "--in-flight", "9", "--count", "123", "--duration", "4.5",
+            "--max-seconds", "50", "--warmup", "1.5", "--grace", "2", "--mix", "start=1,transfer=3", "--dialect", "upstream",
+            "--mi", "127.0.0.1:9999", "--calls", "77", "--mi-concurrency", "8", "--settle", "0.25", "--server-cmd-ids",
+            "--allow-remote", "--json-only", "--cpu-pid", "4242");
+        Assert.Equal(new Uri("ws://127.0.0.2:6000/x"), o.Url);
+        Assert.Equal(7, o.Connections);
+        Assert.Equal(9, o.InFlight);
+        Assert.Equal(123, o.Count);
+        Assert.Equal(4.5, o.DurationSeconds);
+        Assert.Equal(50, o.MaxSeconds);
+        Assert.Equal(1.5, o.WarmupSeconds);
+        Assert.Equal(2, o.GraceSeconds);
+        Assert.Equal("start=1,transfer=3", o.Mix.Text);
+        Assert.Equal(Dialect.Upstream, o.Dialect);
+        Assert.Equal("127.0.0.1:9999", o.Mi!.ToString());
+        Assert.Equal(77, o.Calls);
+        Assert.Equal(8, o.MiConcurrency);
+        Assert.Equal(0.25, o.SettleSeconds);
+        Assert.True(o.ServerCmdIds);
+        Assert.True(o.AllowRemote);
+        Assert.True(o.JsonOnly);
+        Assert.Equal(4242, o.CpuPid);
+    }
+
+    [Fact]
+    public void Options_not_given_take_their_defaults()
+    {
+        var o = Ok("--duration", "1");
+        Assert.Equal(new LoadGenOptions { DurationSeconds = 1, Mix = o.Mix }, o);
+        Assert.Equal("end=1", o.Mix.Text);
+        Assert.Equal(5, o.GraceSeconds);
+        Assert.Equal(0, o.WarmupSeconds);
+        Assert.Equal(128, o.MiConcurrency);
+        Assert.Null(o.Count);
+        Assert.Null(o.Mi);
+        Assert.Null(o.Calls);
+        Assert.Null(o.SettleSeconds);
+        Assert.Null(o.CpuPid);
+        Assert.False(o.JsonOnly || o.ServerCmdIds || o.AllowRemote);
+    }
+
+    [Fact]
+    public async Task A_value_that_is_not_a_number_is_one_line_on_stderr_and_exit_code_2_without_running()
+    {
+        var (exit, stdout, stderr, ran) = await RunAsync("--count", "10", "--connections", "four");
+        Assert.Equal(2, exit);
+        Assert.False(ran);
+        Assert.Equal("", stdout);
+        Assert.Equal(["loadgen: --connections must be an integer in [1, 1024], not 'four'", "loadgen: --help for usage"], Lines(stderr));
+    }
+
+    [Fact]
+    public async Task An_unknown_flag_is_an_error_with_exit_code_2()
+    {
+        var (exit, _, stderr, ran) = await RunAsync("--count", "10", "--conections", "4");
+        Assert.Equal(2, exit);
+        Assert.False(ran);
+        Assert.Contains("loadgen: Unrecognized command or argument '--conections'.", Lines(stderr));
+    }
+
+    [Fact]
+    public async Task Help_is_generated_from_the_option_table_and_runs_nothing()
+    {
+        var (exit, stdout, _, ran) = await RunAsync("--help");
+        Assert.Equal(0, exit);
+        Assert.False(ran);
+        string[] flags =
+        [
+            "--url <URL>", "--connections <N>", "--in-flight <N>", "--count <N>", "--duration <SECONDS>", "--max-seconds <SECONDS>",
+            "--warmup <SECONDS>", "--grace <SECONDS>", "--mix <SPEC>", "--dialect <callcluster|upstream>", "--mi <HOST:PORT>",
+            "--calls <N>", "--mi-concurrency <N>", "--settle <SECONDS>", "--server-cmd-ids", "--allow-remote", "--json-only",
+            "--cpu-pid <PID>",
+        ];
+        foreach (var flag in flags)
+        {
+            Assert.Contains("  " + flag + " ", stdout, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("[default: ws://127.0.0.1:5059/call-api]", stdout, StringComparison.Ordinal);
+        Assert.Contains("[default: end=1]", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_valid_command_line_runs_with_its_options_and_returns_the_run_s_exit_code()
+    {
+        var (exit, _, stderr, ran) = await RunAsync("--count", "3", "--json-only");
+        Assert.Equal(7, exit);
+        Assert.True(ran);
+        Assert.Equal("", stderr);
+    }
+
+    private static async Task<(int Exit, string Stdout, string Stderr, bool Ran)> RunAsync(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var ran = false;
+        var exit = await new LoadGenCommandLine().RunAsync(args, stdout, stderr, o =>
+        {
+            ran = o.Count == 3 && o.JsonOnly;
+            return Task.FromResult(7);
+        });
+        return (exit, stdout.ToString(), stderr.ToString(), ran);
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     [Fact]
     public void Mix_schedule_interleaves_by_weight()

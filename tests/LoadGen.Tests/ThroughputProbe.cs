@@ -15,7 +15,7 @@ public class ThroughputProbe(ITestOutputHelper output)
     {
         if (Environment.GetEnvironmentVariable("LOADGEN_THROUGHPUT") != "1") return;
         await using var server = await FakeCallApiServer.StartAsync();
-        var o = LoadGenOptions.TryParse(["--url", server.Url.ToString(), "--count", "300000", "--connections", "16", "--in-flight", "64", "--warmup", "2", "--json-only"], out _)!;
+        var o = LoadGenCommandLine.TryParse(["--url", server.Url.ToString(), "--count", "300000", "--connections", "16", "--in-flight", "64", "--warmup", "2", "--json-only"], out _)!;
         var result = await new Runner(o, null).RunAsync(CancellationToken.None);
         output.WriteLine(result.Json);
         using var doc = JsonDocument.Parse(result.Json);
@@ -27,7 +27,7 @@ public class ThroughputProbe(ITestOutputHelper output)
     {
         if (Environment.GetEnvironmentVariable("LOADGEN_THROUGHPUT") != "1") return;
         await using var server = await FakeCallApiServer.StartAsync();
-        var o = LoadGenOptions.TryParse(["--url", server.Url.ToString(), "--count", "20000", "--warmup", "1", "--json-only"], out _)!;
+        var o = LoadGenCommandLine.TryParse(["--url", server.Url.ToString(), "--count", "20000", "--warmup", "1", "--json-only"], out _)!;
         var result = await new Runner(o, null).RunAsync(CancellationToken.None);
         output.WriteLine(result.Json);
     }

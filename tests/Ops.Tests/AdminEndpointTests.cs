@@ -6,6 +6,7 @@ using CallCluster.Contracts.Sharding;
 using CallCluster.Hosting.Admin;
 using CallCluster.Hosting.Metrics;
 using CallCluster.Ops.Tests.Support;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CallCluster.Ops.Tests;
 
@@ -286,7 +287,7 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Contains("connector ok", await ready.Content.ReadAsStringAsync());
 
-        fixture.Readiness = HealthReport.Unhealthy("MI unreachable");
+        fixture.Readiness.Result = HealthCheckResult.Unhealthy("MI unreachable");
         try
         {
             var notReady = await http.GetAsync(AdminProtocol.ReadyPath);
@@ -296,7 +297,7 @@ public sealed class AdminEndpointTests(AdminFixture fixture) : IClassFixture<Adm
         }
         finally
         {
-            fixture.Readiness = HealthReport.Ok("connector ok");
+            fixture.Readiness.Result = HealthCheckResult.Healthy("connector ok");
         }
     }
 

@@ -3,7 +3,10 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using CallCluster.Contracts.Sharding;
 using CallCluster.Hosting.Admin;
+using CallCluster.Hosting.Admin.Health;
 using CallCluster.Ops.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CallCluster.Ops.Tests;
 
@@ -11,8 +14,6 @@ namespace CallCluster.Ops.Tests;
 /// not make it leave or go down: those have their own cluster (<see cref="ClusterLeaveTests"/>).</summary>
 public sealed class AdminFixture : IAsyncLifetime
 {
-    private volatile HealthReport _readiness = HealthReport.Ok("connector ok");
-
     public ActorSystem System { get; private set; } = null!;
 
     public AdminServer Admin { get; private set; } = null!;
@@ -21,15 +22,13 @@ public sealed class AdminFixture : IAsyncLifetime
 
     public IReadOnlyList<string> EntityIds { get; } = ["alpha", "bravo", "charlie", "delta"];
 
-    public HealthReport Readiness
-    {
-        get => _readiness;
-        set => _readiness = value;
-    }
+    /// <summary>The process's own readiness check, as a call node's connector check (healthy unless a test says).</summary>
+    public SettableHealthCheck Readiness { get; } = new(HealthCheckResult.Healthy("connector ok"));
 
     public async Task InitializeAsync()
     {
-        (System, Admin) = await TestCluster.StartAsync([new TestPalette()], () => Readiness);
+        (System, Admin) = await TestCluster.StartAsync([new TestPalette()],
+            checks => checks.AddCheck("connector", Readiness, tags: [HealthTags.Ready]));
         // As on a gateway: a proxy of CallCluster's dialog type (no region of it runs in this test cluster).
         await ClusterSharding.Get(System).StartProxyAsync(ShardRegions.Dialog, ShardRegions.CallNodeRole, new DialogMessageExtractor(100));
         var region = ClusterSharding.Get(System).ShardRegion(TestCluster.EntityType);

@@ -17,6 +17,7 @@ public sealed partial class K8sManifestTests
     private const string NodeName = "callcluster-node";
     private const string GatewayName = "callcluster-gateway";
     private const string EviServiceName = "callcluster-evi";
+    private const string SimulatorName = "callcluster-simulator";
     private const string ConfigMount = "/etc/callcluster";
 
     public static TheoryData<string> Overlays() => new() { "dev", "ingress", "prod" };
@@ -159,7 +160,48 @@ public sealed partial class K8sManifestTests
         Assert.DoesNotContain("CALLCLUSTER_SEEDS", r.Gateway.Env.Select(e => e.Name));
         Assert.Equal("0.0.0.0", Env(r.Node)["CALLCLUSTER_AKKA_HOST"]);
         Assert.Equal("0.0.0.0", Env(r.Gateway)["CALLCLUSTER_AKKA_HOST"]);
-        Assert.Equal(Promised[overlay].RealProxy, Env(r.Node).ContainsKey("CALLCLUSTER_MI"));
+        // The node image has no built-in simulator (src/Apps/Node): every overlay names an OpenSIPS, real or simulated.
+        Assert.True(Env(r.Node).ContainsKey("CALLCLUSTER_MI"), $"{overlay}: the call node has no CALLCLUSTER_MI");
+    }
+
+    /// <summary>Without a real OpenSIPS (dev, ingress) the overlay runs the standalone simulator image, and the call node
+    /// talks to it through its Service; prod names a real proxy and runs no simulator.</summary>
+    [KubectlTheory]
+    [MemberData(nameof(Overlays))]
+    public void Without_a_real_OpenSIPS_the_overlay_runs_the_standalone_simulator_and_points_the_node_at_it(string overlay)
+    {
+        var r = Render(overlay);
+        var nodeEnv = Env(r.Node);
+        var simulators = r.Of<V1Deployment>().Where(d => d.Name() == SimulatorName).ToList();
+        if (Promised[overlay].RealProxy)
+        {
+            Assert.Empty(simulators);
+            Assert.DoesNotContain(SimulatorName, nodeEnv["CALLCLUSTER_MI"], StringComparison.Ordinal);
+            return;
+        }
+
+        var simulator = Assert.Single(simulators);
+        Assert.Equal(1, simulator.Spec.Replicas);
+        var container = simulator.Spec.Template.Spec.Containers.Single();
+        Assert.Equal($"callcluster/simulator:{Promised[overlay].Tag}", container.Image);
+        var args = container.Args.ToList();
+        Assert.Equal("0.0.0.0", args[args.IndexOf("--bind") + 1]);
+        var miPort = int.Parse(args[args.IndexOf("--mi-port") + 1]);
+        Assert.Equal(miPort, Port(container, "mi", "UDP"));
+
+        var service = Assert.Single(r.Of<V1Service>(), s => s.Name() == SimulatorName);
+        var port = service.Spec.Ports.Single();
+        Assert.Equal("UDP", port.Protocol);
+        Assert.Equal("mi", port.TargetPort.Value);
+        Assert.True(Selects(service.Spec.Selector, simulator.Spec.Template));
+        Assert.True(Selects(simulator.Spec.Selector.MatchLabels, simulator.Spec.Template));
+        Assert.Equal($"{SimulatorName}:{port.Port}", nodeEnv["CALLCLUSTER_MI"]);
+        // The simulated proxy takes localhost on its SIP port as itself (the click-to-dial INVITE loops through it).
+        Assert.Equal("sip:localhost:5060", nodeEnv["CALLCLUSTER_NEXT_HOP"]);
+        // Not a cluster member: Cluster Bootstrap discovers the pods labelled like the call nodes and gateways.
+        Assert.False(Selects(r.Nodes.Spec.Selector.MatchLabels, simulator.Spec.Template));
+        Assert.NotEqual(r.Nodes.Spec.Template.Metadata.Labels["app.kubernetes.io/name"],
+            simulator.Spec.Template.Metadata.Labels["app.kubernetes.io/name"]);
     }
 
     [KubectlTheory]
@@ -445,8 +487,8 @@ public sealed partial class K8sManifestTests
     {
         foreach (var (file, dll, project) in new[]
                  {
-                     ("node.Dockerfile", "CallCluster.Node.dll", "src/Node/Node.csproj"),
-                     ("gateway.Dockerfile", "CallCluster.Gateway.dll", "src/Gateway/Gateway.csproj"),
+                     ("node.Dockerfile", "callcluster-node.dll", "src/Apps/Node/Apps.Node.csproj"),
+                     ("gateway.Dockerfile", "callcluster-gateway.dll", "src/Apps/Gateway/Apps.Gateway.csproj"),
                  })
         {
             var text = File.ReadAllText(Repo.Path("k8s", "docker", file));
@@ -457,6 +499,39 @@ public sealed partial class K8sManifestTests
             Assert.Contains("FROM mcr.microsoft.com/dotnet/aspnet:10.0", text);
             Assert.True(File.Exists(Repo.Path(project)), project);
             Assert.True(File.Exists(Repo.Path("k8s", "docker", file + ".dockerignore")));
+            // The build stage copies the projects it publishes, not the whole src/ (which holds the simulator).
+            Assert.DoesNotContain("COPY src/ src/", text);
+        }
+
+        var simulator = File.ReadAllText(Repo.Path("k8s", "docker", "simulator.Dockerfile"));
+        Assert.Contains("dotnet publish src/Apps/Simulator/Apps.Simulator.csproj", simulator);
+        Assert.Contains("ENTRYPOINT [\"dotnet\", \"/app/callcluster-simulator.dll\"]", simulator);
+        Assert.True(File.Exists(Repo.Path("k8s", "docker", "simulator.Dockerfile.dockerignore")));
+    }
+
+    /// <summary>The production images carry what their app references and nothing else: the node image neither copies
+    /// nor restores the simulator, the gateway image neither the node nor the simulator.</summary>
+    [Fact]
+    public void The_node_and_gateway_images_are_built_without_the_simulator()
+    {
+        // The instructions, not the comments (which may say what is left out).
+        static string Instructions(string file) => string.Join('\n',
+            File.ReadAllLines(Repo.Path("k8s", "docker", file)).Where(l => !l.TrimStart().StartsWith('#')));
+        var node = Instructions("node.Dockerfile");
+        var gateway = Instructions("gateway.Dockerfile");
+        Assert.DoesNotContain("src/Simulator", node, StringComparison.Ordinal);
+        Assert.DoesNotContain("src/Apps/Simulator", node, StringComparison.Ordinal);
+        Assert.DoesNotContain("src/Simulator", gateway, StringComparison.Ordinal);
+        Assert.DoesNotContain("src/Node", gateway, StringComparison.Ordinal);
+
+        // Every project the image's app references is copied into the build stage (or the restore would fail).
+        foreach (var (text, app) in new[] { (node, "src/Apps/Node/Apps.Node.csproj"), (gateway, "src/Apps/Gateway/Apps.Gateway.csproj") })
+        {
+            foreach (var project in ProjectGraph.Closure(app))
+            {
+                Assert.Contains($"COPY {project} {Path.GetDirectoryName(project)!.Replace('\\', '/')}/", text);
+                Assert.Contains($"COPY {Path.GetDirectoryName(project)!.Replace('\\', '/')}/ ", text);
+            }
         }
     }
 

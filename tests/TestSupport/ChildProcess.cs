@@ -51,13 +51,13 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>Every line the process wrote to stdout (not stderr), in order and unprefixed: what a log collector reads.</summary>
     public IReadOnlyList<string> StdoutLines => _stdout.ToArray();
 
-    /// <summary>Starts <c>CallCluster.{assembly}.dll args</c>, named after the assembly, and waits for
+    /// <summary>Starts the app <paramref name="assembly"/> (src/Apps/{assembly}) with args, named after it, and waits for
     /// <paramref name="readyText"/> in its output.</summary>
     public static Task<ChildProcess> StartAsync(string assembly, string args, IReadOnlyDictionary<string, string> environment,
         string readyText, TimeSpan timeout) =>
         StartAsync(assembly, assembly, args, environment, readyText, timeout);
 
-    /// <summary>Starts <c>CallCluster.{assembly}.dll args</c> as <paramref name="name"/> and waits for
+    /// <summary>Starts the app <paramref name="assembly"/> (src/Apps/{assembly}) with args as <paramref name="name"/> and waits for
     /// <paramref name="readyText"/> in its output (TimeoutException with the output, the process killed).</summary>
     public static async Task<ChildProcess> StartAsync(string name, string assembly, string args,
         IReadOnlyDictionary<string, string> environment, string readyText, TimeSpan timeout)
@@ -91,7 +91,7 @@ public sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
-    /// <summary>Runs <c>CallCluster.{assembly}.dll args</c> until it exits by itself (killed after
+    /// <summary>Runs the app <paramref name="assembly"/> (src/Apps/{assembly}) with args until it exits by itself (killed after
     /// <paramref name="timeout"/>): its exit code, its stderr lines and all its output.</summary>
     public static async Task<(int ExitCode, IReadOnlyList<string> Stderr, string Output)> RunToExitAsync(string assembly, string args,
         IReadOnlyDictionary<string, string> environment, TimeSpan timeout)

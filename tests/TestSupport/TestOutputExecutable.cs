@@ -3,16 +3,17 @@ using System.Diagnostics;
 namespace CallCluster.TestSupport;
 
 /// <summary>
-/// How a CallCluster executable referenced by a test project is started from that test's output folder:
-/// <c>dotnet exec --depsfile … --runtimeconfig … ccut-{assembly}.dll args</c>.
+/// How a CallCluster app (src/Apps/{app}) referenced by a test project is started from that test's output folder:
+/// <c>dotnet exec --depsfile … --runtimeconfig … ccut-{app}.dll args</c>.
 /// The child resolves packages with the test project's deps file (the executable's own deps file describes its own
-/// build's versions, not what is in this folder), and with the node's runtime config, whose ASP.NET shared framework
-/// supplies packages this folder does not copy.
+/// build's versions, not what is in this folder), and with the production node's runtime config, whose ASP.NET shared
+/// framework supplies packages this folder does not copy.
 /// </summary>
 public static class TestOutputExecutable
 {
-    /// <summary>The runtime config the children run with (the node's: it names the ASP.NET shared framework).</summary>
-    private const string HostRuntimeConfig = "CallCluster.Node.runtimeconfig.json";
+    /// <summary>The runtime config the children run with: the production node's (src/Apps/Node), which names the ASP.NET
+    /// shared framework and is in the output folder of every test project that starts apps.</summary>
+    private const string HostRuntimeConfig = "callcluster-node.runtimeconfig.json";
 
     private static readonly object AliasLock = new();
 
@@ -39,7 +40,7 @@ public static class TestOutputExecutable
     /// <summary>
     /// The files a child is started from, under neutral names ("ccut-*": CallCluster under test), copied next to the
     /// originals in this output folder. On a shared development machine other sessions stop their own CallCluster
-    /// processes with pattern kills (e.g. <c>pkill -f CallCluster.Node</c>, which sends SIGTERM); with the original
+    /// processes with pattern kills (e.g. <c>pkill -f callcluster-node</c>, which sends SIGTERM); with the original
     /// names on its command line, a process under test was hit by such a signal mid-test. Assembly resolution is
     /// unchanged: same folder, same deps file content, same runtime config.
     /// </summary>
@@ -50,7 +51,7 @@ public static class TestOutputExecutable
             RuntimeConfig: Path.Combine(dir, "ccut.runtimeconfig.json"));
         lock (AliasLock)
         {
-            Refresh(Path.Combine(dir, "CallCluster." + assembly + ".dll"), alias.Dll);
+            Refresh(Path.Combine(dir, AppDll(assembly)), alias.Dll);
             Refresh(TestProjectDepsFile(dir), alias.Deps);
             Refresh(Path.Combine(dir, HostRuntimeConfig), alias.RuntimeConfig);
         }
@@ -67,6 +68,9 @@ public static class TestOutputExecutable
             }
         }
     }
+
+    /// <summary>The executable of the app in src/Apps/<paramref name="app"/> (the AssemblyName of its project file).</summary>
+    private static string AppDll(string app) => app == "Embedded" ? "callcluster.dll" : "callcluster-" + app.ToLowerInvariant() + ".dll";
 
     /// <summary>The deps file of the test project whose output folder this is: a test project references no other test
     /// project, so its folder holds exactly one <c>*.Tests.deps.json</c>.</summary>

@@ -18,6 +18,13 @@ public sealed record StartCommand(
     /// not know it skips it. Never part of the command's identity (a repeated start with another trace is the same
     /// command) and never stored: the journal's <c>CommandStarted</c> does not carry it.</summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>True only on the gateway's first send of a cmd_id it generated itself for this request (a random
+    /// UUID): nothing can be stored under it yet, so the command entity skips the journal read that would tell it so
+    /// (docs/persistence.md, "A new command skips the recovery read"). False for a client-supplied cmd_id, which may
+    /// name an existing command, and on every resend, which may reach an incarnation that already stored the start.
+    /// Optional on the wire like <see cref="TraceParent"/>: a gateway without it sends false, the safe value.</summary>
+    public bool FreshCmdId { get; init; }
 }
 
 /// <summary>CommandSubscribe: replay notifications with seq &gt; <paramref name="AfterSeq"/>, then stream live ones.

@@ -10,7 +10,13 @@ public sealed record CommandStarted(
     string CmdId,
     string Method,
     IReadOnlyDictionary<string, string> Params,
-    DateTimeOffset StartedAt) : ICommandJournalEvent;
+    DateTimeOffset StartedAt) : ICommandJournalEvent
+{
+    /// <summary>The W3C <c>traceparent</c> of the command's first span, when it was traced: an incarnation that resumes
+    /// the command links its own span to it, so the trace of a command that moved or recovered can be found from the
+    /// first (docs/tracing.md). Optional: events stored without it read as null. Not part of the command's identity.</summary>
+    public string? TraceParent { get; init; }
+}
 
 /// <summary>Legacy (journals written before the typed steps below): a named step and its value. Still applied on replay
 /// ("placeholder-callid", "invite-sent", "transfer-sent", "hold-sent"), never written any more.</summary>

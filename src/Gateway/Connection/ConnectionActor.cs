@@ -94,7 +94,11 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             _region.Tell(new UnsubscribeCommand(cmdId, Self), ActorRefs.NoSender);
         }
 
-        _pending.Clear();
+        // Their answers would find no connection: their spans end here, or they would never be exported.
+        foreach (var request in _pending.TakeAllOpen())
+        {
+            GatewaySpans.Abandoned(request.Span);
+        }
     }
 
     protected override bool Receive(object message) => Active(message);
@@ -325,12 +329,13 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
         {
             TraceParent = CallClusterTracing.TraceParentOf(span),
         };
+        // A resend may reach an incarnation that already stored this start: only the first send may say the id is new.
         Register(new PendingRequest(PendingKind.Start, command.IdJson, command.CmdId, batch, slot, Deadline())
         {
             Message = startMessage,
             Span = span,
         });
-        _region.Tell(startMessage, Self);
+        _region.Tell(startMessage with { FreshCmdId = command.CmdIdGenerated }, Self);
     }
 
     /// <summary>CommandSubscribe: replay from after_seq. A new track skips what the client already has at once; an

@@ -92,9 +92,12 @@ internal sealed class PendingRequests
         return expired ?? (IReadOnlyList<PendingRequest>)[];
     }
 
-    public void Clear()
+    /// <summary>Empties the table (the connection has stopped) and returns the requests still unanswered.</summary>
+    public IReadOnlyList<PendingRequest> TakeAllOpen()
     {
+        var open = _byDeadline.Where(r => !r.Done).ToList();
         _byCommand.Clear();
         _byDeadline.Clear();
+        return open;
     }
 }

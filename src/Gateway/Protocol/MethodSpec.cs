@@ -81,7 +81,9 @@ public sealed class MethodSpec
 
         return Kind switch
         {
-            MethodKind.Command => new RpcCommand(idJson, Name, TakeCmdId(values), values),
+            MethodKind.Command => values.Remove(CmdIdParam, out var cmdId)
+                ? new RpcCommand(idJson, Name, cmdId, values)
+                : new RpcCommand(idJson, Name, Guid.NewGuid().ToString("D"), values) { CmdIdGenerated = true },
             MethodKind.Get => new RpcGet(idJson, values[CmdIdParam]),
             MethodKind.Subscribe => new RpcSubscribe(idJson, values[CmdIdParam],
                 values.TryGetValue(AfterSeqParam, out var after) ? int.Parse(after, CultureInfo.InvariantCulture) : 0),
@@ -93,9 +95,6 @@ public sealed class MethodSpec
             _ => new RpcQuery(idJson, Name, values),
         };
     }
-
-    private static string TakeCmdId(Dictionary<string, string> values) =>
-        values.Remove(CmdIdParam, out var cmdId) ? cmdId : Guid.NewGuid().ToString("D");
 
     private static RpcInvalid Invalid(string? idJson, string data) => new(idJson, RpcError.InvalidParams(data));
 }

@@ -20,7 +20,12 @@ public sealed record RpcInvalid(string? IdJson, RpcError Error) : RpcItem(IdJson
 /// <summary>A validated command (CallStart, CallEnd, ...): becomes a StartCommand. <see cref="CmdId"/> is the
 /// client's or a generated UUID; <see cref="Params"/> are normalised and exclude cmd_id.</summary>
 public sealed record RpcCommand(string? IdJson, string Method, string CmdId, IReadOnlyDictionary<string, string> Params)
-    : RpcItem(IdJson);
+    : RpcItem(IdJson)
+{
+    /// <summary>The gateway generated <see cref="CmdId"/> for this request (the client sent none): no command can exist
+    /// under it yet (StartCommand.FreshCmdId).</summary>
+    public bool CmdIdGenerated { get; init; }
+}
 
 /// <summary>CommandGet.</summary>
 public sealed record RpcGet(string? IdJson, string CmdId) : RpcItem(IdJson);

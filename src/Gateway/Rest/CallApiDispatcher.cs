@@ -29,7 +29,8 @@ public sealed class CallApiDispatcher(ActorSystem system, IActorRef starter, IAc
     {
         try
         {
-            var answer = await starter.Ask<ICommandMessage>(new CommandStarter.Start(command.CmdId, command.Method, command.Params, traceParent),
+            var answer = await starter.Ask<ICommandMessage>(new CommandStarter.Start(command.CmdId, command.Method, command.Params, traceParent)
+                { CmdIdGenerated = command.CmdIdGenerated },
                 askTimeout, ct).ConfigureAwait(false);
             return answer switch
             {

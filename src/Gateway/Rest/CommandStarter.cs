@@ -68,7 +68,8 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
         };
         queue.Enqueue(new Waiter(Sender, Environment.TickCount64 + _askTimeoutMs, message) { Span = span });
         _waitingCount++;
-        _region.Tell(message, Self);
+        // The waiter keeps the copy for resends: only this first send may say the cmd_id is new (StartCommand.FreshCmdId).
+        _region.Tell(message with { FreshCmdId = start.CmdIdGenerated }, Self);
     }
 
     /// <summary>Gives the answer to the oldest asker still waiting: one whose Ask timed out has gone, and every answer
@@ -149,7 +150,11 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
     /// <summary>Start (or re-attach to) the command; answered with <see cref="CommandAccepted"/> or
     /// <see cref="CommandRejected"/>. <paramref name="TraceParent"/>: the REST request's W3C <c>traceparent</c> header,
     /// which the gateway's span then continues (docs/tracing.md).</summary>
-    public sealed record Start(string CmdId, string Method, IReadOnlyDictionary<string, string> Params, string? TraceParent = null);
+    public sealed record Start(string CmdId, string Method, IReadOnlyDictionary<string, string> Params, string? TraceParent = null)
+    {
+        /// <summary>The gateway generated <see cref="CmdId"/> (no Idempotency-Key): RpcCommand.CmdIdGenerated.</summary>
+        public bool CmdIdGenerated { get; init; }
+    }
 
     /// <summary>Book-keeping owned by this actor, never sent: an asker and what was sent for it.</summary>
     private sealed class Waiter(IActorRef askedBy, long deadlineMs, StartCommand message)

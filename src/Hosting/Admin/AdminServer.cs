@@ -3,9 +3,11 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using CallCluster.Hosting.Admin.Health;
 using CallCluster.Hosting.Metrics;
 using CallCluster.Hosting.Security;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -17,7 +19,8 @@ using Microsoft.Extensions.Logging;
 namespace CallCluster.Hosting.Admin;
 
 /// <summary>The admin endpoint of a CallCluster process: callctl's palettes (<c>/admin/v1</c>), the Kubernetes
-/// probes (<c>/healthz/live</c>, <c>/healthz/ready</c>) and Prometheus <c>/metrics</c>, on Kestrel at
+/// probes (<c>/healthz/live</c>, <c>/healthz/ready</c>, ASP.NET Core health checks tagged <see cref="HealthTags"/>)
+/// and Prometheus <c>/metrics</c>, on Kestrel at
 /// <c>callcluster.admin.host:port</c> (127.0.0.1:9110 by default). It stops by itself in CoordinatedShutdown's
 /// last phase, so probes and <c>callctl</c> keep working while the node leaves the cluster.</summary>
 public sealed class AdminServer : IAsyncDisposable
@@ -27,19 +30,14 @@ public sealed class AdminServer : IAsyncDisposable
     private static readonly EndpointPolicy LoopbackAdmin = EndpointPolicy.LoopbackCalls with { Scopes = [Security.Scopes.Admin] };
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stopping;
-    private readonly ActorSystem _system;
-    private readonly Func<HealthReport>? _readiness;
     private readonly Dictionary<string, IAdminPalette> _palettes;
     private int _disposed;
 
-    private AdminServer(WebApplication app, CancellationTokenSource stopping, ActorSystem system,
-        Dictionary<string, IAdminPalette> palettes, Func<HealthReport>? readiness)
+    private AdminServer(WebApplication app, CancellationTokenSource stopping, Dictionary<string, IAdminPalette> palettes)
     {
         _app = app;
         _stopping = stopping;
-        _system = system;
         _palettes = palettes;
-        _readiness = readiness;
     }
 
     /// <summary>The address actually bound (the real port when the configured one is 0).</summary>
@@ -48,17 +46,20 @@ public sealed class AdminServer : IAsyncDisposable
     /// <summary>Starts the endpoint and the cluster metrics collector.</summary>
     /// <param name="extraPalettes">Process-specific palettes (the node's <c>calls</c>, <c>commands</c>, <c>proxy</c>);
     /// names must be unique and not <c>cluster</c>/<c>sharding</c>.</param>
-    /// <param name="readiness">The process's own readiness (e.g. OpenSIPS connector healthy); <c>/healthz/ready</c>
-    /// is 200 only when this member is Up and this reports healthy. Null: member Up is enough.</param>
+    /// <param name="healthChecks">Adds the process's own checks (e.g. the OpenSIPS connector), tagged
+    /// <see cref="HealthTags.Ready"/> or <see cref="HealthTags.Live"/>; their dependencies come as arguments
+    /// (<c>AddTypeActivatedCheck</c>) or from the ActorSystem, the only service registered. <c>/healthz/ready</c> is
+    /// 200 only when this member is Up and every ready check is healthy. Null: member Up is enough.</param>
     public static async Task<AdminServer> StartAsync(ActorSystem system, AdminSettings settings,
-        IReadOnlyList<IAdminPalette>? extraPalettes = null, Func<HealthReport>? readiness = null, CancellationToken ct = default)
+        IReadOnlyList<IAdminPalette>? extraPalettes = null, Action<IHealthChecksBuilder>? healthChecks = null,
+        CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         try
         {
-            return await StartOnAsync(system, settings, extraPalettes, readiness, ct).ConfigureAwait(false);
+            return await StartOnAsync(system, settings, extraPalettes, healthChecks, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (PortInUse.Is(e) && settings.PortIsDefault)
         {
@@ -66,7 +67,7 @@ public sealed class AdminServer : IAsyncDisposable
             // any free port instead of dying, and says which (docs/faults-and-bad-input.md).
             system.Log.Warning("Admin port {0}:{1} is in use and was not asked for ({2} unset): the admin endpoint takes a " +
                 "free port instead; set {2} or callcluster.admin.port to pin it", settings.Host, settings.Port, AdminProtocol.PortVariable);
-            return await StartOnAsync(system, settings with { Port = 0, PortIsDefault = false }, extraPalettes, readiness, ct)
+            return await StartOnAsync(system, settings with { Port = 0, PortIsDefault = false }, extraPalettes, healthChecks, ct)
                 .ConfigureAwait(false);
         }
         catch (Exception e) when (PortInUse.Is(e))
@@ -77,7 +78,7 @@ public sealed class AdminServer : IAsyncDisposable
     }
 
     private static async Task<AdminServer> StartOnAsync(ActorSystem system, AdminSettings settings,
-        IReadOnlyList<IAdminPalette>? extraPalettes, Func<HealthReport>? readiness, CancellationToken ct)
+        IReadOnlyList<IAdminPalette>? extraPalettes, Action<IHealthChecksBuilder>? healthChecks, CancellationToken ct)
     {
         var security = Security.CallClusterSecurityExtension.For(system);
         var palettes = new Dictionary<string, IAdminPalette>(StringComparer.Ordinal);
@@ -102,15 +103,29 @@ public sealed class AdminServer : IAsyncDisposable
         // Anywhere else: the palettes need a token with the admin scope; the probes and metrics stay open.
         var open = !settings.TokenRequired;
         builder.Services.AddCallClusterAuthentication(security, () => open);
+        builder.Services.AddSingleton(system);
+        var checks = builder.Services.AddHealthChecks()
+            .AddCheck<ActorSystemRunningCheck>(ActorSystemRunningCheck.Name, tags: [HealthTags.Live])
+            .AddCheck<MemberUpCheck>(MemberUpCheck.Name, tags: [HealthTags.Ready]);
+        healthChecks?.Invoke(checks);
         var app = builder.Build();
         // A page the operator visits could otherwise POST to http://127.0.0.1:9110/admin/v1/cluster/leave.
         app.UseCallClusterSecurity(new Security.OriginPolicy([], settings.Host,
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
         var stopping = new CancellationTokenSource();
-        var server = new AdminServer(app, stopping, system, palettes, readiness);
+        var server = new AdminServer(app, stopping, palettes);
 
-        app.MapGet(AdminProtocol.LivePath, server.LiveAsync);
-        app.MapGet(AdminProtocol.ReadyPath, server.ReadyAsync);
+        var address = Cluster.Get(system).SelfAddress.ToString();
+        app.MapHealthChecks(AdminProtocol.LivePath, new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(HealthTags.Live),
+            ResponseWriter = (context, report) => ProbeResponses.WriteLiveAsync(context, report, address),
+        });
+        app.MapHealthChecks(AdminProtocol.ReadyPath, new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(HealthTags.Ready),
+            ResponseWriter = ProbeResponses.WriteReadyAsync,
+        });
         app.MapGet(AdminProtocol.MetricsPath, MetricsAsync);
         // Bound to every address (Kubernetes, for the probes): a request from the pod itself (kubectl exec callctl, the
         // preStop hook's `callctl cluster leave`) comes from loopback and needs no token; anything else needs `admin`.
@@ -132,9 +147,9 @@ public sealed class AdminServer : IAsyncDisposable
             throw;
         }
 
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         server.Endpoint = new IPEndPoint(
-            IPAddress.TryParse(address.Host, out var ip) ? ip : IPAddress.Loopback, address.Port);
+            IPAddress.TryParse(bound.Host, out var ip) ? ip : IPAddress.Loopback, bound.Port);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "admin-endpoint-stop",
             async () =>
             {
@@ -143,30 +158,6 @@ public sealed class AdminServer : IAsyncDisposable
             });
         system.Log.Info("Admin endpoint (callctl, /healthz, /metrics) on http://{0}", server.Endpoint);
         return server;
-    }
-
-    /// <summary>What <c>/healthz/ready</c> answers: this member is Up, and the readiness callback is healthy.</summary>
-    public HealthReport CheckReadiness()
-    {
-        var self = Cluster.Get(_system).SelfMember;
-        if (self.Status != MemberStatus.Up)
-        {
-            return HealthReport.Unhealthy($"member {self.Address} is {self.Status}, not Up");
-        }
-
-        if (_readiness is null)
-        {
-            return HealthReport.Ok($"member {self.Address} is Up");
-        }
-
-        try
-        {
-            return _readiness();
-        }
-        catch (Exception e)
-        {
-            return HealthReport.Unhealthy("readiness check failed: " + e.Message);
-        }
     }
 
     public async ValueTask DisposeAsync()
@@ -191,24 +182,6 @@ public sealed class AdminServer : IAsyncDisposable
 
         await _app.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
-    }
-
-    private Task LiveAsync(HttpContext context) =>
-        WriteJsonAsync(context, StatusCodes.Status200OK, new Dictionary<string, string>
-        {
-            ["status"] = "live",
-            ["address"] = Cluster.Get(_system).SelfAddress.ToString(),
-        });
-
-    private Task ReadyAsync(HttpContext context)
-    {
-        var report = CheckReadiness();
-        return WriteJsonAsync(context, report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable,
-            new Dictionary<string, string>
-            {
-                ["status"] = report.Healthy ? "ready" : "not-ready",
-                ["detail"] = report.Description,
-            });
     }
 
     private static async Task MetricsAsync(HttpContext context)
@@ -315,13 +288,4 @@ public sealed class AdminServer : IAsyncDisposable
         await JsonSerializer.SerializeAsync(context.Response.Body, result, AdminJsonContext.Default.AdminResult,
             context.RequestAborted).ConfigureAwait(false);
     }
-
-    private static async Task WriteJsonAsync(HttpContext context, int status, Dictionary<string, string> body)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = AdminProtocol.JsonContentType;
-        await JsonSerializer.SerializeAsync(context.Response.Body, body, AdminJsonContext.Default.DictionaryStringString,
-            context.RequestAborted).ConfigureAwait(false);
-    }
-
 }

@@ -35,12 +35,3 @@ public interface IAdminPalette
     IAsyncEnumerable<AdminResult> StreamAsync(AdminCommand command, CancellationToken ct) =>
         throw new NotSupportedException($"{Name} {command.Verb} does not stream");
 }
-
-/// <summary>The readiness of a process's own components (e.g. the OpenSIPS connector), combined by the endpoint
-/// with "this member is Up" for <c>/healthz/ready</c>.</summary>
-public sealed record HealthReport(bool Healthy, string Description)
-{
-    public static HealthReport Ok(string description = "ok") => new(true, description);
-
-    public static HealthReport Unhealthy(string description) => new(false, description);
-}

@@ -44,7 +44,7 @@ public static class SettingOptions
         new("--ws-native-path", "CALLCLUSTER_WS_NATIVE_PATH", "callcluster.gateway.native-path", "gateway.conf", "path of the native dialect"),
 
         // node.conf, persistence-*.conf, sandbox.conf: call nodes.
-        new("--mi", "CALLCLUSTER_MI", "callcluster.mi.address", "node.conf", "OpenSIPS MI address host:port (none: the built-in simulator)"),
+        new("--mi", "CALLCLUSTER_MI", "callcluster.mi.address", "node.conf", "OpenSIPS MI address host:port (none: the built-in simulator of src/Apps/Embedded)"),
         new("--evi-port", "CALLCLUSTER_EVI_PORT", "callcluster.evi.port", "node.conf", "UDP port OpenSIPS sends events to"),
         new("--evi-advertise", "CALLCLUSTER_EVI_ADVERTISE", "callcluster.evi.advertise", "node.conf", "event socket told to OpenSIPS, udp:host:port"),
         new("--evi-receive-buffer", "CALLCLUSTER_EVI_RECEIVE_BUFFER", "callcluster.evi.receive-buffer", "node.conf", "EVI socket receive buffer, bytes"),

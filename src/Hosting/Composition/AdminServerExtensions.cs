@@ -1,5 +1,6 @@
 using Akka.Hosting;
 using CallCluster.Hosting.Admin;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CallCluster.Hosting.Composition;
 
@@ -8,9 +9,10 @@ public static class AdminServerExtensions
 {
     /// <param name="palettes">The process's own palettes, asked for when the endpoint starts (after the features that
     /// provide them).</param>
-    /// <param name="readiness">What /readyz reports; null: ready once started.</param>
+    /// <param name="healthChecks">The process's own checks for /healthz/ready and /healthz/live (tagged with
+    /// <see cref="Admin.Health.HealthTags"/>), added when the endpoint starts; null: ready once this member is Up.</param>
     public static AkkaConfigurationBuilder WithAdminServer(this AkkaConfigurationBuilder akka,
-        Func<IActorRegistry, IReadOnlyList<IAdminPalette>>? palettes = null, Func<HealthReport>? readiness = null) =>
+        Func<IActorRegistry, IReadOnlyList<IAdminPalette>>? palettes = null, Action<IHealthChecksBuilder>? healthChecks = null) =>
         akka.AddStartupStep((system, registry) =>
-            AdminServer.StartAsync(system, AdminSettings.FromConfig(system.Settings.Config), palettes?.Invoke(registry), readiness));
+            AdminServer.StartAsync(system, AdminSettings.FromConfig(system.Settings.Config), palettes?.Invoke(registry), healthChecks));
 }

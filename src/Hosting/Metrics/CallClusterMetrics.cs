@@ -109,6 +109,10 @@ public static class CallClusterMetrics
         Prefix + "journal_recovery_queries_total",
         "SQL queries that answered those reads: many reads of entities recovering at once share one query.");
 
+    public static readonly Counter RecoveryReadsSkipped = Prometheus.Metrics.CreateCounter(
+        Prefix + "journal_recovery_reads_skipped_total",
+        "Entity starts that needed no journal read: a command whose cmd_id the gateway had just generated.");
+
     /// <summary>The metric names this class registers (tests check that <c>/metrics</c> exposes them).</summary>
     public static IReadOnlyList<string> Names { get; } =
     [
@@ -118,6 +122,7 @@ public static class CallClusterMetrics
         WebSocketConnections.Name, WebSocketConnectionsOpened.Name, WebSocketConnectionsClosed.Name, RpcErrors.Name,
         ClusterMembers.Name, ClusterUnreachable.Name, ClusterSelfUp.Name, ClusterLeader.Name,
         Shards.Name, Entities.Name, JournalWrites.Name, JournalWriteRequests.Name, RecoveryReads.Name, RecoveryReadQueries.Name,
+        RecoveryReadsSkipped.Name,
     ];
 
     // ---- one-liners for the node and gateway code ----
@@ -150,6 +155,9 @@ public static class CallClusterMetrics
         RecoveryReads.Inc(reads);
         RecoveryReadQueries.Inc();
     }
+
+    /// <summary>An entity known to be new recovered without a journal read.</summary>
+    public static void RecoveryReadSkipped() => RecoveryReadsSkipped.Inc();
 
     public static void MiRequestSent(string method) => MiRequests.WithLabels(method).Inc();
 

@@ -57,6 +57,20 @@ public static class GatewaySpans
         CallClusterTracing.Stop(span);
     }
 
+    /// <summary>The client's connection closed before the command service answered: the command may still run (a
+    /// client can follow it again with CommandSubscribe), but this request has no one left to answer.</summary>
+    public static void Abandoned(Activity? span)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        span.SetTag(TraceNames.Outcome, "abandoned");
+        span.SetStatus(ActivityStatusCode.Error, "the connection closed before the command service answered");
+        CallClusterTracing.Stop(span);
+    }
+
     public static void TimedOut(Activity? span)
     {
         if (span is null)

@@ -1,12 +1,12 @@
 using Akka.Actor;
 using Akka.Event;
-using CallCluster.Hosting.Admin;
 using CallCluster.Node.OpenSips;
 
 namespace CallCluster.Node.Admin;
 
 /// <summary>Readiness of a call node's OpenSIPS connector: the cluster's EVI subscription is in place (so MI answers
-/// and events can flow). Checked every few seconds by this actor; the HTTP probe reads the last immutable report.</summary>
+/// and events can flow). Checked every few seconds by this actor; the HTTP probe (<see cref="ConnectorHealthCheck"/>) reads the last
+/// immutable report.</summary>
 public sealed class ConnectorHealth : ReceiveActor, IWithTimers
 {
     private readonly IActorRef _subscriptions;
@@ -22,10 +22,10 @@ public sealed class ConnectorHealth : ReceiveActor, IWithTimers
         {
             var missing = status.Events.Where(e => !e.Subscribed).Select(e => e.Event).ToList();
             _state.Publish(missing.Count == 0
-                ? HealthReport.Ok("EVI subscription in place: " + status.Socket)
-                : HealthReport.Unhealthy("EVI not subscribed: " + string.Join(",", missing)));
+                ? new Report(true, "EVI subscription in place: " + status.Socket)
+                : new Report(false, "EVI not subscribed: " + string.Join(",", missing)));
         });
-        Receive<Status.Failure>(f => _state.Publish(HealthReport.Unhealthy("the EVI subscription singleton did not answer")));
+        Receive<Status.Failure>(f => _state.Publish(new Report(false, "the EVI subscription singleton did not answer")));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -40,14 +40,17 @@ public sealed class ConnectorHealth : ReceiveActor, IWithTimers
         public static readonly Check Instance = new();
     }
 
+    /// <summary>One check's outcome: healthy when the subscription is in place; what was seen either way.</summary>
+    public sealed record Report(bool Healthy, string Description);
+
     /// <summary>The last report, replaced whole (an immutable record behind one reference) so readers never see a
     /// half-written value.</summary>
     public sealed class HealthState
     {
-        private HealthReport _current = HealthReport.Unhealthy("waiting for the EVI subscription");
+        private Report _current = new(false, "waiting for the EVI subscription");
 
-        public HealthReport Current => Volatile.Read(ref _current);
+        public Report Current => Volatile.Read(ref _current);
 
-        internal void Publish(HealthReport report) => Volatile.Write(ref _current, report);
+        internal void Publish(Report report) => Volatile.Write(ref _current, report);
     }
 }

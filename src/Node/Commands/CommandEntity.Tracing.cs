@@ -9,8 +9,9 @@ namespace CallCluster.Node.Commands;
 
 /// <summary>The command's span (docs/tracing.md): "command", from StartCommand (a child of the gateway's span, whose
 /// traceparent the message carries across nodes) or a resume (a new trace, tagged resumed) to the Ended it stores;
-/// its MI requests are its children (<see cref="SendMi"/>) and the EVI events that reach it are its events. In memory
-/// only: never journaled, so a command that moves or recovers starts another span. With tracing off
+/// its MI requests are its children (<see cref="SendMi"/>) and the EVI events that reach it are its events. The span
+/// is in memory; only its traceparent is stored, in CommandStarted, so a command that moves or recovers starts another
+/// span linked to its first. With tracing off
 /// <see cref="_span"/> stays null and each hook below is one null check.</summary>
 public sealed partial class CommandEntity
 {
@@ -20,14 +21,17 @@ public sealed partial class CommandEntity
     /// once when it stashes it and again when it unstashes it. By reference: two equal notices are two arrivals.</summary>
     private HashSet<DialogEventNotice>? _tracedNotices;
 
-    private void StartCommandSpan(string method, string? traceParent, bool resumed)
+    /// <param name="firstSpan">A resumed command's first span (CommandStarted.TraceParent): the new span links to it.</param>
+    private void StartCommandSpan(string method, string? traceParent, bool resumed, string? firstSpan = null)
     {
         if (!CallClusterTracing.Enabled)
         {
             return;
         }
 
-        _span = CallClusterTracing.Start(TraceNames.Command, ActivityKind.Consumer, CallClusterTracing.ParseTraceParent(traceParent));
+        var first = CallClusterTracing.ParseTraceParent(firstSpan);
+        _span = CallClusterTracing.Start(TraceNames.Command, ActivityKind.Consumer, CallClusterTracing.ParseTraceParent(traceParent),
+            first == default ? null : [new ActivityLink(first)]);
         if (_span is { IsAllDataRequested: true })
         {
             _span.SetTag(TraceNames.CmdId, CmdId);

@@ -6,6 +6,7 @@ using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
 using CallCluster.Contracts.Journal;
 using CallCluster.Hosting.Metrics;
+using CallCluster.Hosting.Tracing;
 using CallCluster.Node.OpenSips;
 
 using CallCluster.Node.Persistence;
@@ -42,9 +43,12 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
     /// <param name="commandRegion">This entity's own region, to wake itself on a shard's next home
     /// (CommandEntity.Resume.cs); null in tests without sharding (the parent stands in).</param>
+    /// <param name="knownNew">Nothing can be stored under this cmd_id (the gateway generated it for the StartCommand
+    /// that starts this incarnation, CommandEntityShell): recover without the journal read.</param>
     public CommandEntity(string cmdId, IActorRef miPool, IActorRef dialogRegion, CommandSettings settings,
-        IActorRef? commandRegion = null)
+        IActorRef? commandRegion = null, bool knownNew = false)
     {
+        Recovery = knownNew ? KnownNewRecovery.Instance : EntityRecovery.NoSnapshots;
         CmdId = cmdId;
         _miPool = miPool;
         _dialogRegion = dialogRegion;
@@ -58,8 +62,9 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
     public override string PersistenceId { get; }
 
-    /// <summary>Never snapshotted: recovery skips the snapshot store (one query and transaction less per entity start).</summary>
-    public override Recovery Recovery => EntityRecovery.NoSnapshots;
+    /// <summary>Never snapshotted: recovery skips the snapshot store (one query and transaction less per entity start);
+    /// a command known to be new also skips the journal's read (<see cref="KnownNewRecovery"/>).</summary>
+    public override Recovery Recovery { get; }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -68,8 +73,8 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
     private CommandStarted Started => _state.Start!;
 
     public static Props Props(string cmdId, IActorRef miPool, IActorRef dialogRegion, CommandSettings settings,
-        IActorRef? commandRegion = null) =>
-        Akka.Actor.Props.Create(() => new CommandEntity(cmdId, miPool, dialogRegion, settings, commandRegion));
+        IActorRef? commandRegion = null, bool knownNew = false) =>
+        Akka.Actor.Props.Create(() => new CommandEntity(cmdId, miPool, dialogRegion, settings, commandRegion, knownNew));
 
     private void OnRecovered()
     {
@@ -90,7 +95,7 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
         {
             _log.Info("Command {cmd_id} ({method}) resumes after recovery", CmdId, _state.Method);
             CallClusterMetrics.CommandStarted(_state.Method);
-            StartCommandSpan(_state.Method, traceParent: null, resumed: true);
+            StartCommandSpan(_state.Method, traceParent: null, resumed: true, firstSpan: Started.TraceParent);
             RunFlow(resumed: true);
         }
     }
@@ -121,7 +126,10 @@ public sealed partial class CommandEntity : ReceivePersistentActor, IWithTimers
 
         StartCommandSpan(start.Method, start.TraceParent, resumed: false);
         // One write: the start and the facts the flow records before its first request (InitialFacts).
-        var started = new CommandStarted(CmdId, start.Method, start.Params, DateTimeOffset.UtcNow);
+        var started = new CommandStarted(CmdId, start.Method, start.Params, DateTimeOffset.UtcNow)
+        {
+            TraceParent = CallClusterTracing.TraceParentOf(_span),
+        };
         var events = new List<ICommandJournalEvent> { started };
         events.AddRange(InitialFacts(start.Method));
         CallClusterMetrics.JournalWrite(JournalEntity);

@@ -6,11 +6,12 @@ using CallCluster.Node.OpenSips;
 
 namespace CallCluster.Node.Composition;
 
-/// <summary>The MI pool: the node's requests to OpenSIPS's management interface (or to the built-in simulator).</summary>
+/// <summary>The MI pool: the node's requests to OpenSIPS's management interface (or to the stand-in the host started:
+/// <see cref="NodeParts.LocalMi"/>).</summary>
 public static class MiHostingExtensions
 {
-    /// <summary>Targets the configured OpenSIPS, or else the simulator <see cref="SimulatorHostingExtensions.WithSimulator"/>
-    /// started; the default next hop of click-to-dial INVITEs must loop through the proxy itself: OpenSIPS's MI host on the
+    /// <summary>Targets the configured OpenSIPS, or else the host's stand-in (the embedded default's simulator); the
+    /// default next hop of click-to-dial INVITEs must loop through the proxy itself: OpenSIPS's MI host on the
     /// standard SIP port (override: callcluster.commands.call-start.next-hop), or the simulator's SIP address.</summary>
     public static AkkaConfigurationBuilder WithMiPool(this AkkaConfigurationBuilder akka, NodeParts parts) =>
         akka.AddStartupStep((system, _) =>
@@ -25,8 +26,7 @@ public static class MiHostingExtensions
             }
             else
             {
-                target = parts.Simulator?.MiEndPoint ?? throw new StartupException(
-                    "no OpenSIPS MI address configured (callcluster.mi.address or CALLCLUSTER_MI) and no built-in simulator");
+                target = parts.LocalMi ?? throw NodeHost.NoOpenSips();
             }
 
             parts.Mi = system.ActorOf(MiPool.Props(MiSettings.FromConfig(config, target)), "mi-pool");

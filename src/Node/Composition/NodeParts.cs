@@ -1,8 +1,8 @@
 using Akka.Actor;
 using CallCluster.Gateway;
 using CallCluster.Hosting.Admin;
+using CallCluster.Node.Admin;
 using CallCluster.Node.OpenSips;
-using CallCluster.Simulator;
 
 namespace CallCluster.Node.Composition;
 
@@ -11,7 +11,9 @@ namespace CallCluster.Node.Composition;
 /// steps only, which Akka.Hosting runs one at a time, and read after the start.</summary>
 public sealed class NodeParts
 {
-    public OpenSipsSimulator? Simulator { get; set; }
+    /// <summary>The MI endpoint of an OpenSIPS stand-in the host started in this process (the embedded default's
+    /// simulator), used when callcluster.mi.address is empty; null: the configured OpenSIPS.</summary>
+    public System.Net.IPEndPoint? LocalMi { get; set; }
 
     public EviListener? Evi { get; set; }
 
@@ -25,11 +27,13 @@ public sealed class NodeParts
 
     public IActorRef? Subscriptions { get; set; }
 
-    /// <summary>Where click-to-dial INVITEs loop through unless callcluster.commands.call-start.next-hop says.</summary>
+    /// <summary>Where click-to-dial INVITEs loop through unless callcluster.commands.call-start.next-hop says (the
+    /// stand-in's SIP address when there is one).</summary>
     public string DefaultNextHop { get; set; } = "";
 
     public List<IAdminPalette> Palettes { get; } = [];
 
-    /// <summary>What /readyz reports on a call node: the connector's health; null: ready once started.</summary>
-    public Func<HealthReport>? Readiness { get; set; }
+    /// <summary>The OpenSIPS connector's last health report, which /healthz/ready checks on a call node; null on a
+    /// gateway-only node.</summary>
+    public ConnectorHealth.HealthState? Connector { get; set; }
 }

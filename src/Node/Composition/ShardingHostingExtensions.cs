@@ -52,9 +52,11 @@ public static class ShardingHostingExtensions
         // command resumer (a singleton, StartCommandResumer) gets commands in progress running again after the loss of a
         // node or a full restart, from the journal's own open/ended tags (docs/survival.md).
         // Handed-off commands stop with CommandHandOff, not PoisonPill: a stored decision is acted on before they stop.
+        // Each command runs inside a CommandEntityShell, which picks its recovery from the first message: a cmd_id the
+        // gateway has just generated skips the journal read (docs/persistence.md).
         var command = await sharding.StartAsync(ShardRegions.Command,
-            cmdId => CommandEntity.Props(cmdId, miPool, sharding.ShardRegion(ShardRegions.Dialog), commandSettings,
-                sharding.ShardRegion(ShardRegions.Command)),
+            cmdId => CommandEntityShell.Props(knownNew => CommandEntity.Props(cmdId, miPool,
+                sharding.ShardRegion(ShardRegions.Dialog), commandSettings, sharding.ShardRegion(ShardRegions.Command), knownNew)),
             settings, new CommandMessageExtractor(shards),
             sharding.DefaultShardAllocationStrategy(settings), CommandHandOff.Instance).ConfigureAwait(false);
         // Handed-off dialogs stop with DialogHandOff: they pass their recent transfer/hold events to their next incarnation.

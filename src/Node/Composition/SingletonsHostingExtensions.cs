@@ -39,7 +39,7 @@ public static class SingletonsHostingExtensions
 
             var health = new ConnectorHealth.HealthState();
             system.ActorOf(ConnectorHealth.Props(subscriptions, health), "connector-health");
-            parts.Readiness = () => health.Current;
+            parts.Connector = health;
             return Task.CompletedTask;
         });
 

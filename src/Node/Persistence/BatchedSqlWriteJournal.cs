@@ -64,6 +64,22 @@ public sealed class BatchedSqlWriteJournal : SqlWriteJournal
             ? base.ReadHighestSequenceNrAsync(persistenceId, fromSequenceNr, cancellationToken)
             : _batcher.ReadAsync(persistenceId, fromSequenceNr);
 
+    /// <summary>An entity recovering with <see cref="KnownNewRecovery"/> has no events by construction: it is told so
+    /// at once, without a query (the plugin would read the highest sequence number first whatever the recovery asks).
+    /// Its first write still meets the journal's unique key (persistence id, sequence number), which refuses a
+    /// sequence number already taken.</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        if (message is ReplayMessages replay && KnownNewRecovery.Requested(replay))
+        {
+            CallClusterMetrics.RecoveryReadSkipped();
+            replay.PersistentActor.Tell(new RecoverySuccess(0));
+            return true;
+        }
+
+        return base.AroundReceive(receive, message);
+    }
+
     protected override Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages,
         CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using CallCluster.Contracts;
+using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Sharding;
 using CallCluster.Hosting.Metrics;
 
@@ -106,8 +107,9 @@ public sealed class HandOffRedelivery : ReceiveActor, IWithTimers
         _cluster.Unsubscribe(Self);
     }
 
-    /// <summary>/system/sharding/REGION/SHARD/ENTITY of this node's command or dialog region.</summary>
-    private static bool IsEntity(IActorRef? recipient) => ShardingDepth(recipient) == 5;
+    /// <summary>/system/sharding/REGION/SHARD/ENTITY of this node's command or dialog region, or the command inside
+    /// its entity (/system/sharding/command/SHARD/CMDID/command: CommandEntityShell).</summary>
+    private static bool IsEntity(IActorRef? recipient) => ShardingDepth(recipient) is 5 or 6;
 
     /// <summary>/system/sharding/REGION/SHARD of this node's command or dialog region.</summary>
     private static bool IsShard(IActorRef? recipient) => ShardingDepth(recipient) == 4;
@@ -155,6 +157,13 @@ public sealed class HandOffRedelivery : ReceiveActor, IWithTimers
         if (route is not var (regionName, localRegion) || !MaySendAgain(message))
         {
             return;
+        }
+
+        // A start sent again may find an incarnation that took another copy of it meanwhile (the gateway resends):
+        // only the gateway's first send may claim its cmd_id is new (StartCommand.FreshCmdId).
+        if (message is StartCommand { FreshCmdId: true } fresh)
+        {
+            message = fresh with { FreshCmdId = false };
         }
 
         var sender = originalSender ?? ActorRefs.NoSender;

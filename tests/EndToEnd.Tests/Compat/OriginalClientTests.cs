@@ -42,7 +42,7 @@ public sealed class OriginalClientTests(FastTimersNodeFixture fixture)
     {
         var callId = await ConnectedCall("sip:oc-alice@127.0.0.1", "sip:oc-bob@127.0.0.1");
 
-        using var mi = new MiTestClient(Node.Host.Simulator!.MiEndPoint);
+        using var mi = new MiTestClient(Node.Simulator!.MiEndPoint);
         Assert.Equal(4, await mi.DialogStateAsync(callId));
     }
 
@@ -74,15 +74,15 @@ public sealed class OriginalClientTests(FastTimersNodeFixture fixture)
         Assert.Equal(["Transferring", "TransferStart", "TransferSuccessful", "Ended"], run.Events);
         var newCall = run.Data("TransferStart", "callid")!;
         Assert.Equal(newCall, run.Data("TransferSuccessful", "callid"));
-        using var mi = new MiTestClient(Node.Host.Simulator!.MiEndPoint);
+        using var mi = new MiTestClient(Node.Simulator!.MiEndPoint);
         Assert.Equal(4, await mi.DialogStateAsync(newCall));
     }
 
     [Fact]
     public async Task CallAttendedTransfer_with_the_original_parameter_names()
     {
-        var callA = await Node.Host.Simulator!.PlaceCallAsync("sip:oc-att-a@127.0.0.1", "sip:oc-att-b@127.0.0.1");
-        var callB = await Node.Host.Simulator!.PlaceCallAsync("sip:oc-att-a@127.0.0.1", "sip:oc-att-c@127.0.0.1");
+        var callA = await Node.Simulator!.PlaceCallAsync("sip:oc-att-a@127.0.0.1", "sip:oc-att-b@127.0.0.1");
+        var callB = await Node.Simulator!.PlaceCallAsync("sip:oc-att-a@127.0.0.1", "sip:oc-att-c@127.0.0.1");
 
         var run = await Run("CallAttendedTransfer", new { callidA = callA, legA = "callee", callidB = callB, legB = "callee" });
 
@@ -99,7 +99,7 @@ public sealed class OriginalClientTests(FastTimersNodeFixture fixture)
 
         AssertStarted(run);
         Assert.Equal(["Ended"], run.Events);
-        using var mi = new MiTestClient(Node.Host.Simulator!.MiEndPoint);
+        using var mi = new MiTestClient(Node.Simulator!.MiEndPoint);
         Assert.Equal(0, await mi.DialogStateAsync(callId));
     }
 

@@ -26,7 +26,7 @@ public sealed class SecretsAndRegistryTests : IDisposable
         var wrongSecret = TokenSecret.Generate();
         var env = NodeEnvironment("secrets");
         env["CALLCLUSTER_TOKENS"] = $"ops {TokenSecret.Hash(opsSecret)} calls:read,calls:control,admin";
-        await using var node = await ChildProcess.StartAsync("Node", "", env, "Call API listening on", TimeSpan.FromSeconds(120));
+        await using var node = await ChildProcess.StartAsync("Embedded", "", env, "Call API listening on", TimeSpan.FromSeconds(120));
         var ws = new Uri($"ws://127.0.0.1:{env["CALLCLUSTER_WS_PORT"]}/call-api");
         var admin = new Uri($"http://127.0.0.1:{env["CALLCLUSTER_ADMIN_PORT"]}");
         using var http = new HttpClient { Timeout = Timeout };
@@ -91,7 +91,7 @@ public sealed class SecretsAndRegistryTests : IDisposable
         // Refused before the gateway binds anything: the check runs first.
         env["CALLCLUSTER_WS_HOST"] = "0.0.0.0";
 
-        var (code, stderr, output) = await ChildProcess.RunToExitAsync("Node", "", env, TimeSpan.FromSeconds(120));
+        var (code, stderr, output) = await ChildProcess.RunToExitAsync("Embedded", "", env, TimeSpan.FromSeconds(120));
 
         Assert.True(code == 2, $"exit code {code}:\n{output}");
         var line = Assert.Single(stderr, l => l.Length > 0);

@@ -1,23 +1,30 @@
 using Akka.Actor;
 using Akka.Configuration;
+using CallCluster.Apps.Embedded;
 using CallCluster.Hosting;
 using CallCluster.Node;
+using CallCluster.Simulator;
 
 namespace CallCluster.EndToEnd.Tests.Support;
 
-/// <summary>The embedded default exactly as `dotnet run --project src/Node` starts it (one-node cluster, both roles,
-/// SQLite journal, in-process OpenSIPS simulator), on free ports and a temporary database.</summary>
+/// <summary>The embedded default exactly as `dotnet run --project src/Apps/Embedded` starts it (its EmbeddedHost: one-node
+/// cluster, both roles, SQLite journal, in-process OpenSIPS simulator), on free ports and a temporary database.</summary>
 public sealed class EmbeddedNode : IAsyncDisposable
 {
     private readonly string _dir;
 
-    private EmbeddedNode(NodeHost host, string dir)
+    private readonly EmbeddedHost _embedded;
+
+    private EmbeddedNode(EmbeddedHost embedded, string dir)
     {
-        Host = host;
+        _embedded = embedded;
         _dir = dir;
     }
 
-    public NodeHost Host { get; }
+    public NodeHost Host => _embedded.Node;
+
+    /// <summary>The built-in simulator; null when the test configured callcluster.mi.address.</summary>
+    public OpenSipsSimulator? Simulator => _embedded.Simulator;
 
     public Uri Endpoint => Host.Gateway!.Endpoint;
 
@@ -35,9 +42,8 @@ public sealed class EmbeddedNode : IAsyncDisposable
             callcluster.simulator.mi-port = 0
             {{overrides}}
             """);
-        var config = testLayer.WithFallback(ConfigLoader.Load([.. NodeHost.DefaultLayers(), .. extraLayers ?? []], []));
-        var host = await NodeHost.StartAsync(config);
-        return new EmbeddedNode(host, dir);
+        var config = testLayer.WithFallback(ConfigLoader.Load([.. EmbeddedHost.Layers(), .. extraLayers ?? []], []));
+        return new EmbeddedNode(await EmbeddedHost.StartAsync(config), dir);
     }
 
     public async ValueTask DisposeAsync()

@@ -10,7 +10,8 @@ using MessagePack.Resolvers;
 namespace CallCluster.Node.Tests.Serialization;
 
 /// <summary>The gateway's trace context crosses to the call node inside StartCommand (docs/tracing.md), optionally and
-/// compatibly both ways during a rolling update; the journal's CommandStarted does not carry it.</summary>
+/// compatibly both ways during a rolling update; the journal's CommandStarted keeps the command's first span's, optionally
+/// too.</summary>
 public sealed class TraceParentWireTests : Akka.TestKit.Xunit2.TestKit
 {
     private const string TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -84,10 +85,22 @@ public sealed class TraceParentWireTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void The_journal_event_of_a_start_has_no_trace_context()
+    public void The_journal_event_of_a_start_keeps_the_first_spans_traceparent_and_events_stored_without_it_read_as_null()
     {
-        // Stored events keep their shape (tests/Node.Tests/Fixtures replays them): the context lives in the message only.
-        Assert.DoesNotContain(typeof(CommandStarted).GetProperties(), p => p.Name.Contains("Trace", StringComparison.OrdinalIgnoreCase));
+        // A resumed command links its span to its first one through it (CommandEntityTracingTests).
+        var started = new CommandStarted("cmd-j", CommandMethods.CallEnd, new Dictionary<string, string> { ["callid"] = "c" },
+            DateTimeOffset.UnixEpoch) { TraceParent = TraceParent };
+        var serializer = Sys.Serialization.FindSerializerFor(started);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, started);
+        var back = (CommandStarted)Sys.Serialization.Deserialize(serializer.ToBinary(started), serializer.Identifier, manifest);
+        Assert.Equal(TraceParent, back.TraceParent);
+
+        // What the journal holds from before the field (tests/Node.Tests/Fixtures replays such events too).
+        var withField = MessagePackSerializer.Deserialize<Dictionary<string, object?>>(serializer.ToBinary(started), Contractless);
+        Assert.True(withField.Remove(nameof(CommandStarted.TraceParent)), "the field is written under its name");
+        var old = (CommandStarted)Sys.Serialization.Deserialize(MessagePackSerializer.Serialize(withField, Contractless),
+            serializer.Identifier, manifest);
+        Assert.Equal(("cmd-j", "c", (string?)null), (old.CmdId, old.Params["callid"], old.TraceParent));
     }
 
     private StartCommand RoundTrip(StartCommand message)

@@ -107,6 +107,33 @@ public sealed class HandOffRedeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_start_that_reached_a_stopped_command_in_its_shell_is_sent_again_no_longer_marked_new()
+    {
+        var node = Start(seed: null);
+        await WaitForUpAsync(node, 1);
+        var (dialogRegion, _) = Collector(node, "dialog-region");
+        var (commandRegion, commands) = Collector(node, "command-region");
+        await StartedAsync(node.ActorOf(HandOffRedelivery.Props(commandRegion, dialogRegion), "handoff-redelivery"));
+        var (gateway, _) = Collector(node, "gateway-connection");
+        // The command inside its entity shell: /system/sharding/command/SHARD/CMDID/command (CommandEntityShell).
+        var system = (ExtendedActorSystem)node;
+        var command = new EmptyLocalActorRef(system.Provider,
+            new RootActorPath(Cluster.Get(node).SelfAddress) / "system" / "sharding" / ShardRegions.Command / "4" / "cmd-12" / "command",
+            node.EventStream);
+        var start = new StartCommand("cmd-12", CommandMethods.CallEnd, new Dictionary<string, string> { ["callid"] = "x" }, gateway)
+        {
+            FreshCmdId = true,
+        };
+
+        node.EventStream.Publish(new DeadLetter(start, gateway, command));
+
+        var (again, sender) = await commands.ReadAsync().AsTask().WaitAsync(Bound);
+        var resent = Assert.IsType<StartCommand>(again);
+        Assert.Equal(gateway, sender);
+        Assert.Equal(start with { FreshCmdId = false }, resent);
+    }
+
+    [Fact]
     public async Task An_equal_message_is_sent_again_at_most_three_times_in_its_window()
     {
         var node = Start(seed: null);

@@ -6,6 +6,7 @@ using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using CallCluster.Hosting;
 using CallCluster.Hosting.Admin;
+using Microsoft.Extensions.DependencyInjection;
 using CallCtl = callctl::CallCluster.Admin.CallCtl;
 
 namespace CallCluster.Ops.Tests.Support;
@@ -30,7 +31,7 @@ public static class TestCluster
             .WithFallback(ConfigLoader.ParseFile(Path.Combine(ConfigLoader.HoconDirectory, "base.conf")));
 
     public static async Task<(ActorSystem System, AdminServer Admin)> StartAsync(
-        IReadOnlyList<IAdminPalette>? palettes = null, Func<HealthReport>? readiness = null, string overrides = "")
+        IReadOnlyList<IAdminPalette>? palettes = null, Action<IHealthChecksBuilder>? healthChecks = null, string overrides = "")
     {
         var system = ClusterBootstrap.CreateSystem(ConfigurationFactory.ParseString(overrides).WithFallback(Config()));
         try
@@ -39,7 +40,7 @@ public static class TestCluster
             await ClusterSharding.Get(system).StartAsync(EntityType, _ => Props.Create(() => new EchoEntity()),
                 ClusterShardingSettings.Create(system).WithRole("call-node"),
                 new EchoExtractor(ShardingSetup.NumberOfShards(system)));
-            var admin = await AdminServer.StartAsync(system, AdminSettings.FromConfig(system.Settings.Config), palettes, readiness);
+            var admin = await AdminServer.StartAsync(system, AdminSettings.FromConfig(system.Settings.Config), palettes, healthChecks);
             return (system, admin);
         }
         catch

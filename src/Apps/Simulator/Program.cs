@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Net;
 using Akka.Configuration;
+using CallCluster.Simulator;
 
-namespace CallCluster.Simulator;
+namespace CallCluster.Apps.Simulator;
 
-/// <summary>Standalone: dotnet run --project src/Simulator -- --mi-port 8080 [--bind 127.0.0.1] [--config file.conf].
+/// <summary>Standalone: dotnet run --project src/Apps/Simulator -- --mi-port 8080 [--bind 127.0.0.1] [--config file.conf].
 /// Command line by System.CommandLine, with the conventions of every CallCluster process: a mistake or a port in use is
 /// exit code 2 with one line on stderr, --help exit 0.</summary>
 public static class Program
@@ -44,7 +45,7 @@ public static class Program
                 await Console.Error.WriteLineAsync($"{Name}: {error.Message}");
             }
 
-            await Console.Error.WriteLineAsync("usage: CallCluster.Simulator [options] (--help lists them)");
+            await Console.Error.WriteLineAsync("usage: callcluster-simulator [options] (--help lists them)");
             return 2;
         }
 

@@ -3,19 +3,23 @@ using Akka.Event;
 using Akka.Hosting;
 using CallCluster.Hosting;
 using CallCluster.Hosting.Composition;
-using CallCluster.Simulator;
 
-namespace CallCluster.Node.Composition;
+namespace CallCluster.Simulator.Hosting;
 
-/// <summary>Sandbox mode: the built-in OpenSIPS simulator, started inside the node when no OpenSIPS MI address is
-/// configured.</summary>
+/// <summary>Sandbox mode as a host feature: the OpenSIPS simulator started inside the process's ActorSystem when no
+/// OpenSIPS MI address is configured (the embedded default, src/Apps/Embedded).</summary>
 public static class SimulatorHostingExtensions
 {
     /// <summary>The sandbox's simulator MI port (sandbox.conf) and the variable that pins it.</summary>
     private const int SandboxMiPort = 8080;
     private const string SandboxMiPortVariable = "CALLCLUSTER_SIM_MI_PORT";
 
-    public static AkkaConfigurationBuilder WithSimulator(this AkkaConfigurationBuilder akka, NodeParts parts) =>
+    /// <summary>Starts the simulator unless callcluster.mi.address is set, and closes it once the node has left the
+    /// cluster.</summary>
+    /// <param name="started">Told the simulator and the options it runs with (its SIP address is the next hop of
+    /// click-to-dial INVITEs), before the features after this one start.</param>
+    public static AkkaConfigurationBuilder WithSimulator(this AkkaConfigurationBuilder akka,
+        Action<OpenSipsSimulator, SimulatorOptions> started) =>
         akka.AddStartupStep(async (system, _) =>
         {
             if (!string.IsNullOrWhiteSpace(system.Settings.Config.GetString("callcluster.mi.address", "")))
@@ -28,8 +32,7 @@ public static class SimulatorHostingExtensions
             system.Log.Warning(
                 "No OpenSIPS MI address configured (callcluster.mi.address / CALLCLUSTER_MI): sandbox mode, using the built-in " +
                 "OpenSIPS simulator at {0}", simulator.MiEndPoint);
-            parts.Simulator = simulator;
-            parts.DefaultNextHop = $"sip:{options.BindAddress}:{options.SipPort}";
+            started(simulator, options);
             // After the node has left the cluster and handed its dialogs off: they may still send MI requests until then.
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "close-simulator", async () =>
             {

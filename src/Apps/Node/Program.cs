@@ -1,12 +1,14 @@
 using CallCluster.Hosting;
 using CallCluster.Hosting.Cli;
 using CallCluster.Hosting.Composition;
+using CallCluster.Node;
 using CallCluster.Node.Composition;
 
-namespace CallCluster.Node;
+namespace CallCluster.Apps.Node;
 
-/// <summary><c>dotnet run --project src/Node [-- --config FILE ...]</c>: the embedded default, one process that is a
-/// one-node cluster with both roles, SQLite persistence and (without CALLCLUSTER_MI) the OpenSIPS simulator.</summary>
+/// <summary><c>dotnet run --project src/Apps/Node [-- --config FILE ...]</c>: a production call node (both roles unless
+/// CALLCLUSTER_ROLES says), talking to the OpenSIPS at CALLCLUSTER_MI. Without one it exits with code 2: the sandbox
+/// with the built-in simulator is src/Apps/Embedded.</summary>
 public static class Program
 {
     public static Task<int> Main(string[] args) => ProcessMain.RunAsync(args, "callcluster-node", CommandLine, async options =>
@@ -17,8 +19,8 @@ public static class Program
     });
 
     /// <summary>Every layer the node may load, PostgreSQL's included, so that help lists all of its settings.</summary>
-    private static readonly ProcessCommandLine CommandLine = new("CallCluster.Node",
-        "CallCluster node: command and dialog entities and the OpenSIPS connector; by default also the Call API gateway " +
-        "and a built-in OpenSIPS simulator, as a one-node cluster.",
+    private static readonly ProcessCommandLine CommandLine = new("callcluster-node",
+        "CallCluster node: command and dialog entities and the OpenSIPS connector (OpenSIPS at --mi / CALLCLUSTER_MI); " +
+        "by default also the Call API gateway.",
         [.. NodeHost.DefaultLayers(), "persistence-postgres.conf"]);
 }

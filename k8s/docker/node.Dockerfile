@@ -10,6 +10,7 @@ WORKDIR /src
 # Restore first, from the project files only, so the package layer is cached across source changes.
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/Contracts/Contracts.csproj src/Contracts/
+COPY src/AdminProtocol/AdminProtocol.csproj src/AdminProtocol/
 COPY src/Hosting/Hosting.csproj src/Hosting/
 COPY src/Gateway/Gateway.csproj src/Gateway/
 COPY src/Node/Node.csproj src/Node/
@@ -19,6 +20,7 @@ RUN dotnet restore src/Apps/Node/Apps.Node.csproj && dotnet restore src/Admin/Ad
 # Only the projects this image is built from.
 COPY hocon/ hocon/
 COPY src/Contracts/ src/Contracts/
+COPY src/AdminProtocol/ src/AdminProtocol/
 COPY src/Hosting/ src/Hosting/
 COPY src/Gateway/ src/Gateway/
 COPY src/Node/ src/Node/

@@ -10,6 +10,7 @@ WORKDIR /src
 # Restore first, from the project files only, so the package layer is cached across source changes.
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/Contracts/Contracts.csproj src/Contracts/
+COPY src/AdminProtocol/AdminProtocol.csproj src/AdminProtocol/
 COPY src/Hosting/Hosting.csproj src/Hosting/
 COPY src/Simulator/Simulator.csproj src/Simulator/
 COPY src/Apps/Simulator/Apps.Simulator.csproj src/Apps/Simulator/
@@ -17,6 +18,7 @@ RUN dotnet restore src/Apps/Simulator/Apps.Simulator.csproj
 # Only the projects this image is built from (src/Hosting: the simulator's host feature, WithSimulator).
 COPY hocon/ hocon/
 COPY src/Contracts/ src/Contracts/
+COPY src/AdminProtocol/ src/AdminProtocol/
 COPY src/Hosting/ src/Hosting/
 COPY src/Simulator/ src/Simulator/
 COPY src/Apps/Simulator/ src/Apps/Simulator/

@@ -5,31 +5,17 @@ using System.Text.Json.Nodes;
 
 namespace CallCluster.Admin;
 
-/// <summary><c>callctl call ...</c>: sends one Call API command to a gateway (JSON-RPC 2.0 over WebSocket, see
+/// <summary><c>callctl call ...</c> (<see cref="CallCommands"/>): sends one Call API command to a gateway (JSON-RPC 2.0 over WebSocket, see
 /// docs/protocol.md) and prints its reply and notifications, one line each, until <c>Ended</c>.</summary>
 internal static class CallClient
 {
-    public static async Task<int> RunAsync(string url, IReadOnlyList<string> args, bool json, TextWriter stdout,
+    /// <summary>Sends <paramref name="method"/> with <paramref name="parameters"/> (from <see cref="CallCommands"/>).</summary>
+    public static async Task<int> RunAsync(string url, string method, JsonObject parameters, bool json, TextWriter stdout,
         TextWriter stderr, CancellationToken ct, string? token = null)
     {
-        if (args.Count == 0)
-        {
-            return await CallCtl.UsageError(stderr, "missing call command (start, hold, unhold, transfer, end)");
-        }
-
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("ws" or "wss"))
         {
             return await CallCtl.UsageError(stderr, $"--url '{url}' is not a ws:// or wss:// URL");
-        }
-
-        if (!TryParseOptions(args.Skip(1).ToList(), out var options, out var optionError))
-        {
-            return await CallCtl.UsageError(stderr, optionError);
-        }
-
-        if (!TryBuildRequest(args[0], options, out var method, out var parameters, out var error))
-        {
-            return await CallCtl.UsageError(stderr, error);
         }
 
         var requestId = "callctl-" + Guid.NewGuid().ToString("N")[..12];
@@ -129,95 +115,6 @@ internal static class CallClient
             await stderr.WriteLineAsync($"callctl: connection to {uri} broke: {e.Message}");
             return CallCtl.ExitFailed;
         }
-    }
-
-    /// <summary>Maps <c>call VERB --opt value</c> onto a Call API method and its params.</summary>
-    internal static bool TryBuildRequest(string verb, IReadOnlyDictionary<string, string> options, out string method,
-        out JsonObject parameters, out string error)
-    {
-        parameters = [];
-        error = "";
-        string[] required;
-        string[] optional = [];
-        switch (verb)
-        {
-            case "start":
-                method = "CallStart";
-                required = ["caller", "callee"];
-                break;
-            case "hold":
-            case "unhold":
-                method = verb == "hold" ? "CallHold" : "CallUnHold";
-                required = ["callid"];
-                optional = ["leg"];
-                break;
-            case "end":
-                method = "CallEnd";
-                required = ["callid"];
-                break;
-            case "transfer" when options.ContainsKey("callid-a") || options.ContainsKey("callid-b"):
-                method = "CallAttendedTransfer";
-                required = ["callid-a", "leg-a", "callid-b", "leg-b"];
-                optional = ["destination"];
-                break;
-            case "transfer":
-                method = "CallBlindTransfer";
-                required = ["callid", "leg", "destination"];
-                break;
-            default:
-                method = "";
-                error = $"unknown call command '{verb}' (start, hold, unhold, transfer, end)";
-                return false;
-        }
-
-        foreach (var name in options.Keys)
-        {
-            if (!required.Contains(name) && !optional.Contains(name) && name != "cmd-id")
-            {
-                error = $"call {verb}: unexpected option --{name}";
-                return false;
-            }
-        }
-
-        foreach (var name in required)
-        {
-            if (!options.TryGetValue(name, out var value) || value.Length == 0)
-            {
-                error = $"call {verb}: --{name} is required";
-                return false;
-            }
-        }
-
-        foreach (var (name, value) in options)
-        {
-            parameters[name.Replace('-', '_')] = value;
-        }
-
-        return true;
-    }
-
-    private static bool TryParseOptions(IReadOnlyList<string> args, out Dictionary<string, string> options, out string error)
-    {
-        options = new Dictionary<string, string>(StringComparer.Ordinal);
-        error = "";
-        for (var i = 0; i < args.Count; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || args[i].Length == 2)
-            {
-                error = $"unexpected argument '{args[i]}'";
-                return false;
-            }
-
-            if (i + 1 >= args.Count)
-            {
-                error = $"{args[i]} needs a value";
-                return false;
-            }
-
-            options[args[i][2..]] = args[++i];
-        }
-
-        return true;
     }
 
     private static string FormatReply(JsonObject reply)

@@ -13,11 +13,18 @@ namespace CallCluster.Admin;
 /// on <c>Error</c> the reason and exit 1.</summary>
 internal static class CallCmdVerbs
 {
-    public static readonly IReadOnlySet<string> Methods = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "CallStart", "CallBlindTransfer", "CallAttendedTransfer", "CallHold", "CallUnhold", "CallEnd",
-    };
+    /// <summary>The six methods (callctl's subcommands of the same names) and the parameters each takes.</summary>
+    public static readonly IReadOnlyList<(string Method, string Parameters)> Methods =
+    [
+        ("CallStart", "caller=URI callee=URI"),
+        ("CallBlindTransfer", "callid=ID leg=LEG destination=URI"),
+        ("CallAttendedTransfer", "callidA=ID legA=LEG callidB=ID legB=LEG"),
+        ("CallHold", "callid=ID"),
+        ("CallUnhold", "callid=ID"),
+        ("CallEnd", "callid=ID"),
+    ];
 
+    /// <param name="args">The method, then its <c>key=value</c> words.</param>
     public static async Task<int> RunAsync(string url, IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr,
         CancellationToken ct, string? token = null)
     {

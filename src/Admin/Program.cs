@@ -1,6 +1,6 @@
 namespace CallCluster.Admin;
 
-/// <summary><c>callctl</c>: see <see cref="CallCtl.Usage"/>.</summary>
+/// <summary><c>callctl</c>: see <see cref="CallCtlCommandLine"/> (or <c>callctl --help</c>).</summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)

@@ -85,4 +85,17 @@ public sealed class CallCmdVerbsTests : IAsyncLifetime
         Assert.Equal(2, result.Exit);
         Assert.Empty(_gateway.Requests);
     }
+
+    [Fact]
+    public async Task A_verb_takes_any_key_value_words_after_it_including_dashes_and_equals_signs()
+    {
+        var result = await TestCluster.CtlAsync(null, "--url", _gateway.Url.ToString(), "CallAttendedTransfer",
+            "callidA=a-1", "legA=caller", "callidB=b=2", "legB=callee", "-v");
+
+        Assert.True(result.Exit == 0, result.ToString());
+        var request = Assert.Single(_gateway.Requests);
+        Assert.Equal("CallAttendedTransfer", request["method"]!.GetValue<string>());
+        // Words after the verb are call-cmd's, "-v" included (a key without '='), split at the first '='.
+        Assert.Equal("""{"callidA":"a-1","legA":"caller","callidB":"b=2","legB":"callee","-v":""}""", request["params"]!.ToJsonString());
+    }
 }

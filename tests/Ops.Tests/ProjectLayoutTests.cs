@@ -83,4 +83,18 @@ public sealed class ProjectLayoutTests
         Assert.Contains(GatewayLibrary, embedded);
         Assert.Contains(SimulatorLibrary, embedded);
     }
+
+    /// <summary>callctl and the admin endpoint share the wire contract as a library: callctl gets neither Hosting (Akka,
+    /// ASP.NET) nor a source file compiled in from another project.</summary>
+    [Fact]
+    public void Callctl_and_Hosting_reference_the_admin_protocol_library_and_callctl_nothing_else()
+    {
+        const string protocol = "src/AdminProtocol/AdminProtocol.csproj";
+        Assert.Equal([protocol], ProjectGraph.Closure("src/Admin/Admin.csproj").Where(p => p != "src/Admin/Admin.csproj"));
+        Assert.Contains(protocol, ProjectGraph.References("src/Hosting/Hosting.csproj"));
+        Assert.Empty(ProjectGraph.References(protocol));
+        Assert.DoesNotContain("<Compile Include=", File.ReadAllText(Repo.Path("src/Admin/Admin.csproj")), StringComparison.Ordinal);
+        Assert.DoesNotContain("PackageReference", File.ReadAllText(Repo.Path(protocol)), StringComparison.Ordinal);
+        Assert.Contains(protocol.Replace('/', '\\'), File.ReadAllText(Repo.Path("CallCluster.sln")), StringComparison.Ordinal);
+    }
 }

@@ -2,8 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace CallCluster.Hosting.Admin;
 
-// This file is compiled into both the admin endpoint (CallCluster.Hosting) and the callctl client (src/Admin, as a
-// linked source file), so it must not depend on Akka or ASP.NET: it is the wire contract between the two.
+// The wire contract between the admin endpoint (CallCluster.Hosting) and callctl (src/Admin), both of which reference
+// this library, so it must not depend on Akka or ASP.NET. The namespace is the one it had inside Hosting.
 
 /// <summary>Paths, defaults and media types of the admin endpoint every CallCluster process serves.</summary>
 /// <remarks>

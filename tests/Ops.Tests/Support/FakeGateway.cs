@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
-using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
 
 namespace CallCluster.Ops.Tests.Support;
 
@@ -23,31 +20,7 @@ public sealed class FakeGateway : IAsyncDisposable
     public static async Task<FakeGateway> StartAsync()
     {
         var gateway = new FakeGateway();
-        gateway._app = await LoopbackWebApp.StartAsync(app =>
-        {
-            app.UseWebSockets();
-            app.Map("/call-api", async context =>
-            {
-                using var socket = await context.WebSockets.AcceptWebSocketAsync();
-                var buffer = new byte[64 * 1024];
-                var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
-                var request = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, received.Count))!.AsObject();
-                gateway.Requests.Enqueue(request);
-                foreach (var frame in Script(request))
-                {
-                    await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, context.RequestAborted);
-                }
-
-                try
-                {
-                    await socket.ReceiveAsync(buffer, context.RequestAborted); // until the client closes
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
-                }
-                catch (WebSocketException)
-                {
-                }
-            });
-        });
+        gateway._app = await ScriptedWebSocketEndpoint.StartAsync("/call-api", gateway.Requests, Script);
         gateway.Url = gateway._app.Url("ws", "/call-api");
         return gateway;
     }

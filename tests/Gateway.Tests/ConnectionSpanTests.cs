@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using Akka.Actor;
@@ -6,6 +5,7 @@ using CallCluster.Contracts.Commands;
 using CallCluster.Gateway.Connection;
 using CallCluster.Gateway.Protocol;
 using CallCluster.Hosting.Tracing;
+using CallCluster.TestSupport;
 
 namespace CallCluster.Gateway.Tests;
 
@@ -15,19 +15,10 @@ public sealed class ConnectionSpanTests : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly RequestParser Parser = new(new MethodRegistry(GatewaySettings.DefaultEnabledMethods));
 
-    private readonly ConcurrentQueue<Activity> _ended = new();
-    private readonly ActivityListener _listener;
+    private readonly SpanRecorder _spans = new(CallClusterTracing.SourceName);
 
     public ConnectionSpanTests() : base("akka.loglevel = INFO")
     {
-        // A plain listener on CallCluster's source, as an exporter would be: spans are created and their ends seen.
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == CallClusterTracing.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = _ended.Enqueue,
-        };
-        ActivitySource.AddActivityListener(_listener);
     }
 
     [Fact]
@@ -52,17 +43,17 @@ public sealed class ConnectionSpanTests : Akka.TestKit.Xunit2.TestKit
         ExpectTerminated(actor);
 
         Assert.Equal("abandoned", Outcome(waiting));
-        var span = _ended.Single(a => CmdIdOf(a) == waiting);
+        var span = _spans.Ended.Single(a => CmdIdOf(a) == waiting);
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.Equal("accepted", Outcome(answered)); // ended once, as accepted
-        Assert.Single(_ended, a => CmdIdOf(a) == answered);
+        Assert.Single(_spans.Ended, a => CmdIdOf(a) == answered);
     }
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            _listener.Dispose();
+            _spans.Dispose();
         }
 
         base.Dispose(disposing);
@@ -72,7 +63,7 @@ public sealed class ConnectionSpanTests : Akka.TestKit.Xunit2.TestKit
         $$$"""{"jsonrpc":"2.0","id":{{{id}}},"method":"CallEnd","params":{"callid":"x","cmd_id":"{{{cmdId}}}"}}""";
 
     private string? Outcome(string cmdId) =>
-        _ended.Where(a => CmdIdOf(a) == cmdId).Select(a => a.GetTagItem(TraceNames.Outcome) as string).SingleOrDefault();
+        _spans.Ended.Where(a => CmdIdOf(a) == cmdId).Select(a => a.GetTagItem(TraceNames.Outcome) as string).SingleOrDefault();
 
     private static string? CmdIdOf(Activity activity) => activity.GetTagItem(TraceNames.CmdId) as string;
 }

@@ -335,7 +335,7 @@ public sealed class ConnectionActor : ActorBase, IWithTimers
             Message = startMessage,
             Span = span,
         });
-        _region.Tell(startMessage with { FreshCmdId = command.CmdIdGenerated }, Self);
+        _region.Tell(command.CmdIdGenerated ? startMessage with { FreshCmdId = true } : startMessage, Self);
     }
 
     /// <summary>CommandSubscribe: replay from after_seq. A new track skips what the client already has at once; an

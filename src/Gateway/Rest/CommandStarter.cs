@@ -69,7 +69,7 @@ public sealed class CommandStarter : ReceiveActor, IWithTimers
         queue.Enqueue(new Waiter(Sender, Environment.TickCount64 + _askTimeoutMs, message) { Span = span });
         _waitingCount++;
         // The waiter keeps the copy for resends: only this first send may say the cmd_id is new (StartCommand.FreshCmdId).
-        _region.Tell(message with { FreshCmdId = start.CmdIdGenerated }, Self);
+        _region.Tell(start.CmdIdGenerated ? message with { FreshCmdId = true } : message, Self);
     }
 
     /// <summary>Gives the answer to the oldest asker still waiting: one whose Ask timed out has gone, and every answer

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.TestKit;
@@ -6,6 +5,7 @@ using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Dialogs;
 using CallCluster.Hosting.Tracing;
 using CallCluster.Node.Commands;
+using CallCluster.TestSupport;
 
 namespace CallCluster.Node.Tests.Entities;
 
@@ -15,18 +15,10 @@ public sealed class CommandEntityTracingTests : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly CommandSettings Settings = new(TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(30));
 
-    private readonly ConcurrentQueue<Activity> _started = new();
-    private readonly ActivityListener _listener;
+    private readonly SpanRecorder _spans = new(CallClusterTracing.SourceName);
 
     public CommandEntityTracingTests() : base(EntityTestConfig.Config)
     {
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == CallClusterTracing.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStarted = _started.Enqueue,
-        };
-        ActivitySource.AddActivityListener(_listener);
     }
 
     [Fact]
@@ -47,7 +39,7 @@ public sealed class CommandEntityTracingTests : Akka.TestKit.Xunit2.TestKit
         again.Tell(new GetCommand(cmdId));
         Assert.Equal("running", ExpectMsg<CommandSnapshot>().Status);
 
-        var spans = _started.Where(a => a.OperationName == TraceNames.Command && (a.GetTagItem(TraceNames.CmdId) as string) == cmdId).ToList();
+        var spans = _spans.Started.Where(a => a.OperationName == TraceNames.Command && (a.GetTagItem(TraceNames.CmdId) as string) == cmdId).ToList();
         Assert.Equal(2, spans.Count);
         var (original, resumed) = (spans[0], spans[1]);
         Assert.Equal(false, original.GetTagItem(TraceNames.Resumed));
@@ -62,7 +54,7 @@ public sealed class CommandEntityTracingTests : Akka.TestKit.Xunit2.TestKit
     {
         if (disposing)
         {
-            _listener.Dispose();
+            _spans.Dispose();
         }
 
         base.Dispose(disposing);

@@ -17,7 +17,7 @@ public static class MemoryBench
     {
         var budget = Stopwatch.StartNew();
         var maxTotal = o.MaxSeconds ?? TimeSpan.FromSeconds(300);
-        var result = new Dictionary<string, object?> { ["dialogs_requested"] = o.Dialogs, ["batch"] = o.Batch, ["loadavg_start"] = Program.LoadAvg() };
+        var result = new Dictionary<string, object?> { ["dialogs_requested"] = o.Dialogs, ["batch"] = o.Batch, ["origin"] = o.Origin, ["loadavg_start"] = Program.LoadAvg() };
         await using var node = await NodeFixture.StartAsync(withEvi: false);
         Program.Log($"one-node cluster up; journal {node.DbFile}");
         var run = Guid.NewGuid().ToString("N")[..6];
@@ -36,7 +36,12 @@ public static class MemoryBench
         while (created < o.Dialogs && budget.Elapsed < maxTotal)
         {
             var n = Math.Min(o.Batch, o.Dialogs - created);
-            for (var i = created; i < created + n; i++) node.Dialog.Tell(Event($"m{run}", i), ActorRefs.NoSender);
+            for (var i = created; i < created + n; i++)
+            {
+                var e = Event($"m{run}", i);
+                node.Dialog.Tell(e, ActorRefs.NoSender);
+                if (o.Origin) node.Dialog.Tell(Origin(e.CallId, i), ActorRefs.NoSender);
+            }
             var batchIds = Enumerable.Range(created, n).Select(i => $"m{run}{i:x8}").ToList();
             var inState = await node.CountDialogsInStateAsync(batchIds, 4, DateTime.UtcNow + (maxTotal - budget.Elapsed));
             created += inState;
@@ -97,6 +102,10 @@ public static class MemoryBench
         return new DialogStateChanged($"{prefix}{i:x8}", $"{i % 4096}.{0xf18e0000 + i:x8}", (499725756447L + i).ToString(), tagA, tagB, 3, 4);
     }
 
+    /// <summary>What a CallStart tells the dialog it created: its cmd_id (server-generated form) and the two parties.</summary>
+    private static RecordCallOrigin Origin(string callId, int i) =>
+        new(callId, $"{Guid.NewGuid():N}", $"sip:caller{i}@example.com", $"sip:callee{i}@example.com");
+
     private static (long Heap, long WorkingSet) Measure()
     {
         for (var i = 0; i < 3; i++)
@@ -116,6 +125,8 @@ public static class MemoryBench
 
         public ControlParent(CallCluster.Node.Dialogs.DialogSettings dialogSettings)
         {
+            // As the dialog region does: one Props, each entity named after its Call-ID.
+            var dialogProps = CallCluster.Node.Dialogs.DialogEntity.Props(ActorRefs.Nobody, dialogSettings);
             Receive<Create>(c =>
             {
                 var props = c.Kind switch
@@ -132,7 +143,7 @@ public static class MemoryBench
                     {
                         // The product's DialogEntity as a plain child (no shard bookkeeping), same event as the sharded ones.
                         var evt = Event($"u{c.Run}", i);
-                        var child = Context.ActorOf(CallCluster.Node.Dialogs.DialogEntity.Props(evt.CallId, ActorRefs.Nobody, dialogSettings), name);
+                        var child = Context.ActorOf(dialogProps, evt.CallId);
                         child.Tell(evt);
                         children.Add(child);
                     }
@@ -144,7 +155,7 @@ public static class MemoryBench
                 var replyTo = Sender;
                 if (c.Kind == "dialog-entity-unsharded")
                 {
-                    // GetDialog is stashed until the 3->4 event is persisted.
+                    // Answered after the 3->4 event, which is ahead of it in the same mailbox.
                     Task.WhenAll(children.Select((ch, k) => ch.Ask<DialogView>(new GetDialog($"u{c.Run}{c.From + k:x8}"), TimeSpan.FromSeconds(60))))
                         .ContinueWith(_ => c.Count).PipeTo(replyTo);
                     return;

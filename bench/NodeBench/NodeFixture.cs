@@ -14,7 +14,9 @@ namespace CallCluster.NodeBench;
 /// <summary>A one-node call-node cluster started the way NodeHost does it (shipped HOCON layers, PersistenceSetup
 /// for SQLite in a temp file, ClusterBootstrap), with the <c>dialog</c> shard region of real DialogEntity and,
 /// optionally, the real EviListener on 127.0.0.1:0 feeding it. The command region is replaced by a sink actor:
-/// the benchmark's dialogs have no attached commands, so nothing is ever sent to it.</summary>
+/// the benchmark's dialogs have no attached commands, so nothing is ever sent to it. Call events are on, as they are
+/// by default (callcluster.events.enabled), so each dialog keeps its call-event state; what it emits goes to a second
+/// sink instead of the journal.</summary>
 public sealed class NodeFixture : IAsyncDisposable
 {
     private readonly string _dir;
@@ -59,8 +61,9 @@ public sealed class NodeFixture : IAsyncDisposable
             var settings = ClusterShardingSettings.Create(system).WithRole(ShardRegions.CallNodeRole);
             var commandSink = system.ActorOf(Props.Create(() => new Sink()), "command-sink");
             var dialogSettings = DialogSettings.FromConfig(system.Settings.Config);
-            var dialog = await sharding.StartAsync(ShardRegions.Dialog,
-                callId => DialogEntity.Props(callId, commandSink, dialogSettings),
+            var eventSink = system.ActorOf(Props.Create(() => new Sink()), "call-event-sink");
+            var dialogProps = DialogEntity.Props(commandSink, dialogSettings, eventLog: eventSink);
+            var dialog = await sharding.StartAsync(ShardRegions.Dialog, _ => dialogProps,
                 settings, new DialogMessageExtractor(ShardingSetup.NumberOfShards(system)));
             EviListener? evi = null;
             if (withEvi)

@@ -20,6 +20,8 @@ public static class Program
                          prints kernel drops (/proc/net/udp) and received/routed per second
           dialog-memory  memory per idle tracked dialog
                          --dialogs N (100000)  --batch N (5000)  --max-seconds S total (300)  --no-controls
+                         --origin: each dialog also records the command that created it and its parties, as a
+                         CallStart's dialog does (RecordCallOrigin)
           journal        persisted events/s: one Persist per event, PersistAll x10, PersistAsync
                          --actors N (500)  --events N per actor per mode (200)  --max-seconds S per mode (30)
                          --provider sqlite|postgres|both (both when PostgreSQL is reachable)
@@ -84,6 +86,7 @@ public sealed record Options
     public int EventsPerActor { get; init; } = 200;
     public string Provider { get; init; } = "both";
     public bool Controls { get; init; } = true;
+    public bool Origin { get; init; }
     public string? Hocon { get; init; }
     public TimeSpan? MaxSeconds { get; init; }
 
@@ -108,6 +111,7 @@ public sealed record Options
                 "--provider" => o with { Provider = Next() },
                 "--hocon" => o with { Hocon = Next() },
                 "--no-controls" => o with { Controls = false },
+                "--origin" => o with { Origin = true },
                 "--max-seconds" => o with { MaxSeconds = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)) },
                 _ => throw new FormatException("unknown argument " + args[i]),
             };

@@ -60,9 +60,10 @@ public static class ShardingHostingExtensions
             settings, new CommandMessageExtractor(shards),
             sharding.DefaultShardAllocationStrategy(settings), CommandHandOff.Instance).ConfigureAwait(false);
         // Handed-off dialogs stop with DialogHandOff: they pass their recent transfer/hold events to their next incarnation.
-        var dialog = await sharding.StartAsync(ShardRegions.Dialog,
-            callId => DialogEntity.Props(callId, sharding.ShardRegion(ShardRegions.Command), dialogSettings, miPool,
-                sharding.ShardRegion(ShardRegions.Dialog), eventLog),
+        // One Props for every dialog: each entity takes its Call-ID from its name (DialogEntity.Props says why).
+        var dialogProps = DialogEntity.Props(sharding.ShardRegion(ShardRegions.Command), dialogSettings, miPool,
+            sharding.ShardRegion(ShardRegions.Dialog), eventLog);
+        var dialog = await sharding.StartAsync(ShardRegions.Dialog, _ => dialogProps,
             settings, new DialogMessageExtractor(shards), sharding.DefaultShardAllocationStrategy(settings),
             DialogHandOff.Instance).ConfigureAwait(false);
         return (command, dialog);

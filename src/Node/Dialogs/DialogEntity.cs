@@ -44,15 +44,12 @@ public sealed class DialogEntity : UntypedActor
     private static readonly TimeSpan RecentFor = TimeSpan.FromSeconds(30);
     private const int MaxRecent = 8;
 
-    private readonly IActorRef _commandRegion;
-    private readonly IActorRef _dialogRegion;
-    private readonly IActorRef _miPool;
-    private readonly DialogSettings _settings;
-    private readonly IActorRef _eventLog;
+    /// <summary>What every dialog of the region shares, held once (one field rather than five, per dialog).</summary>
+    private readonly Peers _peers;
     private DialogState _state;
 
     /// <summary>Call events of this dialog (docs/call-events.md); null until the first state event, and always when
-    /// events are off (<see cref="_eventLog"/> is Nobody).</summary>
+    /// events are off (the event log is Nobody).</summary>
     private CallEventEmitter? _events;
 
     /// <summary>CallGet requesters waiting for the proxy's <c>dlg_list</c>; allocated only while one waits.</summary>
@@ -70,25 +67,50 @@ public sealed class DialogEntity : UntypedActor
     /// <summary>The conflict being verified, with the messages that wait for its outcome; null in every other state.</summary>
     private ConflictCheck? _conflictCheck;
 
-    public DialogEntity(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null,
-        IActorRef? dialogRegion = null, IActorRef? eventLog = null)
+    /// <summary>Public for Akka's activator; <see cref="Props"/> is how a dialog is made.</summary>
+    public DialogEntity(Peers peers)
     {
-        _eventLog = eventLog ?? ActorRefs.Nobody;
-        _commandRegion = commandRegion;
-        _dialogRegion = dialogRegion ?? ActorRefs.Nobody;
-        _miPool = miPool ?? ActorRefs.Nobody;
-        _settings = settings;
-        _state = DialogState.Empty(callId);
+        _peers = peers;
+        // Sharding names an entity after its id, escaped (Uri.EscapeDataString). Unescaping a name without escapes
+        // returns the name itself; a Call-ID with escaped characters ('@') is kept as a second string.
+        _state = DialogState.Empty(Uri.UnescapeDataString(Self.Path.Name));
     }
 
+    /// <summary>The one Props of every dialog entity of a region: the entity takes its Call-ID from its actor name,
+    /// as sharding gives it (a test names the actor after the Call-ID it plays). One shared Props rather than one per
+    /// entity, because an actor keeps its Props for life, and per dialog that was a Props, its producer and argument
+    /// array, and a Deploy: a few hundred bytes each of 100,000 idle dialogs (bench/README.md, dialog-memory).</summary>
     /// <param name="miPool">Where to ask <c>dlg_list</c> when a query finds the dialog unknown (after a restart);
     /// Nobody answers from memory only (entity tests, benchmarks).</param>
     /// <param name="dialogRegion">This entity's own region, where a hand-off sends the recent events to the next
     /// incarnation (<see cref="DialogHandOff"/>); Nobody drops them.</param>
     /// <param name="eventLog">The node's <see cref="CallEventLog"/>; Nobody: call events are off.</param>
-    public static Props Props(string callId, IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null,
-        IActorRef? dialogRegion = null, IActorRef? eventLog = null) =>
-        Akka.Actor.Props.Create(() => new DialogEntity(callId, commandRegion, settings, miPool, dialogRegion, eventLog));
+    public static Props Props(IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null,
+        IActorRef? dialogRegion = null, IActorRef? eventLog = null)
+    {
+        var peers = new Peers(commandRegion, dialogRegion ?? ActorRefs.Nobody, miPool ?? ActorRefs.Nobody,
+            eventLog ?? ActorRefs.Nobody, settings);
+        return Akka.Actor.Props.Create(() => new DialogEntity(peers)).WithMailbox(MailboxConfigPath);
+    }
+
+    /// <summary>What every dialog of a region shares (see <see cref="Props"/>).</summary>
+    /// <param name="EventLog">Nobody: call events are off.</param>
+    public sealed record Peers(IActorRef CommandRegion, IActorRef DialogRegion, IActorRef MiPool, IActorRef EventLog,
+        DialogSettings Settings);
+
+    /// <summary>A node keeps up to 100,000 dialogs, nearly all idle: their mailbox is the one whose empty queue is small
+    /// (<see cref="Mailboxes.SingleConsumerMessageQueue"/>; hocon/node.conf names it).</summary>
+    public const string MailboxConfigPath = "callcluster.dialog-mailbox";
+
+    /// <summary>The state the actor is in; <see cref="OnReceive"/> is <see cref="Tracking"/>.</summary>
+    private StateName _stateName = StateName.Tracking;
+
+    private enum StateName
+    {
+        Tracking,
+        Ended,
+        VerifyingConflict,
+    }
 
     protected override void OnReceive(object message) => Tracking(message);
 
@@ -153,15 +175,35 @@ public sealed class DialogEntity : UntypedActor
     {
         if (_state.IsDeleted)
         {
-            Become(Ended);
-            Context.SetReceiveTimeout(_settings.EndedLinger);
+            Enter(StateName.Ended);
+            Context.SetReceiveTimeout(_peers.Settings.EndedLinger);
         }
         else
         {
             // A late 2xx can bring a deleted dialog back (5→3): it is alive again.
             Context.SetReceiveTimeout(null);
-            Become(Tracking);
+            Enter(StateName.Tracking);
         }
+    }
+
+    /// <summary>Becomes <paramref name="next"/> unless the actor is in it already. That matters for memory: Akka keeps an
+    /// actor's first behaviour in a small cell state and moves to a full one (dictionaries, sets and a stack, about
+    /// 450 bytes) at the first <c>Become</c>, so a dialog that only ever tracks, as nearly all idle ones do, must never
+    /// call it (bench/README.md, dialog-memory).</summary>
+    private void Enter(StateName next)
+    {
+        if (next == _stateName)
+        {
+            return;
+        }
+
+        _stateName = next;
+        Become(next switch
+        {
+            StateName.Ended => Ended,
+            StateName.VerifyingConflict => VerifyingConflict,
+            _ => Tracking,
+        });
     }
 
     /// <summary>What every state but VerifyingConflict handles. The sender is explicit: messages that waited for a
@@ -233,22 +275,22 @@ public sealed class DialogEntity : UntypedActor
     /// application hears of a call no sooner than the command that drives it.</summary>
     private void EmitCallEvent(IEviEvent e)
     {
-        if (_eventLog.IsNobody())
+        if (_peers.EventLog.IsNobody())
         {
             return;
         }
 
         _events ??= new CallEventEmitter();
-        if (e is DialogStateChanged && !_miPool.IsNobody() && _events.StartLookup(_state))
+        if (e is DialogStateChanged && !_peers.MiPool.IsNobody() && _events.StartLookup(_state))
         {
-            _miPool.Tell(new MiCall("dlg_list", [new("callid", _state.CallId)], Tag: PartiesTag, Timeout: ReconcileWithin));
+            _peers.MiPool.Tell(new MiCall("dlg_list", [new("callid", _state.CallId)], Tag: PartiesTag, Timeout: ReconcileWithin));
         }
 
         var (emissions, emitted) = CallEventRules.For(e, _state, _events.Emitted);
         _events.Emitted = emitted;
         foreach (var emission in emissions)
         {
-            _events.Emit(emission, _state, _eventLog);
+            _events.Emit(emission, _state, _peers.EventLog);
         }
     }
 
@@ -263,14 +305,14 @@ public sealed class DialogEntity : UntypedActor
             to = dialog.TryGetProperty("to_uri", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
         }
 
-        _events?.OnParties(from, to, _eventLog);
+        _events?.OnParties(from, to, _peers.EventLog);
     }
 
     private void ForwardToCommands(IEviEvent e)
     {
         foreach (var cmdId in _state.Watchers.Keys)
         {
-            _commandRegion.Tell(new DialogEventNotice(cmdId, e));
+            _peers.CommandRegion.Tell(new DialogEventNotice(cmdId, e));
         }
     }
 
@@ -288,7 +330,7 @@ public sealed class DialogEntity : UntypedActor
     /// restart): the proxy knows better, so ask it once before answering.</summary>
     private void OnQuery(IActorRef requester)
     {
-        if (_state.State != DialogPhase.Unknown || _miPool.IsNobody())
+        if (_state.State != DialogPhase.Unknown || _peers.MiPool.IsNobody())
         {
             requester.Tell(_state.ToView());
             PassivateIfUnknown();
@@ -299,7 +341,7 @@ public sealed class DialogEntity : UntypedActor
         _queriesAwaitingProxy.Add(requester);
         if (_queriesAwaitingProxy.Count == 1)
         {
-            _miPool.Tell(new MiCall("dlg_list", [new("callid", _state.CallId)], Tag: ReconcileTag, Timeout: ReconcileWithin));
+            _peers.MiPool.Tell(new MiCall("dlg_list", [new("callid", _state.CallId)], Tag: ReconcileTag, Timeout: ReconcileWithin));
         }
     }
 
@@ -404,9 +446,9 @@ public sealed class DialogEntity : UntypedActor
     /// <summary>Through this node's region, or another node's when this one is leaving (<see cref="HandOverRoute"/>).</summary>
     private void HandOver(IDialogMessage message)
     {
-        if (!_dialogRegion.IsNobody())
+        if (!_peers.DialogRegion.IsNobody())
         {
-            HandOverRoute.Tell(Context, _dialogRegion, ShardRegions.Dialog, message);
+            HandOverRoute.Tell(Context, _peers.DialogRegion, ShardRegions.Dialog, message);
         }
     }
 
@@ -463,7 +505,7 @@ public sealed class DialogEntity : UntypedActor
         _recent.Add(recent);
         foreach (var cmdId in _state.Watchers.Keys.Where(id => ShouldReplay(recent, id)))
         {
-            _commandRegion.Tell(new DialogEventNotice(cmdId, recent.Event));
+            _peers.CommandRegion.Tell(new DialogEventNotice(cmdId, recent.Event));
         }
     }
 
@@ -487,7 +529,7 @@ public sealed class DialogEntity : UntypedActor
         _recent.RemoveAll(r => now - r.AtMs > RecentFor.TotalMilliseconds);
         foreach (var recent in _recent.Where(r => ShouldReplay(r, cmdId)))
         {
-            _commandRegion.Tell(new DialogEventNotice(cmdId, recent.Event));
+            _peers.CommandRegion.Tell(new DialogEventNotice(cmdId, recent.Event));
         }
 
         if (_recent.Count == 0)
@@ -502,10 +544,10 @@ public sealed class DialogEntity : UntypedActor
     private void VerifyStillRunning(ConflictCheck check)
     {
         _conflictCheck = check;
-        _commandRegion.Tell(new GetCommand(check.InTheWay));
+        _peers.CommandRegion.Tell(new GetCommand(check.InTheWay));
         // Not IWithTimers: its scheduler would be allocated for every dialog, and only a conflict ever needs a timer.
         check.Timeout = Context.System.Scheduler.ScheduleTellOnceCancelable(VerifyWithin, Self, new VerifyTimeout(check), Self);
-        Become(VerifyingConflict);
+        Enter(StateName.VerifyingConflict);
     }
 
     private void ConflictStands(ConflictCheck check)

@@ -4,13 +4,13 @@ using CallCluster.Contracts.Journal;
 
 namespace CallCluster.Node.Dialogs;
 
-/// <summary>The dialog's recorded state, rebuilt from its journal. Immutable: every event yields a new value.
+/// <summary>The dialog's state, from what OpenSIPS reported and what commands did. Immutable: every event yields a new
+/// value. Only what something reads is kept (a node holds up to 100,000 of these): not the event's db_id, say.
 /// <see cref="CmdIds"/> are all commands that acted on the dialog; <see cref="Watchers"/> those still attached,
 /// with the operation each is performing.</summary>
 public sealed record DialogState(
     string CallId,
     string? DialogId,
-    string? DbId,
     string? FromTag,
     string? ToTag,
     DialogPhase State,
@@ -34,7 +34,7 @@ public sealed record DialogState(
     /// it. After a restart it is when the call was heard of again.</summary>
     public long StartedAtMs { get; init; }
 
-    public static DialogState Empty(string callId) => new(callId, null, null, null, null, DialogPhase.Unknown, 0,
+    public static DialogState Empty(string callId) => new(callId, null, null, null, DialogPhase.Unknown, 0,
         ImmutableSortedSet<string>.Empty, ImmutableSortedDictionary<string, DialogOperation>.Empty, false, false, false);
 
     public bool IsDeleted => State == DialogPhase.Deleted;
@@ -72,7 +72,6 @@ public sealed record DialogState(
     public DialogState Apply(DialogStateRecorded e) => this with
     {
         DialogId = e.DialogId,
-        DbId = e.DbId ?? DbId,
         FromTag = e.FromTag ?? FromTag,
         ToTag = e.ToTag ?? ToTag,
         State = NextState(State, e.NewState.AsPhase()),

@@ -23,7 +23,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Records_states_in_any_order_without_regressing()
     {
-        var dialog = Sys.ActorOf(DialogEntity.Props("call-a", _commands.Ref, Settings));
+        var dialog = Sys.ActorOf(DialogEntity.Props(_commands.Ref, Settings), "call-a");
         dialog.Tell(State("call-a", 1, 2));
         dialog.Tell(State("call-a", 3, 4));
         dialog.Tell(State("call-a", 2, 3)); // late: must not take the dialog back to 3
@@ -33,13 +33,29 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal((4, "d.1", "ft", "tt"), (view.State, view.DialogId, view.FromTag, view.ToTag));
     }
 
+    /// <summary>Every dialog of a region shares one Props and takes its Call-ID from its name, which sharding escapes:
+    /// a Call-ID with characters a name cannot hold is answered as the proxy wrote it.</summary>
+    [Theory]
+    [InlineData("1c45e44d9f905b32")]
+    [InlineData("a84b4c76e66710@pc33.atlanta.example.com")]
+    [InlineData("c2d 9b/95%d4")]
+    public void A_dialog_takes_its_Call_ID_from_the_name_sharding_gives_it(string callId)
+    {
+        var dialog = Sys.ActorOf(DialogEntity.Props(_commands.Ref, Settings), Uri.EscapeDataString(callId));
+        dialog.Tell(State(callId, 3, 4));
+
+        dialog.Tell(new GetDialog(callId));
+        var view = ExpectMsg<DialogView>();
+        Assert.Equal((callId, 4), (view.CallId, view.State));
+    }
+
     /// <summary>Dialogs are kept in memory only: one that starts again (after a node restart) has heard nothing, so a
     /// query asks the proxy (dlg_list) and answers with what the proxy reports.</summary>
     [Fact]
     public void A_restarted_dialog_asks_the_proxy_before_answering_a_query()
     {
         var mi = CreateTestProbe();
-        var dialog = Sys.ActorOf(DialogEntity.Props("call-r", _commands.Ref, Settings, mi.Ref));
+        var dialog = Sys.ActorOf(DialogEntity.Props(_commands.Ref, Settings, mi.Ref), "call-r");
 
         dialog.Tell(new GetDialog("call-r"));
         dialog.Tell(new GetDialog("call-r")); // a second query while the first waits: one dlg_list for both
@@ -66,7 +82,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
     {
         var mi = CreateTestProbe();
         var shard = CreateTestProbe();
-        var dialog = shard.ChildActorOf(DialogEntity.Props("made-up", _commands.Ref, Settings, mi.Ref));
+        var dialog = shard.ChildActorOf(DialogEntity.Props(_commands.Ref, Settings, mi.Ref), "made-up");
 
         dialog.Tell(new AttachCommand("made-up", "end-1", DialogOperation.End));
         Assert.Equal(0, ExpectMsg<DialogAttached>().Dialog.State);
@@ -74,7 +90,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
         dialog.Tell(new DetachCommand("made-up", "end-1"));
         Assert.IsType<PoisonPill>(shard.ExpectMsg<Akka.Cluster.Sharding.Passivate>().StopMessage);
 
-        var queried = shard.ChildActorOf(DialogEntity.Props("made-up-2", _commands.Ref, Settings, mi.Ref));
+        var queried = shard.ChildActorOf(DialogEntity.Props(_commands.Ref, Settings, mi.Ref), "made-up-2");
         queried.Tell(new GetDialog("made-up-2"));
         var call = mi.ExpectMsg<MiCall>();
         mi.Reply(new MiFailure(call.Tag, "dlg_list", 404, "Dialog not found", null));
@@ -85,7 +101,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Forwards_events_to_attached_commands_once_and_stops_after_detach()
     {
-        var dialog = Sys.ActorOf(DialogEntity.Props("call-b", _commands.Ref, Settings));
+        var dialog = Sys.ActorOf(DialogEntity.Props(_commands.Ref, Settings), "call-b");
         dialog.Tell(new AttachCommand("call-b", "cmd-1"));
         Assert.Equal("cmd-1", ExpectMsg<DialogAttached>().CmdId);
 
@@ -114,7 +130,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Transfer_and_hold_events_nobody_watched_go_to_the_next_command_that_attaches()
     {
-        var dialog = Sys.ActorOf(DialogEntity.Props("call-u", _commands.Ref, Settings));
+        var dialog = Sys.ActorOf(DialogEntity.Props(_commands.Ref, Settings), "call-u");
         var start = new CallTransferEvent("call-u", "callee", "new-call", "sip:bob@x", "start", null);
         var hold = new CallHoldEvent("call-u", "caller", "hold", "start");
         dialog.Tell(start);
@@ -141,7 +157,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void A_command_attaching_again_gets_the_transfer_events_already_forwarded_to_it_and_no_one_else_does()
     {
-        var dialog = Sys.ActorOf(DialogEntity.Props("call-r", _commands.Ref, Settings));
+        var dialog = Sys.ActorOf(DialogEntity.Props(_commands.Ref, Settings), "call-r");
         dialog.Tell(new AttachCommand("call-r", "xfer-1", DialogOperation.Transfer));
         ExpectMsg<DialogAttached>();
         var start = new CallTransferEvent("call-r", "callee", "new-call", "sip:bob@x", "start", null);
@@ -170,7 +186,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
     public void A_handed_off_dialog_passes_its_recent_events_to_its_next_incarnation_for_the_resumed_command()
     {
         var region = CreateTestProbe();
-        var dialog = Sys.ActorOf(DialogEntity.Props("call-h", _commands.Ref, Settings, dialogRegion: region.Ref));
+        var dialog = Sys.ActorOf(DialogEntity.Props(_commands.Ref, Settings, dialogRegion: region.Ref), "call-h");
         dialog.Tell(new AttachCommand("call-h", "xfer-h", DialogOperation.Transfer));
         ExpectMsg<DialogAttached>();
         var start = new CallTransferEvent("call-h", "callee", "new-call", "sip:bob@x", "start", null);
@@ -185,7 +201,8 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(("call-h", start), (handedOver.CallId, handedOver.Event));
         Assert.Equal(["xfer-h"], handedOver.ForwardedTo);
 
-        var next = Sys.ActorOf(DialogEntity.Props("call-h", _commands.Ref, Settings, dialogRegion: region.Ref));
+        // The next incarnation under another parent: the name (the Call-ID) may still be taken under the first one's.
+        var next = CreateTestProbe().ChildActorOf(DialogEntity.Props(_commands.Ref, Settings, dialogRegion: region.Ref), "call-h");
         next.Tell(handedOver);
         _commands.ExpectNoMsg(TimeSpan.FromMilliseconds(150)); // nobody watches the new incarnation yet
         next.Tell(new AttachCommand("call-h", "xfer-h", DialogOperation.Transfer)); // the resumed command
@@ -204,7 +221,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
     public void A_handed_off_dialog_passes_its_watchers_to_its_next_incarnation_for_a_command_that_stays()
     {
         var region = CreateTestProbe();
-        var dialog = Sys.ActorOf(DialogEntity.Props("call-w", _commands.Ref, Settings, dialogRegion: region.Ref));
+        var dialog = Sys.ActorOf(DialogEntity.Props(_commands.Ref, Settings, dialogRegion: region.Ref), "call-w");
         dialog.Tell(new AttachCommand("call-w", "start-w", DialogOperation.Observe));
         ExpectMsg<DialogAttached>();
         dialog.Tell(new AttachCommand("call-w", "xfer-w", DialogOperation.Transfer));
@@ -219,7 +236,8 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
             [("start-w", DialogOperation.Observe), ("xfer-w", DialogOperation.Transfer)],
             watchers.Watchers.OrderBy(w => w.Key).Select(w => (w.Key, w.Value)));
 
-        var next = Sys.ActorOf(DialogEntity.Props("call-w", _commands.Ref, Settings, dialogRegion: region.Ref));
+        // The next incarnation under another parent: the name (the Call-ID) may still be taken under the first one's.
+        var next = CreateTestProbe().ChildActorOf(DialogEntity.Props(_commands.Ref, Settings, dialogRegion: region.Ref), "call-w");
         var start = new CallTransferEvent("call-w", "callee", "new-call", "sip:bob@x", "start", null);
         next.Tell(start); // overtakes the watchers: nobody to give it to yet
         _commands.ExpectNoMsg(TimeSpan.FromMilliseconds(150));
@@ -241,7 +259,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Attach_reports_what_is_known_so_far()
     {
-        var dialog = Sys.ActorOf(DialogEntity.Props("call-c", _commands.Ref, Settings));
+        var dialog = Sys.ActorOf(DialogEntity.Props(_commands.Ref, Settings), "call-c");
         dialog.Tell(State("call-c", 3, 4));
 
         dialog.Tell(new AttachCommand("call-c", "cmd-2"));
@@ -253,7 +271,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void A_late_2xx_revives_a_deleted_dialog()
     {
-        var dialog = Sys.ActorOf(DialogEntity.Props("call-d", _commands.Ref, Settings));
+        var dialog = Sys.ActorOf(DialogEntity.Props(_commands.Ref, Settings), "call-d");
         dialog.Tell(State("call-d", 1, 5));
         dialog.Tell(State("call-d", 5, 3));
 
@@ -264,7 +282,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Hold_and_transfer_exclude_each_other_and_a_second_transfer_is_refused()
     {
-        var dialog = Sys.ActorOf(DialogEntity.Props("call-e", _commands.Ref, Settings));
+        var dialog = Sys.ActorOf(DialogEntity.Props(_commands.Ref, Settings), "call-e");
         dialog.Tell(State("call-e", 3, 4));
 
         dialog.Tell(new AttachCommand("call-e", "hold-1", DialogOperation.Hold));
@@ -287,7 +305,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void A_watch_left_by_a_command_that_has_ended_is_dropped_instead_of_blocking_the_call()
     {
-        var dialog = Sys.ActorOf(DialogEntity.Props("call-g", _commands.Ref, Settings));
+        var dialog = Sys.ActorOf(DialogEntity.Props(_commands.Ref, Settings), "call-g");
         dialog.Tell(new AttachCommand("call-g", "hold-old", DialogOperation.Hold));
         ExpectMsg<DialogAttached>();
         // hold-old's detach was lost (its dialog shard moved while it ended).
@@ -304,7 +322,7 @@ public sealed class DialogEntityTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Hold_state_per_leg_is_what_the_hold_commands_recorded_not_raw_events()
     {
-        var dialog = Sys.ActorOf(DialogEntity.Props("call-f", _commands.Ref, Settings));
+        var dialog = Sys.ActorOf(DialogEntity.Props(_commands.Ref, Settings), "call-f");
         dialog.Tell(new CallHoldEvent("call-f", "callee", "hold", "ok")); // the recvonly side of a one-leg hold
         dialog.Tell(new RecordHoldState("call-f", "caller", true));
 

@@ -10,6 +10,7 @@ using CallCluster.Contracts.Sharding;
 using CallCluster.Node.Dialogs;
 using CallCluster.Node.OpenSips;
 using CallCluster.Node.Sharding;
+using CallCluster.Node.Tests.Entities;
 
 namespace CallCluster.Node.Tests.Sharding;
 
@@ -194,8 +195,8 @@ public sealed class HandOffRedeliveryTests : IAsyncLifetime
         router.Tell(routed);
         // A dialog stopped by the hand-off gives its watchers to its next incarnation (HandOverRoute): the leaving node's
         // own region would buffer them until it stops, so they go to the other node's region.
-        var dialog = leaving.ActorOf(DialogEntity.Props("call-handed", ActorRefs.Nobody, new DialogSettings(TimeSpan.FromSeconds(30)),
-            dialogRegion: localDialogRegion));
+        var dialog = leaving.ActorOf(DialogEntity.Props(ActorRefs.Nobody, new DialogSettings(TimeSpan.FromSeconds(30)),
+            dialogRegion: localDialogRegion), "call-handed");
         await dialog.Ask<DialogAttached>(new AttachCommand("call-handed", "cmd-staying", DialogOperation.Observe), Bound);
         dialog.Tell(DialogHandOff.Instance);
 
@@ -226,7 +227,7 @@ public sealed class HandOffRedeliveryTests : IAsyncLifetime
             akka.cluster.roles = ["{{ShardRegions.CallNodeRole}}"]
             akka.coordinated-shutdown.run-by-actor-system-terminate = on
             akka.coordinated-shutdown.terminate-actor-system = on
-            """);
+            """).WithFallback(EntityTestConfig.DialogMailbox);
         var system = ActorSystem.Create("handoff", config);
         _systems.Add(system);
         var cluster = Cluster.Get(system);

@@ -60,10 +60,12 @@ public static class ShardingHostingExtensions
             settings, new CommandMessageExtractor(shards),
             sharding.DefaultShardAllocationStrategy(settings), CommandHandOff.Instance).ConfigureAwait(false);
         // Handed-off dialogs stop with DialogHandOff: they pass their recent transfer/hold events to their next incarnation.
-        // One Props for every dialog: each entity takes its Call-ID from its name (DialogEntity.Props says why).
-        var dialogProps = DialogEntity.Props(sharding.ShardRegion(ShardRegions.Command), dialogSettings, miPool,
-            sharding.ShardRegion(ShardRegions.Dialog), eventLog);
-        var dialog = await sharding.StartAsync(ShardRegions.Dialog, _ => dialogProps,
+        // One Props for every dialog: each entity takes its Call-ID from its name (DialogEntity.Props says why). It names
+        // the dialog region itself, which exists only once started: so it is made when the first dialog starts (shards
+        // are separate actors, hence Lazy's thread safety).
+        var dialogProps = new Lazy<Props>(() => DialogEntity.Props(sharding.ShardRegion(ShardRegions.Command), dialogSettings,
+            miPool, sharding.ShardRegion(ShardRegions.Dialog), eventLog));
+        var dialog = await sharding.StartAsync(ShardRegions.Dialog, _ => dialogProps.Value,
             settings, new DialogMessageExtractor(shards), sharding.DefaultShardAllocationStrategy(settings),
             DialogHandOff.Instance).ConfigureAwait(false);
         return (command, dialog);

@@ -58,6 +58,8 @@ public static class ManifestTable
         ("che", typeof(CallHoldEvent)),
         ("deh", typeof(DialogEventHandedOver)),
         ("dwh", typeof(DialogWatchersHandedOver)),
+        ("ltc", typeof(ListTrackedCallIds)),
+        ("tcp", typeof(TrackedCallIdPage)),
 
         // Call events (docs/call-events.md): the persisted event, the webhook registry's and endpoints' journal
         // events, and the admin palette's requests to the registry singleton with its answers.

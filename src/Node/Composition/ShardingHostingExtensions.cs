@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Hosting;
+using CallCluster.Contracts.Dialogs;
 using CallCluster.Contracts.Sharding;
 using CallCluster.Hosting;
 using CallCluster.Hosting.Composition;
@@ -12,8 +13,8 @@ using CallCluster.Node.Sharding;
 
 namespace CallCluster.Node.Composition;
 
-/// <summary>The call node's entities: the command and dialog shard regions, the call-event log they write to, and the
-/// redelivery of what a shard hand-off drops.</summary>
+/// <summary>The call node's entities: the command and dialog shard regions, the call-event log they write to, the
+/// redelivery of what a shard hand-off drops, and CallList's pages of the Call-IDs tracked here.</summary>
 public static class ShardingHostingExtensions
 {
     public static AkkaConfigurationBuilder WithCallNodeSharding(this AkkaConfigurationBuilder akka, NodeParts parts) =>
@@ -26,6 +27,8 @@ public static class ShardingHostingExtensions
                 : null;
             var (command, dialog) = await StartRegionsAsync(system, miPool, parts.DefaultNextHop, eventLog).ConfigureAwait(false);
             system.ActorOf(HandOffRedelivery.Props(command, dialog), "handoff-redelivery");
+            // CallList's pages of this node's Call-IDs (the gateway asks every call node's /user/tracked-call-ids).
+            system.ActorOf(TrackedCallIdsActor.Props(dialog, TimeSpan.FromSeconds(5)), TrackedCallIds.ActorName);
             registry.Register<ActorKeys.CommandRegion>(command);
             registry.Register<ActorKeys.DialogRegion>(dialog);
         });

@@ -2,8 +2,10 @@ using System.Collections.Immutable;
 using System.Text;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using Akka.Configuration;
 using Akka.TestKit;
 using CallCluster.Contracts.Dialogs;
+using CallCluster.Contracts.Sharding;
 using CallCluster.Gateway.Calls;
 using CallCluster.Node.Dialogs;
 
@@ -111,6 +113,36 @@ public sealed class TrackedCallIdsTests : Akka.TestKit.Xunit2.TestKit
         var page = ExpectMsg<TrackedCallIdPage>();
         Assert.Equal(["b@x", "c@x"], page.CallIds);
         Assert.False(page.More);
+    }
+
+    /// <summary>A call node that does not answer (its lister not started, or gone) makes CallList refuse the page within
+    /// the ask timeout: a page without that node's calls would look complete.</summary>
+    [Fact(Timeout = 60_000)]
+    public async Task The_gateway_refuses_a_page_when_a_call_node_does_not_answer()
+    {
+        var system = ActorSystem.Create("lister", ConfigurationFactory.ParseString($$"""
+            akka.loglevel = WARNING
+            akka.actor.provider = cluster
+            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
+            akka.cluster.roles = ["{{ShardRegions.CallNodeRole}}"]
+            """));
+        try
+        {
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            var up = new TaskCompletionSource();
+            cluster.RegisterOnMemberUp(() => up.TrySetResult());
+            cluster.Join(cluster.SelfAddress);
+            await up.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            var lister = new CallLister(system, ActorRefs.Nobody, TimeSpan.FromMilliseconds(500));
+
+            var refused = await Assert.ThrowsAsync<CallListUnavailable>(() => lister.ListAsync(100, null)).WaitAsync(TimeSpan.FromSeconds(10));
+
+            Assert.Contains("did not list its calls in time", refused.Message);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
     }
 
     [Fact]

@@ -65,23 +65,30 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
             Assert.False(string.IsNullOrEmpty(newCall));
 
             // The call it made, answered, in the live calls list.
-            var callRow = browser.WaitFor(d => d.FindElements(By.CssSelector("#calls tbody tr"))
-                .FirstOrDefault(row => row.GetAttribute("data-callid") == newCall && row.GetAttribute("data-state") == "confirmed"),
-                $"the call {newCall} confirmed in the live calls");
+            browser.WaitFor(d => CallRow(d, newCall!, "confirmed"), $"the call {newCall} confirmed in the live calls");
 
             // The webhook endpoint: the receiver got the new call's events, and the page shows the endpoint's position
             // past them with nothing dead-lettered.
             await receiver.WaitForAsync(all => all.Any(r => r.CallId == newCall), TimeSpan.FromSeconds(30), $"a webhook POST for {newCall}");
+            // The panel re-renders as it polls: the row is read inside the wait, in one go, so that a row replaced
+            // between finding and reading it is simply read again.
             var webhook = browser.WaitFor(d => d.FindElements(By.CssSelector("#webhooks tbody tr[data-name='default']"))
-                .FirstOrDefault(row => long.Parse(row.GetAttribute("data-offset")!, System.Globalization.CultureInfo.InvariantCulture) > 0),
+                .Select(row => new WebhookRow(long.Parse(row.GetAttribute("data-offset")!, System.Globalization.CultureInfo.InvariantCulture),
+                    row.GetAttribute("data-dead-letters"), row.Text))
+                .FirstOrDefault(row => row.Offset > 0),
                 "the webhook endpoint default with deliveries committed");
-            Assert.Equal("0", webhook.GetAttribute("data-dead-letters"));
+            Assert.Equal("0", webhook.DeadLetters);
             Assert.Contains($"http://127.0.0.1:{receiver.Url.Port}", webhook.Text);
             Assert.DoesNotContain(receiver.Url.AbsolutePath, webhook.Text.Replace($"http://127.0.0.1:{receiver.Url.Port}", ""));
 
             // The call's "use" button fills the forms; CallEnd from its form ends it, and it leaves the live list.
             // (Ending it also keeps the node's shutdown quick: a call still up is torn down during the shutdown.)
-            callRow.FindElement(By.CssSelector("button.use")).Click();
+            browser.WaitFor(d =>
+            {
+                CallRow(d, newCall!, "confirmed")?.FindElement(By.CssSelector("button.use")).Click();
+                return d.FindElement(By.CssSelector("form[data-method='CallEnd']")).FindElement(By.Name("callid"))
+                    .GetAttribute("value") == newCall ? "filled" : null;
+            }, $"the CallEnd form filled from the row of {newCall}");
             var endForm = browser.Driver.FindElement(By.CssSelector("form[data-method='CallEnd']"));
             Assert.Equal(newCall, endForm.FindElement(By.Name("callid")).GetAttribute("value"));
             endForm.FindElement(By.CssSelector("button[type='submit']")).Click();
@@ -101,6 +108,12 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
     }
 
     private sealed record Shown(int Seq, string? Data, string? CallId);
+
+    private sealed record WebhookRow(long Offset, string? DeadLetters, string Text);
+
+    private static IWebElement? CallRow(IWebDriver driver, string callId, string state) =>
+        driver.FindElements(By.CssSelector("#calls tbody tr"))
+            .FirstOrDefault(row => row.GetAttribute("data-callid") == callId && row.GetAttribute("data-state") == state);
 
     private static List<Shown> Notifications(IWebElement command) =>
     [

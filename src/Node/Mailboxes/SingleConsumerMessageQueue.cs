@@ -13,9 +13,11 @@ namespace CallCluster.Node.Mailboxes;
 /// <c>SingleConsumerOnlyUnboundedMailbox</c>, which Akka.NET does not ship. Any thread may enqueue; only the mailbox
 /// dequeues, and Akka runs an actor's mailbox on one thread at a time, which is the one rule this queue needs.
 ///
-/// A producer that has swapped itself in as the head but not yet linked its node hides the nodes behind it for a moment:
-/// <see cref="HasMessages"/> and the consumer may then see an empty queue. That loses no message: Akka's dispatcher
-/// schedules the actor after every enqueue, so the producer that links last wakes the actor for all of them.</summary>
+/// A message is in the queue from the moment its producer swaps the head (an interlocked exchange, so a full fence),
+/// one instruction before it links its node to the previous one. <see cref="HasMessages"/> therefore compares head and
+/// tail, and <see cref="TryDequeue"/> waits for the link when the head has moved but the link is not there yet, as JVM
+/// Akka's <c>AbstractNodeQueue</c> does. Reporting such a queue as empty could lose a wake-up: the producer, having seen
+/// the actor's mailbox still scheduled, would not schedule it, and the mailbox, seeing nothing, would go idle.</summary>
 public sealed class SingleConsumerMessageQueue : IMessageQueue, IUnboundedMessageQueueSemantics
 {
     /// <summary>The node last enqueued; producers swap it.</summary>
@@ -32,7 +34,7 @@ public sealed class SingleConsumerMessageQueue : IMessageQueue, IUnboundedMessag
         _tail = stub;
     }
 
-    public bool HasMessages => Volatile.Read(ref Volatile.Read(ref _tail).Next) is not null;
+    public bool HasMessages => !ReferenceEquals(Volatile.Read(ref _head), Volatile.Read(ref _tail));
 
     /// <summary>Walks the queue (Akka asks only for diagnostics and routing metrics, never on the message path).</summary>
     public int Count
@@ -40,7 +42,7 @@ public sealed class SingleConsumerMessageQueue : IMessageQueue, IUnboundedMessag
         get
         {
             var count = 0;
-            for (var node = Volatile.Read(ref Volatile.Read(ref _tail).Next); node is not null; node = Volatile.Read(ref node.Next))
+            for (var node = NextOf(Volatile.Read(ref _tail)); node is not null; node = NextOf(node))
             {
                 count++;
             }
@@ -59,7 +61,7 @@ public sealed class SingleConsumerMessageQueue : IMessageQueue, IUnboundedMessag
     public bool TryDequeue(out Envelope envelope)
     {
         var tail = _tail;
-        var next = Volatile.Read(ref tail.Next);
+        var next = NextOf(tail);
         if (next is null)
         {
             envelope = default;
@@ -71,6 +73,23 @@ public sealed class SingleConsumerMessageQueue : IMessageQueue, IUnboundedMessag
         next.Envelope = default;
         Volatile.Write(ref _tail, next);
         return true;
+    }
+
+    /// <summary>The node after <paramref name="node"/>; null only when no producer has swapped in after it. A producer
+    /// between its swap and its link is one instruction away from linking (unless the OS preempts it), so this spins.</summary>
+    private Node? NextOf(Node node)
+    {
+        var next = Volatile.Read(ref node.Next);
+        if (next is null && !ReferenceEquals(Volatile.Read(ref _head), node))
+        {
+            var spin = new SpinWait();
+            while ((next = Volatile.Read(ref node.Next)) is null)
+            {
+                spin.SpinOnce();
+            }
+        }
+
+        return next;
     }
 
     public void CleanUp(IActorRef owner, IMessageQueue deadletters)

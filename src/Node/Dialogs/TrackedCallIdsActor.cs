@@ -19,30 +19,23 @@ public sealed class TrackedCallIdsActor : ReceiveActor
 
     public TrackedCallIdsActor(IActorRef dialogRegion, TimeSpan regionTimeout)
     {
-        Receive<ListTrackedCallIds>(request =>
-        {
-            var replyTo = Sender;
-            // Not awaited here: the actor takes the next request while the region answers this one.
-            dialogRegion.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, regionTimeout)
-                .ContinueWith(t => Answer(t, request), TaskScheduler.Default)
-                .PipeTo(replyTo);
-        });
+        // Piped, not awaited: the actor takes the next request while the region answers this one. A failure reaches
+        // the asker as Status.Failure.
+        Receive<ListTrackedCallIds>(request => PageAsync(dialogRegion, regionTimeout, request).PipeTo(Sender));
     }
 
     /// <summary>A shard that did not answer the region would make the page silently short: a walk would skip its calls
     /// and look complete. Fail instead; the gateway refuses the page and the client can retry.</summary>
-    private static object Answer(Task<CurrentShardRegionState> asked, ListTrackedCallIds request)
+    private static async Task<TrackedCallIdPage> PageAsync(IActorRef dialogRegion, TimeSpan regionTimeout, ListTrackedCallIds request)
     {
-        if (!asked.IsCompletedSuccessfully)
+        var state = await dialogRegion.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, regionTimeout).ConfigureAwait(false);
+        if (state.Failed.Count > 0)
         {
-            return new Status.Failure(asked.Exception?.GetBaseException() ?? new TaskCanceledException("the dialog region did not answer"));
+            throw new InvalidOperationException(
+                $"dialog shard {string.Join(", ", state.Failed.Order(StringComparer.Ordinal))} did not answer in time");
         }
 
-        var state = asked.Result;
-        return state.Failed.Count > 0
-            ? new Status.Failure(new InvalidOperationException(
-                $"dialog shard {string.Join(", ", state.Failed.Order(StringComparer.Ordinal))} did not answer in time"))
-            : Page(state.Shards.SelectMany(s => s.EntityIds), request);
+        return Page(state.Shards.SelectMany(s => s.EntityIds), request);
     }
 
     public static Props Props(IActorRef dialogRegion, TimeSpan regionTimeout) =>

@@ -51,4 +51,38 @@ public sealed class SimStatsTests
         Assert.Equal((0, 0, 0, 0, 0), ((int)s["dialogs"]!, (int)s["ended_dialogs"]!, (int)s["transactions"]!, (int)s["dialog_actors"]!, (int)s["transfer_marks"]!));
         Assert.Equal("{\"Dialogs\":[]}", (await h.Mi.ResultAsync("dlg_list"))!.ToJsonString());
     }
+
+    [Fact]
+    public async Task An_ended_dialog_leaves_the_table_once_its_retention_passed_and_the_others_keep_their_order()
+    {
+        var retention = TimeSpan.FromMilliseconds(600);
+        await using var h = await SimHarness.StartAsync(SimHarness.Fast with { EndedDialogRetention = retention });
+        var first = await h.ConfirmedCallAsync("sip:alice@127.0.0.1", "sip:bob@127.0.0.1");
+        var middle = await h.ConfirmedCallAsync("sip:carol@127.0.0.1", "sip:dave@127.0.0.1");
+        var last = await h.ConfirmedCallAsync("sip:erin@127.0.0.1", "sip:frank@127.0.0.1");
+        Assert.Equal("OK", (string?)await h.Mi.ResultAsync("dlg_end_dlg", new { dialog_id = middle }));
+        await h.Events.WaitForAsync(e => e.P("callid") == middle && e.P("new_state") == "5");
+
+        // Within the retention the ended dialog is still in the table (state 5), between the other two.
+        Assert.Equal([first, middle, last], await ListedCallIdsAsync(h));
+        Assert.Equal(1, (int)(await StatsAsync(h))["ended_dialogs"]!);
+
+        // Past it, the next look at the table drops it, and only it (polled, bounded: the purge runs on lookups).
+        var deadline = DateTime.UtcNow + retention + TimeSpan.FromSeconds(10);
+        JsonNode s = await StatsAsync(h);
+        while ((int)s["ended_dialogs"]! > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            s = await StatsAsync(h);
+        }
+
+        Assert.Equal((2, 0), ((int)s["dialogs"]!, (int)s["ended_dialogs"]!));
+        Assert.Equal([first, last], await ListedCallIdsAsync(h));
+        var page = (await h.Mi.ResultAsync("dlg_list", new { index = 1, counter = 5 }))!;
+        Assert.Equal(2, (int)page["count"]!);
+        Assert.Equal([last], page["Dialogs"]!.AsArray().Select(d => (string)d!["callid"]!));
+    }
+
+    private static async Task<string[]> ListedCallIdsAsync(SimHarness h) =>
+        (await h.Mi.ResultAsync("dlg_list"))!["Dialogs"]!.AsArray().Select(d => (string)d!["callid"]!).ToArray();
 }

@@ -2,9 +2,6 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql.Query;
-using Akka.Streams;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Journal;
 using CallCluster.Contracts.Sharding;
@@ -18,7 +15,7 @@ namespace CallCluster.Node.Commands;
 /// the journal itself is the index: a command's first event is tagged <see cref="CommandOpenTagger.Tag"/>, its Ended
 /// event <see cref="CommandEndedTagger.Tag"/>, both in the same transaction as the events.
 ///
-/// A scan reads both tags above the watermark (CurrentEventsByTag) and sends <see cref="ResumeCommand"/> through the
+/// A scan reads both tags above the watermark (their ids only, <see cref="TaggedEventIds"/>) and sends <see cref="ResumeCommand"/> through the
 /// command region to every command opened and not ended; each answers <see cref="CommandWoken"/> once running, and is
 /// woken again every <see cref="CommandResumerSettings.WakeRetry"/> until it does. The watermark (persisted, one small
 /// event) then moves up to just below the oldest command still open, so a scan reads only what happened since then.
@@ -30,7 +27,7 @@ public sealed class CommandResumer : ReceivePersistentActor, IWithTimers
 
     private readonly IActorRef _commandRegion;
     private readonly CommandResumerSettings _settings;
-    private readonly Func<ICurrentEventsByTagQuery> _readJournalFactory;
+    private readonly Func<TaggedEventIds> _taggedIdsFactory;
     private readonly bool _watchMembers;
     private readonly Func<DateTime> _utcNow;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -41,7 +38,7 @@ public sealed class CommandResumer : ReceivePersistentActor, IWithTimers
     /// <summary>Highest offset seen by each recent scan, with the time it started (<see cref="CommandResumerSettings.Settle"/>).</summary>
     private readonly List<(DateTime StartedAt, long MaxOffset)> _horizons = [];
 
-    private ICurrentEventsByTagQuery? _readJournal;
+    private TaggedEventIds? _taggedIds;
     private long _watermark;
     private bool _scanning;
     private bool _scanAgain;
@@ -49,14 +46,14 @@ public sealed class CommandResumer : ReceivePersistentActor, IWithTimers
     /// <param name="watchMembers">Scan when a call node is removed (a cluster); false in tests on a local ActorSystem.</param>
     /// <param name="utcNow">The clock of the settle time and of giving up on wakes (tests move it); DateTime.UtcNow by default.</param>
     public CommandResumer(IActorRef commandRegion, CommandResumerSettings settings, bool watchMembers = true,
-        Func<ICurrentEventsByTagQuery>? readJournal = null, Func<DateTime>? utcNow = null)
+        Func<DateTime>? utcNow = null)
     {
         _utcNow = utcNow ?? (() => DateTime.UtcNow);
         _commandRegion = commandRegion;
         _settings = settings;
         _watchMembers = watchMembers;
-        _readJournalFactory = readJournal
-            ?? (() => PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier));
+        var system = Context.System;
+        _taggedIdsFactory = () => TaggedEventIds.For(system);
 
         Recover<ResumerWatermarkAdvanced>(e => _watermark = e.Offset);
         Recover<RecoveryCompleted>(_ => OnRecovered());
@@ -92,8 +89,8 @@ public sealed class CommandResumer : ReceivePersistentActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(IActorRef commandRegion, CommandResumerSettings settings, bool watchMembers = true,
-        Func<ICurrentEventsByTagQuery>? readJournal = null, Func<DateTime>? utcNow = null) =>
-        Akka.Actor.Props.Create(() => new CommandResumer(commandRegion, settings, watchMembers, readJournal, utcNow));
+        Func<DateTime>? utcNow = null) =>
+        Akka.Actor.Props.Create(() => new CommandResumer(commandRegion, settings, watchMembers, utcNow));
 
     /// <summary>Published on the event stream after each scan: it read from <paramref name="From"/>, found
     /// <paramref name="Open"/> commands open and not ended (all woken; -1: the scan failed), the highest offset it saw,
@@ -139,29 +136,19 @@ public sealed class CommandResumer : ReceivePersistentActor, IWithTimers
 
         _scanning = true;
         _scanAgain = false;
-        _readJournal ??= _readJournalFactory();
-        ScanAsync(_readJournal, _watermark, _utcNow(), Context.Materializer()).PipeTo(Self);
+        _taggedIds ??= _taggedIdsFactory();
+        ScanAsync(_taggedIds, _watermark, _utcNow()).PipeTo(Self);
     }
 
     /// <summary>Both tags above <paramref name="from"/>. Opens first: an Ended written between the two reads is seen
     /// (the command counts as closed), an open written then is left to the next scan.</summary>
-    private static async Task<ScanResult> ScanAsync(ICurrentEventsByTagQuery journal, long from, DateTime startedAt,
-        IMaterializer materializer)
+    private static async Task<ScanResult> ScanAsync(TaggedEventIds journal, long from, DateTime startedAt)
     {
-        var opened = await journal.CurrentEventsByTag(CommandOpenTagger.Tag, Offset.Sequence(from))
-            .RunAggregate(new List<(long Offset, string PersistenceId)>(), (list, e) =>
-            {
-                list.Add((((Sequence)e.Offset).Value, e.PersistenceId));
-                return list;
-            }, materializer).ConfigureAwait(false);
-        var ended = await journal.CurrentEventsByTag(CommandEndedTagger.Tag, Offset.Sequence(from))
-            .RunAggregate((Ids: new HashSet<string>(StringComparer.Ordinal), Max: from), (acc, e) =>
-            {
-                acc.Ids.Add(e.PersistenceId);
-                return (acc.Ids, Math.Max(acc.Max, ((Sequence)e.Offset).Value));
-            }, materializer).ConfigureAwait(false);
-        var maxOffset = Math.Max(ended.Max, opened.Count == 0 ? from : opened.Max(o => o.Offset));
-        var open = opened.Where(o => !ended.Ids.Contains(o.PersistenceId)).ToList();
+        var opened = await journal.ReadAsync(CommandOpenTagger.Tag, from).ConfigureAwait(false);
+        var ended = await journal.ReadAsync(CommandEndedTagger.Tag, from).ConfigureAwait(false);
+        var endedIds = ended.Select(e => e.PersistenceId).ToHashSet(StringComparer.Ordinal);
+        var maxOffset = Math.Max(ended.Count == 0 ? from : ended[^1].Offset, opened.Count == 0 ? from : opened[^1].Offset);
+        var open = opened.Where(o => !endedIds.Contains(o.PersistenceId)).ToList();
         return new ScanResult(from, startedAt, open, maxOffset);
     }
 

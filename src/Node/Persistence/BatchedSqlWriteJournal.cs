@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -30,10 +31,14 @@ public sealed class BatchedSqlWriteJournal : SqlWriteJournal
     private readonly CancellationTokenSource _shutdown = new();
     private readonly HighestSequenceNrBatcher? _batcher;
 
+    /// <summary>The journal's configuration with its connection options, for <see cref="TagOrderingIndex"/>; null once
+    /// the index was asked for (or when the options cannot be read).</summary>
+    private JournalConfig? _tagIndexPending;
+
     public BatchedSqlWriteJournal(Akka.Configuration.Config journalConfig) : base(journalConfig)
     {
         var config = journalConfig.WithFallback(SqlPersistence.DefaultJournalConfiguration);
-        var journal = WithDataOptions(new JournalConfig(config));
+        var journal = SqlJournalSettings.Read(Context.System, journalConfig);
         if (journal is null || journal.DaoConfig.SqlCommonCompatibilityMode)
         {
             // The compatibility mode keeps highest sequence numbers in a metadata table as well; one DataOptionsSetup
@@ -42,6 +47,7 @@ public sealed class BatchedSqlWriteJournal : SqlWriteJournal
             return;
         }
 
+        _tagIndexPending = journal.PluginConfig.TagMode == TagMode.TagTable ? journal : null;
         var factory = new AkkaPersistenceDataConnectionFactory(journal);
         var isolation = journal.ReadIsolationLevel;
         var system = Context.System;
@@ -85,6 +91,7 @@ public sealed class BatchedSqlWriteJournal : SqlWriteJournal
     {
         var writes = messages as IReadOnlyList<AtomicWrite> ?? messages.ToList();
         var written = base.WriteMessagesAsync(writes, cancellationToken);
+        EnsureTagIndexOnce();
         var persistenceId = writes[0].PersistenceId;
         CallClusterMetrics.JournalWriteRequest(EntityType(persistenceId));
         _writesInProgress[persistenceId] = written;
@@ -92,6 +99,31 @@ public sealed class BatchedSqlWriteJournal : SqlWriteJournal
         written.ContinueWith(t => self.Tell(new WriteDone(persistenceId, t)), CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return written;
+    }
+
+    /// <summary>Asks for <see cref="TagOrderingIndex"/> on the first write: the tables exist by then. Not awaited: the
+    /// write goes on, and a failure costs only speed (logged).</summary>
+    private void EnsureTagIndexOnce()
+    {
+        if (_tagIndexPending is not { } journal)
+        {
+            return;
+        }
+
+        _tagIndexPending = null;
+        var log = Context.GetLogger();
+        var started = Stopwatch.GetTimestamp();
+        TagOrderingIndex.EnsureAsync(journal, _shutdown.Token).ContinueWith(t =>
+        {
+            if (t.IsFaulted)
+            {
+                log.Warning(t.Exception!.GetBaseException(), "Could not create the journal's tag index; reads by tag will be slower");
+            }
+            else if (t.IsCompletedSuccessfully)
+            {
+                log.Debug("Journal tag index ensured in {0:0} ms", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>The metric label: "command" for command entities (persistence id <c>command-CMDID</c>), else the id
@@ -125,22 +157,6 @@ public sealed class BatchedSqlWriteJournal : SqlWriteJournal
         _shutdown.Cancel();
         base.PostStop();
         _shutdown.Dispose();
-    }
-
-    /// <summary>The connection options the plugin itself would use (MultiDataOptionsSetup: SQLite connection tuning);
-    /// null when a single DataOptionsSetup is present, whose options are not readable from outside the plugin.</summary>
-    private JournalConfig? WithDataOptions(JournalConfig journal)
-    {
-        var setup = Context.System.Settings.Setup;
-        if (setup.Get<DataOptionsSetup>().HasValue)
-        {
-            return null;
-        }
-
-        var multi = setup.Get<MultiDataOptionsSetup>();
-        return journal.PluginId is not null && multi.HasValue && multi.Value.TryGetDataOptionsFor(journal.PluginId, out var options)
-            ? journal.WithDataOptions(options!)
-            : journal;
     }
 
     /// <summary>As the plugin's native-mode read (highest sequence number, rows flagged deleted included), for many ids.

@@ -23,7 +23,14 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
     private readonly DialogJsonCache _json;
     // Creation order = dlg_list order; the Call-ID index keeps the "first dialog in the bucket" semantics.
     private readonly Dictionary<long, DialogSnapshot> _dialogs = [];
-    private readonly List<long> _order = [];
+    // A linked list, so that a purged dialog leaves from the middle in O(1); its node is found through _orderNodes.
+    private readonly LinkedList<long> _order = new();
+    private readonly Dictionary<long, LinkedListNode<long>> _orderNodes = [];
+    // Ended dialogs in the order they ended: a purge takes the expired ones from the front and never walks the table.
+    // Walking it on every dlg_list cost O(dialogs) per call: at 40,000 dialogs the proxy actor spent ~1 ms per
+    // dlg_list, and a burst of new calls (each dialog entity asks dlg_list for its parties) stalled every other MI
+    // command behind them (bench/README.md, "the simulator's dlg_list under a burst").
+    private readonly Queue<(long Key, long EndedTicks)> _endedInOrder = new();
     private readonly Dictionary<string, List<long>> _byCallId = new(StringComparer.Ordinal);
     // callops marks a dialog on any transfer attempt and never clears it: later attempts get 491.
     private readonly HashSet<long> _transferTried = [];
@@ -64,12 +71,14 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
 
     private void OnSnapshot(DialogSnapshot s)
     {
-        if (!_dialogs.ContainsKey(s.Id.DbId)) return;
+        if (!_dialogs.TryGetValue(s.Id.DbId, out var previous)) return;
         _dialogs[s.Id.DbId] = s;
         _json.Invalidate(s.Id.DbId);
+        if (s.State != 5) return;
         // Without retention an ended dialog goes at once: under load, ended actors waiting for the periodic purge would
         // survive into older GC generations and make every collection expensive.
-        if (s.State == 5 && _options.EndedDialogRetention <= TimeSpan.Zero) Remove(s.Id.DbId, s);
+        if (_options.EndedDialogRetention <= TimeSpan.Zero) Remove(s.Id.DbId, s);
+        else if (previous.State != 5 || previous.EndedTicks != s.EndedTicks) _endedInOrder.Enqueue((s.Id.DbId, s.EndedTicks));
     }
 
     private void OnCommand(ProxyCommand c)
@@ -129,8 +138,7 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
                 w.WriteEndObject();
             });
         }
-        var all = new byte[_order.Count][];
-        for (var i = 0; i < all.Length; i++) all[i] = _json.Get(_dialogs[_order[i]]);
+        var all = _order.Select(k => _json.Get(_dialogs[k])).ToArray();
         return MiResult.Ok(w =>
         {
             w.WriteStartObject();
@@ -365,7 +373,7 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
         // Placeholder until the actor publishes its first snapshot (it does so in PreStart).
         _dialogs[key] = new DialogSnapshot(spec.Id, 1, spec.CallId, spec.FromUri, spec.ToUri, spec.FromTag, spec.CallerContact, null, "",
             "0", "0", spec.CallerSdp, null, 0, Environment.TickCount64, 0, 1, actor);
-        _order.Add(key);
+        _orderNodes[key] = _order.AddLast(key);
         if (!_byCallId.TryGetValue(spec.CallId, out var list)) _byCallId[spec.CallId] = list = [];
         list.Add(key);
     }
@@ -409,27 +417,29 @@ public sealed class ProxyActor : ReceiveActor, IWithTimers
         return null;
     }
 
+    /// <summary>Drops the dialogs that ended longer than the retention ago: O(dialogs purged). An entry whose dialog
+    /// has gone already, came back to life or ended again later is skipped (the later end has its own entry).</summary>
     private void PurgeEnded()
     {
         var cutoff = Environment.TickCount64 - (long)_options.EndedDialogRetention.TotalMilliseconds;
-        _order.RemoveAll(k =>
+        while (_endedInOrder.TryPeek(out var ended) && ended.EndedTicks <= cutoff)
         {
-            var d = _dialogs[k];
-            if (d.State != 5 || d.EndedTicks > cutoff) return false;
-            Forget(k, d);
-            return true;
-        });
+            _endedInOrder.Dequeue();
+            if (_dialogs.TryGetValue(ended.Key, out var d) && d.State == 5 && d.EndedTicks == ended.EndedTicks)
+            {
+                Remove(ended.Key, d);
+            }
+        }
     }
 
+    /// <summary>Drops an ended dialog from every index and stops its actor.</summary>
     private void Remove(long key, DialogSnapshot d)
     {
-        _order.Remove(key);
-        Forget(key, d);
-    }
+        if (_orderNodes.Remove(key, out var node))
+        {
+            _order.Remove(node);
+        }
 
-    /// <summary>Drops an ended dialog from every index (not from _order) and stops its actor.</summary>
-    private void Forget(long key, DialogSnapshot d)
-    {
         _dialogs.Remove(key);
         _json.Invalidate(key);
         _transferTried.Remove(key);

@@ -4,6 +4,7 @@ using Akka.TestKit;
 using CallCluster.Contracts.Commands;
 using CallCluster.Contracts.Journal;
 using CallCluster.Node.Commands;
+using CallCluster.Node.Persistence;
 using CallCluster.Node.Tests.Serialization;
 using Microsoft.Data.Sqlite;
 
@@ -113,6 +114,42 @@ public sealed class CommandResumerTests : Akka.TestKit.Xunit2.TestKit
         _region.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
+    [Fact]
+    public void The_journal_indexes_tags_by_ordering_on_its_first_write_and_a_tag_range_reads_only_that_index()
+    {
+        Write("indexed", start: true, end: true);
+
+        // Created alongside the first write, not awaited by it.
+        AwaitAssert(() => Assert.Equal(1, Scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = $id",
+            "tags_tag_ordering_id_idx")), Wait, TimeSpan.FromMilliseconds(50));
+        var plan = QueryPlan("SELECT ordering_id, persistence_id FROM tags WHERE tag = 'command-open' AND ordering_id > 0 ORDER BY ordering_id");
+        Assert.Contains("USING INDEX tags_tag_ordering_id_idx (tag=? AND ordering_id>?)", plan);
+        Assert.DoesNotContain("TEMP B-TREE", plan);
+    }
+
+    [Fact]
+    public async Task Tagged_ids_come_back_in_journal_order_above_the_offset_across_pages()
+    {
+        string[] ids = ["t-1", "t-2", "t-3", "t-4", "t-5"];
+        foreach (var id in ids)
+        {
+            Write(id, start: true, end: id == "t-2");
+        }
+
+        var journal = new Akka.Persistence.Sql.Config.JournalConfig(Sys.Settings.Config.GetConfig("akka.persistence.journal.sql")
+            .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultJournalConfiguration));
+        var reader = new TaggedEventIds(journal, pageSize: 2);
+
+        var opened = await reader.ReadAsync("command-open", 0);
+        Assert.Equal(ids.Select(id => "command-" + id), opened.Select(o => o.PersistenceId));
+        Assert.Equal(ids.Select(StartOffset), opened.Select(o => o.Offset));
+
+        var afterSecond = await reader.ReadAsync("command-open", StartOffset("t-2"));
+        Assert.Equal(["command-t-3", "command-t-4", "command-t-5"], afterSecond.Select(o => o.PersistenceId));
+        Assert.Equal(["command-t-2"], (await reader.ReadAsync("command-ended", 0)).Select(o => o.PersistenceId));
+        Assert.Empty(await reader.ReadAsync("command-open", StartOffset("t-5")));
+    }
+
     protected override void AfterAll()
     {
         base.AfterAll();
@@ -173,6 +210,22 @@ public sealed class CommandResumerTests : Akka.TestKit.Xunit2.TestKit
         command.CommandText = sql;
         command.Parameters.AddWithValue("$id", id);
         return (long)command.ExecuteScalar()!;
+    }
+
+    private string QueryPlan(string sql)
+    {
+        using var connection = new SqliteConnection(Sys.Settings.Config.GetString("akka.persistence.journal.sql.connection-string"));
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        using var reader = command.ExecuteReader();
+        var lines = new List<string>();
+        while (reader.Read())
+        {
+            lines.Add(reader.GetString(3));
+        }
+
+        return string.Join("\n", lines);
     }
 
     /// <summary>Persists the given events in one write, then says so.</summary>

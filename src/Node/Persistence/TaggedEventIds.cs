@@ -1,0 +1,63 @@
+using Akka.Actor;
+using Akka.Persistence.Sql.Config;
+using Akka.Persistence.Sql.Db;
+using Akka.Persistence.Sql.Extensions;
+using Akka.Persistence.Sql.Journal.Types;
+using LinqToDB;
+using LinqToDB.Async;
+
+namespace CallCluster.Node.Persistence;
+
+/// <summary>Where one tag's events are and whose they are, without the events: (ordering, persistence id) of the tag's
+/// rows above an offset, read from the tag table alone through <see cref="TagOrderingIndex"/> (one range of one index).
+///
+/// Why not the read journal's CurrentEventsByTag: it joins every row with the journal, reads and deserializes each
+/// event and its tags, and on SQLite sorts everything between the offset and the journal's end once per 500-row page.
+/// The command resumer needs only the ids, for every command opened since its watermark (tens of thousands under
+/// load): through CurrentEventsByTag one scan outlasted the 30 s between scans, so scans ran back to back and kept a
+/// read open all the time, which also stopped SQLite from ever restarting its write-ahead log (8.7 GB after 84,000
+/// CallEnds; bench/README.md, "the resumer's scan and the write-ahead log").</summary>
+public sealed class TaggedEventIds
+{
+    private readonly AkkaPersistenceDataConnectionFactory _factory;
+    private readonly System.Data.IsolationLevel _isolation;
+    private readonly int _pageSize;
+
+    /// <param name="pageSize">Rows per query: each page is one short read transaction.</param>
+    public TaggedEventIds(JournalConfig journal, int pageSize = 10_000)
+    {
+        _factory = new AkkaPersistenceDataConnectionFactory(journal);
+        _isolation = journal.ReadIsolationLevel;
+        _pageSize = pageSize;
+    }
+
+    /// <summary>From the configured SQL journal of <paramref name="system"/>.</summary>
+    public static TaggedEventIds For(ActorSystem system) => new(SqlJournalSettings.Read(system));
+
+    /// <summary>Every row tagged <paramref name="tag"/> with an ordering above <paramref name="after"/>, in journal order.</summary>
+    public async Task<IReadOnlyList<(long Offset, string PersistenceId)>> ReadAsync(string tag, long after,
+        CancellationToken cancellationToken = default)
+    {
+        var rows = new List<(long Offset, string PersistenceId)>();
+        while (true)
+        {
+            var from = rows.Count == 0 ? after : rows[^1].Offset;
+            var page = await _factory.ExecuteWithTransactionAsync(_isolation, cancellationToken, (connection, token) =>
+                connection.GetTable<JournalTagRow>()
+                    .Where(t => t.TagValue == tag && t.OrderingId > from)
+                    .OrderBy(t => t.OrderingId)
+                    .Take(_pageSize)
+                    .Select(t => new { t.OrderingId, t.PersistenceId })
+                    .ToListAsync(token)).ConfigureAwait(false);
+            foreach (var row in page)
+            {
+                rows.Add((row.OrderingId, row.PersistenceId));
+            }
+
+            if (page.Count < _pageSize)
+            {
+                return rows;
+            }
+        }
+    }
+}

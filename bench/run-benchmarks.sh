@@ -213,9 +213,17 @@ echo "node_ms, lg_ms = CPU milliseconds per ended command of the product's proce
 echo "of the load generator, over the timed run; busy = cores the machine kept busy on average (of $(nproc))"
 cat "$WORK/table.txt"
 echo
+if [[ -z "${BENCH_PG:-}" ]]; then
+    # The write-ahead log restarts only when no read holds it: one that grows without bound means reads never pause.
+    printf 'SQLite journal after the scenarios: database %s MB, write-ahead log %s MB\n' \
+        "$(( $(stat -c %s "$WORK/bench.db" 2>/dev/null || echo 0) / 1048576 ))" \
+        "$(( $(stat -c %s "$WORK/bench.db-wal" 2>/dev/null || echo 0) / 1048576 ))"
+fi
 
 # ---------------------------------------------------------------- 5. stop (the trap does it too)
+stop_started=$SECONDS
 stop_node
+log "the product stopped in $(( SECONDS - stop_started )) s"
 if grep -qiE 'unhandled exception|fatal' "$NODE_LOG"; then
     log "the product log mentions unhandled/fatal errors: see $NODE_LOG"
     KEEP_WORK=1

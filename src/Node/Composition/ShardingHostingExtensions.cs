@@ -66,8 +66,14 @@ public static class ShardingHostingExtensions
         // One Props for every dialog: each entity takes its Call-ID from its name (DialogEntity.Props says why). It names
         // the dialog region itself, which exists only once started: so it is made when the first dialog starts (shards
         // are separate actors, hence Lazy's thread safety).
+        // A new dialog's party lookup is background work: its own lane, so that a burst of new calls does not queue
+        // ahead of the commands' MI requests at the proxy (MiBackgroundLane).
+        var partyLookups = eventLog is null
+            ? null
+            : system.ActorOf(OpenSips.MiBackgroundLane.Props(miPool, dialogSettings.PartyLookupsInFlight,
+                dialogSettings.PartyLookupsWaiting), "party-lookups");
         var dialogProps = new Lazy<Props>(() => DialogEntity.Props(sharding.ShardRegion(ShardRegions.Command), dialogSettings,
-            miPool, sharding.ShardRegion(ShardRegions.Dialog), eventLog));
+            miPool, sharding.ShardRegion(ShardRegions.Dialog), eventLog, partyLookups));
         var dialog = await sharding.StartAsync(ShardRegions.Dialog, _ => dialogProps.Value,
             settings, new DialogMessageExtractor(shards), sharding.DefaultShardAllocationStrategy(settings),
             DialogHandOff.Instance).ConfigureAwait(false);

@@ -85,18 +85,21 @@ public sealed class DialogEntity : UntypedActor
     /// <param name="dialogRegion">This entity's own region, where a hand-off sends the recent events to the next
     /// incarnation (<see cref="DialogHandOff"/>); Nobody drops them.</param>
     /// <param name="eventLog">The node's <see cref="CallEventLog"/>; Nobody: call events are off.</param>
+    /// <param name="partyLookups">Where to ask <c>dlg_list</c> for a call's parties, which no client waits on (the node's
+    /// <see cref="OpenSips.MiBackgroundLane"/>); the MI pool itself when absent.</param>
     public static Props Props(IActorRef commandRegion, DialogSettings settings, IActorRef? miPool = null,
-        IActorRef? dialogRegion = null, IActorRef? eventLog = null)
+        IActorRef? dialogRegion = null, IActorRef? eventLog = null, IActorRef? partyLookups = null)
     {
         var peers = new Peers(commandRegion, dialogRegion ?? ActorRefs.Nobody, miPool ?? ActorRefs.Nobody,
-            eventLog ?? ActorRefs.Nobody, settings);
+            partyLookups ?? miPool ?? ActorRefs.Nobody, eventLog ?? ActorRefs.Nobody, settings);
         return Akka.Actor.Props.Create(() => new DialogEntity(peers)).WithMailbox(MailboxConfigPath);
     }
 
     /// <summary>What every dialog of a region shares (see <see cref="Props"/>).</summary>
+    /// <param name="PartyLookups">Where the parties' <c>dlg_list</c> goes (Props says why not the pool).</param>
     /// <param name="EventLog">Nobody: call events are off.</param>
-    public sealed record Peers(IActorRef CommandRegion, IActorRef DialogRegion, IActorRef MiPool, IActorRef EventLog,
-        DialogSettings Settings);
+    public sealed record Peers(IActorRef CommandRegion, IActorRef DialogRegion, IActorRef MiPool, IActorRef PartyLookups,
+        IActorRef EventLog, DialogSettings Settings);
 
     /// <summary>A node keeps up to 100,000 dialogs, nearly all idle: their mailbox is the one whose empty queue is small
     /// (<see cref="Mailboxes.SingleConsumerMessageQueue"/>; hocon/node.conf names it).</summary>
@@ -283,7 +286,7 @@ public sealed class DialogEntity : UntypedActor
         _events ??= new CallEventEmitter();
         if (e is DialogStateChanged && !_peers.MiPool.IsNobody() && _events.StartLookup(_state))
         {
-            _peers.MiPool.Tell(new MiCall("dlg_list", [new("callid", _state.CallId)], Tag: PartiesTag, Timeout: ReconcileWithin));
+            _peers.PartyLookups.Tell(new MiCall("dlg_list", [new("callid", _state.CallId)], Tag: PartiesTag, Timeout: ReconcileWithin));
         }
 
         var (emissions, emitted) = CallEventRules.For(e, _state, _events.Emitted);

@@ -11,7 +11,7 @@ namespace CallCluster.Node.Persistence;
 /// SQLite then walks every row the tag has ever had, checking each one's ordering: a query's cost grew with the
 /// journal's whole history instead of with what it returns. Measured on a journal of 482,000 rows after four benchmark
 /// runs: 75 ms for one 500-row page of <c>command-open</c> without this index, 4 ms with it; and each CallEnd cost
-/// more CPU than the run before (docs/persistence.md, "The tag index"). The command resumer, the retention sweeper and
+/// more CPU than the run before (docs/persistence.md, "Reads by tag"). The command resumer, the retention sweeper and
 /// every event subscription and webhook read by tag.
 ///
 /// Created once per start, the first time the journal writes (the plugin has created its tables by then), alongside

@@ -16,7 +16,7 @@ namespace CallCluster.Node.Persistence;
 /// The command resumer needs only the ids, for every command opened since its watermark (tens of thousands under
 /// load): through CurrentEventsByTag one scan outlasted the 30 s between scans, so scans ran back to back and kept a
 /// read open all the time, which also stopped SQLite from ever restarting its write-ahead log (8.7 GB after 84,000
-/// CallEnds; bench/README.md, "the resumer's scan and the write-ahead log").</summary>
+/// CallEnds; docs/persistence.md, "Reads by tag").</summary>
 public sealed class TaggedEventIds
 {
     private readonly AkkaPersistenceDataConnectionFactory _factory;

@@ -32,7 +32,7 @@ public static class EventMetrics
 
     public static void Emitted(string name) => EventsEmitted.WithLabels(name).Inc();
 
-    public static void Lost() => EventsLost.Inc();
+    public static void Lost(int count = 1) => EventsLost.Inc(count);
 
     public static void Delivered(string endpoint, TimeSpan latency)
     {

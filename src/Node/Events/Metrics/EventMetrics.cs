@@ -11,7 +11,7 @@ public static class EventMetrics
         CallClusterMetrics.Prefix + "call_events_emitted_total", "Call events written to the event log, by event name.", "event");
 
     public static readonly Counter EventsLost = Prometheus.Metrics.CreateCounter(
-        CallClusterMetrics.Prefix + "call_events_lost_total", "Call events the journal failed or rejected (delivered to no one).");
+        CallClusterMetrics.Prefix + "call_events_lost_total", "Call events the journal failed or rejected, or dropped while too many waited for it (delivered to no one).");
 
     public static readonly Counter Deliveries = Prometheus.Metrics.CreateCounter(
         CallClusterMetrics.Prefix + "webhook_deliveries_total",

@@ -49,4 +49,7 @@ grep -E '^\{' "$OUT/evi.txt" | tail -n 1 | jq -r '
 grep -E '^\{' "$OUT/memory.txt" | tail -n 1 | jq -r '"memory per idle dialog: \(.managed_bytes_per_dialog) B managed, \(.working_set_bytes_per_dialog) B working set, \(.dialogs) dialogs, created \(.create_per_s)/s"' \
     || tail -n 3 "$OUT/memory.txt"
 echo
+echo "== issue 12's targets, as measured by this run"
+python3 bench/targets.py "$OUT" || log "targets: could not read the outputs"
+echo
 echo "raw outputs kept in $OUT"

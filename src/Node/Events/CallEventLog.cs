@@ -29,7 +29,7 @@ public sealed class CallEventLog : ReceivePersistentActor
     /// <summary>Events in one journal write: one transaction of the journal, a few milliseconds on SQLite.</summary>
     public const int MaxBatch = 500;
 
-    /// <summary>Events waiting for the batch in flight, at most (≈ 10 s of a 20,000-calls burst at 2 events per call).</summary>
+    /// <summary>Events waiting for the batch in flight, at most: five times the 40,000 events of a 20,000-call burst.</summary>
     public const int MaxWaiting = 200_000;
 
     private readonly ILoggingAdapter _log = Context.GetLogger();

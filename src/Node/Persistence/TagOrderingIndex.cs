@@ -9,17 +9,16 @@ namespace CallCluster.Node.Persistence;
 /// Akka.Persistence.Sql's events-by-tag query asks for one tag's rows above an offset
 /// (<c>… WHERE tags.tag = @tag AND tags.ordering_id &gt; @offset …</c>), but the plugin indexes the tag column alone.
 /// SQLite then walks every row the tag has ever had, checking each one's ordering: a query's cost grew with the
-/// journal's whole history instead of with what it returns. Measured on a journal of 482,000 rows after four benchmark
-/// runs: 75 ms for one 500-row page of <c>command-open</c> without this index, 4 ms with it; and each CallEnd cost
-/// more CPU than the run before (docs/persistence.md, "Reads by tag"). The command resumer, the retention sweeper and
+/// journal's whole history instead of with what it returns. Measured by hand (sqlite3) on a journal of 482,000 rows
+/// after four benchmark runs: the plugin's query for one 500-row page of <c>command-open</c> took 154 ms without this
+/// index and 28 ms with it; and in those runs each CallEnd cost more CPU than the run before (docs/persistence.md,
+/// "Reads by tag"). The command resumer, the retention sweeper and
 /// every event subscription and webhook read by tag.
 ///
 /// Created once per start, the first time the journal writes (the plugin has created its tables by then), alongside
 /// that write: <c>IF NOT EXISTS</c> makes it a no-op on every later start. On PostgreSQL too (CONCURRENTLY: writes go on
-/// while an existing journal is indexed), where the planner would otherwise choose between the same tag-only index and
-/// a range scan of the primary key that reads every other tag's rows as well. On SQLite, indexing an existing journal
-/// holds the database's write lock meanwhile; writes wait for it up to the connections' busy timeout (10 s, ~5 million
-/// tag rows on these machines).</summary>
+/// while an existing journal is indexed). On SQLite, indexing an existing journal holds the database's write lock
+/// meanwhile; writes wait for it up to the connections' busy timeout (10 s).</summary>
 public static class TagOrderingIndex
 {
     /// <summary>The statement, named and spelled after the journal's configured tag table and columns.</summary>

@@ -12,8 +12,8 @@ namespace CallCluster.Node.Commands;
 ///   (<see cref="CommandResumer"/>) sends <see cref="ResumeCommand"/>: its delivery starts the entity, which recovers
 ///   and resumes its flow; the answer <see cref="CommandWoken"/> tells the resumer it is running;
 /// - when its shard moves (rebalance, a node leaving), a running command sends itself a ResumeCommand through the
-///   region before stopping (another node's region when this one is leaving: <see cref="HandOverRoute"/>): the region
-///   holds it until the shard's new home is known and delivers it there;
+///   region before stopping (another node's region when this one is leaving, none when it is the last:
+///   <see cref="HandOverRoute"/>): the region holds it until the shard's new home is known and delivers it there;
 /// - when a later write fails (the entity stops, Akka.Persistence's rule), it asks the region to wake it after
 ///   <see cref="JournalFailureRestartDelay"/>, as remember-entities' restart back-off did.</summary>
 public sealed partial class CommandEntity

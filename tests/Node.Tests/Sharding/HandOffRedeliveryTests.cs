@@ -160,6 +160,46 @@ public sealed class HandOffRedeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_last_call_node_stopping_drops_a_dialogs_hand_over_instead_of_buffering_it_in_its_own_region()
+    {
+        var node = Start(seed: null);
+        await WaitForUpAsync(node, 1);
+        var (localDialogRegion, local) = Collector(node, "dialog-region");
+        var dialogWhileRunning = node.ActorOf(DialogEntity.Props(ActorRefs.Nobody, new DialogSettings(TimeSpan.FromSeconds(30)),
+            dialogRegion: localDialogRegion), "call-running");
+        await dialogWhileRunning.Ask<DialogAttached>(new AttachCommand("call-running", "cmd-1", DialogOperation.Observe), Bound);
+
+        // While the node runs, a moving shard's dialog hands over through its own region (the shard gets a new home here).
+        dialogWhileRunning.Tell(DialogHandOff.Instance);
+        var handedOver = (await local.ReadAsync().AsTask().WaitAsync(Bound)).Message;
+        Assert.Equal("call-running", Assert.IsType<DialogWatchersHandedOver>(handedOver).CallId);
+
+        // Stopping, with no other call node: nothing would ever take it, so it is not sent at all.
+        var inHandOffPhase = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shutdown = CoordinatedShutdown.Get(node);
+        shutdown.AddTask(CoordinatedShutdown.PhaseClusterShardingShutdownRegion, "test-hold", async () =>
+        {
+            inHandOffPhase.TrySetResult();
+            await release.Task;
+            return Akka.Done.Instance;
+        });
+        var shutdownDone = shutdown.Run(CoordinatedShutdown.ClrExitReason.Instance);
+        await inHandOffPhase.Task.WaitAsync(Bound);
+        var dialogWhileStopping = node.ActorOf(DialogEntity.Props(ActorRefs.Nobody, new DialogSettings(TimeSpan.FromSeconds(30)),
+            dialogRegion: localDialogRegion), "call-stopping");
+        await dialogWhileStopping.Ask<DialogAttached>(new AttachCommand("call-stopping", "cmd-2", DialogOperation.Observe), Bound);
+        dialogWhileStopping.Tell(DialogHandOff.Instance);
+        await dialogWhileStopping.WatchAsync().WaitAsync(Bound);
+
+        // The marker goes after the hand-off through the same region: it arriving first proves the hand-off was not sent.
+        localDialogRegion.Tell("marker");
+        Assert.Equal("marker", (await local.ReadAsync().AsTask().WaitAsync(Bound)).Message);
+        release.TrySetResult();
+        await shutdownDone.WaitAsync(Bound);
+    }
+
+    [Fact]
     public async Task A_node_shutting_down_sends_drops_its_EVI_events_and_its_dialogs_hand_over_to_the_dialog_region_of_another_call_node()
     {
         // The other call node first: it is the oldest, so it hosts the dialog region's coordinator.

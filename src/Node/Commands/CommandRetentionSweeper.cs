@@ -2,8 +2,6 @@ using Akka;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
-using Akka.Persistence.Query;
-using Akka.Persistence.Sql.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using CallCluster.Contracts.Commands;
@@ -31,8 +29,10 @@ public sealed record CommandRetentionSettings(
 }
 
 /// <summary>Deletes the journal events of commands that ended longer than the retention ago. Every sweep interval it
-/// reads the events tagged <see cref="CommandEndedTagger.Tag"/> (one per ended command, in journal order) after the
-/// offset it reached last time, and asks each command past the retention to delete its events
+/// reads the rows tagged <see cref="CommandEndedTagger.Tag"/> (one per ended command, in journal order) after the
+/// offset it reached last time, up to the first written within the retention (ids only, <see cref="TaggedEventIds"/>:
+/// the read journal sorted a day of ended commands on SQLite for each page), and asks each command past the retention
+/// to delete its events
 /// (<see cref="PurgeCommand"/>, answered <see cref="CommandPurged"/>), at most <c>MaxPurgesPerSweep</c> per sweep at
 /// <c>PurgesPerSecond</c>, a few at a time, so a backlog never floods the journal. The scan stops at the first command
 /// still within the retention (the tag's journal order is the order of the Ended writes) and at the first purge that
@@ -48,22 +48,21 @@ public sealed class CommandRetentionSweeper : ReceiveActor, IWithTimers
 
     private readonly IActorRef _commandRegion;
     private readonly CommandRetentionSettings _settings;
-    private readonly Func<ICurrentEventsByTagQuery> _readJournalFactory;
+    private readonly Func<TaggedEventIds> _taggedIdsFactory;
     private readonly Func<DateTime> _utcNow;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private ICurrentEventsByTagQuery? _readJournal;
+    private TaggedEventIds? _taggedIds;
     private long _offset;
     private bool _sweeping;
 
     /// <param name="utcNow">The clock (tests freeze it); DateTime.UtcNow by default.</param>
-    public CommandRetentionSweeper(IActorRef commandRegion, CommandRetentionSettings settings,
-        Func<ICurrentEventsByTagQuery>? readJournal = null, Func<DateTime>? utcNow = null)
+    public CommandRetentionSweeper(IActorRef commandRegion, CommandRetentionSettings settings, Func<DateTime>? utcNow = null)
     {
         _utcNow = utcNow ?? (() => DateTime.UtcNow);
         _commandRegion = commandRegion;
         _settings = settings;
-        _readJournalFactory = readJournal
-            ?? (() => PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier));
+        var system = Context.System;
+        _taggedIdsFactory = () => TaggedEventIds.For(system);
 
         Receive<Sweep>(_ => StartSweep());
         Receive<SweepDone>(OnSweepDone);
@@ -77,9 +76,8 @@ public sealed class CommandRetentionSweeper : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef commandRegion, CommandRetentionSettings settings,
-        Func<ICurrentEventsByTagQuery>? readJournal = null, Func<DateTime>? utcNow = null) =>
-        Akka.Actor.Props.Create(() => new CommandRetentionSweeper(commandRegion, settings, readJournal, utcNow));
+    public static Props Props(IActorRef commandRegion, CommandRetentionSettings settings, Func<DateTime>? utcNow = null) =>
+        Akka.Actor.Props.Create(() => new CommandRetentionSweeper(commandRegion, settings, utcNow));
 
     /// <summary>The cmd_id of a command's persistence id, or null for any other entity's.</summary>
     public static string? CmdIdOf(string persistenceId) =>
@@ -100,15 +98,14 @@ public sealed class CommandRetentionSweeper : ReceiveActor, IWithTimers
         }
 
         _sweeping = true;
-        _readJournal ??= _readJournalFactory();
+        _taggedIds ??= _taggedIdsFactory();
         // Akka.Persistence.Sql stamps each event with DateTime.UtcNow.Ticks when it writes it.
         var cutoff = (_utcNow() - _settings.Retention).Ticks;
         var region = _commandRegion;
         var timeout = _settings.PurgeTimeout;
         var log = _log;
-        _readJournal.CurrentEventsByTag(CommandEndedTagger.Tag, Offset.Sequence(_offset))
-            .TakeWhile(e => e.Timestamp <= cutoff)
-            .Take(_settings.MaxPurgesPerSweep)
+        Source.FromTask(_taggedIds.ReadWrittenByAsync(CommandEndedTagger.Tag, _offset, cutoff, _settings.MaxPurgesPerSweep))
+            .SelectMany(expired => expired)
             .Throttle(_settings.PurgesPerSecond, TimeSpan.FromSeconds(1), _settings.PurgesPerSecond, ThrottleMode.Shaping)
             .SelectAsync(PurgesInFlight, e => Purge(region, e, timeout, log))
             .TakeWhile(purged => purged.Removed)
@@ -117,11 +114,11 @@ public sealed class CommandRetentionSweeper : ReceiveActor, IWithTimers
             .PipeTo(Self);
     }
 
-    private static async Task<(long Offset, bool Removed)> Purge(IActorRef region, EventEnvelope envelope, TimeSpan timeout,
-        ILoggingAdapter log)
+    private static async Task<(long Offset, bool Removed)> Purge(IActorRef region, (long Offset, string PersistenceId) ended,
+        TimeSpan timeout, ILoggingAdapter log)
     {
-        var offset = ((Sequence)envelope.Offset).Value;
-        if (CmdIdOf(envelope.PersistenceId) is not { } cmdId)
+        var offset = ended.Offset;
+        if (CmdIdOf(ended.PersistenceId) is not { } cmdId)
         {
             return (offset, true);
         }

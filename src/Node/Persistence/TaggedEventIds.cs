@@ -60,4 +60,47 @@ public sealed class TaggedEventIds
             }
         }
     }
+
+    /// <summary>The rows tagged <paramref name="tag"/> above <paramref name="after"/>, in journal order, up to the first
+    /// whose event was written later than <paramref name="writtenAtMost"/> (ticks, as the journal stamps them) and at
+    /// most <paramref name="max"/>; rows of deleted events are skipped. The retention sweeper's question ("which ended
+    /// commands are past the retention?"): through CurrentEventsByTag it sorted, on SQLite, every ended command between
+    /// its offset and the journal's end, a day's worth with the default retention, for each page.</summary>
+    public async Task<IReadOnlyList<(long Offset, string PersistenceId)>> ReadWrittenByAsync(string tag, long after,
+        long writtenAtMost, int max, CancellationToken cancellationToken = default)
+    {
+        var rows = new List<(long Offset, string PersistenceId)>();
+        var from = after;
+        while (rows.Count < max)
+        {
+            var take = Math.Min(_pageSize, max - rows.Count);
+            var above = from;
+            var page = await _factory.ExecuteWithTransactionAsync(_isolation, cancellationToken, (connection, token) =>
+                (from t in connection.GetTable<JournalTagRow>()
+                 join j in connection.GetTable<JournalRow>() on t.OrderingId equals j.Ordering
+                 where t.TagValue == tag && t.OrderingId > above && !j.Deleted
+                 orderby t.OrderingId
+                 select new { t.OrderingId, t.PersistenceId, j.Timestamp })
+                .Take(take)
+                .ToListAsync(token)).ConfigureAwait(false);
+            foreach (var row in page)
+            {
+                if (row.Timestamp > writtenAtMost)
+                {
+                    return rows;
+                }
+
+                rows.Add((row.OrderingId, row.PersistenceId));
+            }
+
+            if (page.Count < take)
+            {
+                return rows;
+            }
+
+            from = page[^1].OrderingId;
+        }
+
+        return rows;
+    }
 }

@@ -175,17 +175,7 @@ public sealed class HandOffRedeliveryTests : IAsyncLifetime
         Assert.Equal("call-running", Assert.IsType<DialogWatchersHandedOver>(handedOver).CallId);
 
         // Stopping, with no other call node: nothing would ever take it, so it is not sent at all.
-        var inHandOffPhase = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var shutdown = CoordinatedShutdown.Get(node);
-        shutdown.AddTask(CoordinatedShutdown.PhaseClusterShardingShutdownRegion, "test-hold", async () =>
-        {
-            inHandOffPhase.TrySetResult();
-            await release.Task;
-            return Akka.Done.Instance;
-        });
-        var shutdownDone = shutdown.Run(CoordinatedShutdown.ClrExitReason.Instance);
-        await inHandOffPhase.Task.WaitAsync(Bound);
+        var (release, shutdownDone) = await HoldShutdownInHandOffPhaseAsync(node);
         var dialogWhileStopping = node.ActorOf(DialogEntity.Props(ActorRefs.Nobody, new DialogSettings(TimeSpan.FromSeconds(30)),
             dialogRegion: localDialogRegion), "call-stopping");
         await dialogWhileStopping.Ask<DialogAttached>(new AttachCommand("call-stopping", "cmd-2", DialogOperation.Observe), Bound);
@@ -217,17 +207,7 @@ public sealed class HandOffRedeliveryTests : IAsyncLifetime
         await StartedAsync(router);
 
         // Hold the leaving node's shutdown in the phase where sharding hands its shards off, the moment drops happen.
-        var inHandOffPhase = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var shutdown = CoordinatedShutdown.Get(leaving);
-        shutdown.AddTask(CoordinatedShutdown.PhaseClusterShardingShutdownRegion, "test-hold", async () =>
-        {
-            inHandOffPhase.TrySetResult();
-            await release.Task;
-            return Akka.Done.Instance;
-        });
-        var shutdownDone = shutdown.Run(CoordinatedShutdown.ClrExitReason.Instance);
-        await inHandOffPhase.Task.WaitAsync(Bound);
+        var (release, shutdownDone) = await HoldShutdownInHandOffPhaseAsync(leaving);
 
         var dropped = new CallTransferEvent("call-moving", "caller", "new-call", "sip:c@127.0.0.1", "start", null);
         var routed = new DialogStateChanged("call-routed", "1:2", null, "ft", "tt", 3, 4);
@@ -280,6 +260,24 @@ public sealed class HandOffRedeliveryTests : IAsyncLifetime
     {
         var channel = Channel.CreateUnbounded<(object, IActorRef)>();
         return (system.ActorOf(Props.Create(() => new CollectingActor(channel.Writer)), name), channel.Reader);
+    }
+
+    /// <summary>Starts <paramref name="system"/>'s coordinated shutdown and holds it in the phase where sharding hands its
+    /// shards off (the moment drops and hand-overs happen) until <c>Release</c> is set; <c>Done</c> ends with the shutdown.</summary>
+    private static async Task<(TaskCompletionSource Release, Task Done)> HoldShutdownInHandOffPhaseAsync(ActorSystem system)
+    {
+        var inHandOffPhase = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shutdown = CoordinatedShutdown.Get(system);
+        shutdown.AddTask(CoordinatedShutdown.PhaseClusterShardingShutdownRegion, "test-hold", async () =>
+        {
+            inHandOffPhase.TrySetResult();
+            await release.Task;
+            return Akka.Done.Instance;
+        });
+        var done = shutdown.Run(CoordinatedShutdown.ClrExitReason.Instance);
+        await inHandOffPhase.Task.WaitAsync(Bound);
+        return (release, done);
     }
 
     /// <summary>The actor subscribes to dead letters in its PreStart, and a drop told before that would be missed. An

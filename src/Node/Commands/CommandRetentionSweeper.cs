@@ -104,7 +104,7 @@ public sealed class CommandRetentionSweeper : ReceiveActor, IWithTimers
         var region = _commandRegion;
         var timeout = _settings.PurgeTimeout;
         var log = _log;
-        Source.FromTask(_taggedIds.ReadWrittenByAsync(CommandEndedTagger.Tag, _offset, cutoff, _settings.MaxPurgesPerSweep))
+        Source.FromTask(_taggedIds.ReadAsync(CommandEndedTagger.Tag, _offset, cutoff, _settings.MaxPurgesPerSweep))
             .SelectMany(expired => expired)
             .Throttle(_settings.PurgesPerSecond, TimeSpan.FromSeconds(1), _settings.PurgesPerSecond, ThrottleMode.Shaping)
             .SelectAsync(PurgesInFlight, e => Purge(region, e, timeout, log))

@@ -9,7 +9,8 @@ using LinqToDB.Async;
 namespace CallCluster.Node.Persistence;
 
 /// <summary>Where one tag's events are and whose they are, without the events: (ordering, persistence id) of the tag's
-/// rows above an offset, read from the tag table alone through <see cref="TagOrderingIndex"/> (one range of one index).
+/// rows above an offset, read through <see cref="TagOrderingIndex"/> (one range of one index, and a primary-key look at
+/// each journal row for its deleted flag and write time; the event itself is never read).
 ///
 /// Why not the read journal's CurrentEventsByTag: it joins every row with the journal, reads and deserializes each
 /// event and its tags, and on SQLite sorts everything between the offset and the journal's end once per 500-row page.
@@ -34,40 +35,12 @@ public sealed class TaggedEventIds
     /// <summary>From the configured SQL journal of <paramref name="system"/>.</summary>
     public static TaggedEventIds For(ActorSystem system) => new(SqlJournalSettings.Read(system));
 
-    /// <summary>Every row tagged <paramref name="tag"/> with an ordering above <paramref name="after"/>, in journal order.</summary>
+    /// <summary>The rows tagged <paramref name="tag"/> above <paramref name="after"/>, in journal order, skipping rows of
+    /// deleted events (as CurrentEventsByTag does). The retention sweeper bounds the read: it stops at the first row
+    /// whose event was written later than <paramref name="writtenAtMost"/> (ticks, as the journal stamps them) and after
+    /// <paramref name="max"/> rows ("which ended commands are past the retention?"); the resumer reads everything.</summary>
     public async Task<IReadOnlyList<(long Offset, string PersistenceId)>> ReadAsync(string tag, long after,
-        CancellationToken cancellationToken = default)
-    {
-        var rows = new List<(long Offset, string PersistenceId)>();
-        while (true)
-        {
-            var from = rows.Count == 0 ? after : rows[^1].Offset;
-            var page = await _factory.ExecuteWithTransactionAsync(_isolation, cancellationToken, (connection, token) =>
-                connection.GetTable<JournalTagRow>()
-                    .Where(t => t.TagValue == tag && t.OrderingId > from)
-                    .OrderBy(t => t.OrderingId)
-                    .Take(_pageSize)
-                    .Select(t => new { t.OrderingId, t.PersistenceId })
-                    .ToListAsync(token)).ConfigureAwait(false);
-            foreach (var row in page)
-            {
-                rows.Add((row.OrderingId, row.PersistenceId));
-            }
-
-            if (page.Count < _pageSize)
-            {
-                return rows;
-            }
-        }
-    }
-
-    /// <summary>The rows tagged <paramref name="tag"/> above <paramref name="after"/>, in journal order, up to the first
-    /// whose event was written later than <paramref name="writtenAtMost"/> (ticks, as the journal stamps them) and at
-    /// most <paramref name="max"/>; rows of deleted events are skipped. The retention sweeper's question ("which ended
-    /// commands are past the retention?"): through CurrentEventsByTag it sorted, on SQLite, every ended command between
-    /// its offset and the journal's end, a day's worth with the default retention, for each page.</summary>
-    public async Task<IReadOnlyList<(long Offset, string PersistenceId)>> ReadWrittenByAsync(string tag, long after,
-        long writtenAtMost, int max, CancellationToken cancellationToken = default)
+        long writtenAtMost = long.MaxValue, int max = int.MaxValue, CancellationToken cancellationToken = default)
     {
         var rows = new List<(long Offset, string PersistenceId)>();
         var from = after;

@@ -107,8 +107,7 @@ public static class ClusterBootstrap
         if (Discovery(system.Settings.Config) == DiscoveryMode.Kubernetes)
         {
             await StartBootstrapAsync(system).ConfigureAwait(false);
-            await up.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
-            system.Log.Info("Member {0} is Up with roles [{1}]", cluster.SelfAddress, string.Join(",", cluster.SelfRoles));
+            await WaitUntilUpAsync(system, up.Task, timeout, ct).ConfigureAwait(false);
             return;
         }
 
@@ -126,7 +125,31 @@ public static class ClusterBootstrap
             await cluster.JoinSeedNodesAsync(seeds, ct).ConfigureAwait(false);
         }
 
-        await up.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
+        await WaitUntilUpAsync(system, up.Task, timeout, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for the member-up callback, then for <see cref="Cluster.SelfMember"/> to say Up too. The two
+    /// are fed by different subscribers of the same cluster event (the callback's listener actor and the cluster's
+    /// read view), so the callback can run while <c>SelfMember</c> still reads Removed, the status Akka.NET gives a
+    /// member that has not joined yet (a CI run saw exactly that). Callers read <c>SelfMember</c> and
+    /// <c>State</c> right after joining, so this returns only once both agree.</summary>
+    private static async Task WaitUntilUpAsync(ActorSystem system, Task upCallback, TimeSpan timeout, CancellationToken ct)
+    {
+        var cluster = Cluster.Get(system);
+        var deadline = DateTime.UtcNow + timeout;
+        await upCallback.WaitAsync(timeout, ct).ConfigureAwait(false);
+        // The read view lags the callback by one message on another actor: a few milliseconds at most.
+        while (cluster.SelfMember.Status != MemberStatus.Up)
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException(
+                    $"member {cluster.SelfAddress} was reported Up but its cluster view still says {cluster.SelfMember.Status} after {timeout}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(5), ct).ConfigureAwait(false);
+        }
+
         system.Log.Info("Member {0} is Up with roles [{1}]", cluster.SelfAddress, string.Join(",", cluster.SelfRoles));
     }
 

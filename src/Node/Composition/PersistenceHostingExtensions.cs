@@ -25,9 +25,25 @@ public static class PersistenceHostingExtensions
             {
                 Akka.Persistence.Persistence.Instance.Apply(system);
                 system.Log.Info("Journal and snapshots in {0}", PersistenceSetup.DescribeStore(config));
+                StartSqliteCheckpointer(system, config);
                 return Task.CompletedTask;
             })
             : akka;
+    }
+
+    /// <summary>On SQLite, the write-ahead log's checkpoints run in the background (callcluster.persistence.sqlite-checkpoint-every,
+    /// sqlite-wal-warn-frames) instead of inside the commit that fills it.</summary>
+    private static void StartSqliteCheckpointer(Akka.Actor.ActorSystem system, Config config)
+    {
+        if (config.GetString("callcluster.persistence.provider", "sqlite") != "sqlite")
+        {
+            return;
+        }
+
+        var every = config.GetTimeSpan("callcluster.persistence.sqlite-checkpoint-every", TimeSpan.FromMilliseconds(200));
+        var warnFrames = config.GetLong("callcluster.persistence.sqlite-wal-warn-frames", 25_000);
+        system.ActorOf(SqliteWalCheckpointer.Props(config.GetString("akka.persistence.journal.sql.connection-string"), every, warnFrames),
+            "sqlite-checkpointer");
     }
 
     /// <summary>Reads the call-event log for EventsSubscribe and the webhooks (docs/call-events.md), unless

@@ -6,10 +6,17 @@ namespace CallCluster.Node.Persistence;
 /// <summary>Applied to every SQLite connection the journal opens. In WAL mode <c>synchronous=NORMAL</c> syncs at
 /// checkpoints instead of at every commit: a commit survives the process crashing (our failure model: a node dies
 /// mid-call), only a power loss can lose the last commits. With FULL, each persist costs one fsync (~2 ms on this
-/// disk) and a CallEnd makes several. <c>busy_timeout</c> lets concurrent writers wait instead of failing.</summary>
+/// disk) and a CallEnd makes several. <c>busy_timeout</c> lets concurrent writers wait instead of failing.
+/// <c>wal_autocheckpoint</c>: checkpoints are <see cref="SqliteWalCheckpointer"/>'s job, in the background; a commit
+/// checkpoints on its own (SQLite's default at 1,000 pages, inside the commit) only once the log is past
+/// <see cref="FallbackAutoCheckpointPages"/>, which happens only if that actor is stalled or not running.</summary>
 public sealed class SqliteConnectionTuning : ConnectionInterceptor
 {
-    private const string Pragmas = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;";
+    /// <summary>16 MB of 4 KB pages.</summary>
+    public const int FallbackAutoCheckpointPages = 4_096;
+
+    private static readonly string Pragmas =
+        $"PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA wal_autocheckpoint={FallbackAutoCheckpointPages};";
 
     public override void ConnectionOpened(ConnectionEventData eventData, DbConnection connection)
     {

@@ -7,9 +7,10 @@ namespace CallCluster.Node.Persistence;
 /// checkpoints instead of at every commit: a commit survives the process crashing (our failure model: a node dies
 /// mid-call), only a power loss can lose the last commits. With FULL, each persist costs one fsync (~2 ms on this
 /// disk) and a CallEnd makes several. <c>busy_timeout</c> lets concurrent writers wait instead of failing.
-/// <c>wal_autocheckpoint</c>: checkpoints are <see cref="SqliteWalCheckpointer"/>'s job, in the background; a commit
-/// checkpoints on its own (SQLite's default at 1,000 pages, inside the commit) only once the log is past
-/// <see cref="FallbackAutoCheckpointPages"/>, which happens only if that actor is stalled or not running.</summary>
+/// <c>wal_autocheckpoint</c>: copying the log into the database is <see cref="SqliteWalCheckpointer"/>'s job, in the
+/// background. A commit checkpoints on its own (inside the commit; SQLite's default is at 1,000 pages) only once the log
+/// is past <see cref="FallbackAutoCheckpointPages"/>. Under steady writes that is when the log restarts, and that
+/// checkpoint copies only the frames since the background one; without the actor it bounds the log.</summary>
 public sealed class SqliteConnectionTuning : ConnectionInterceptor
 {
     /// <summary>16 MB of 4 KB pages.</summary>

@@ -15,6 +15,4 @@ public static class SqliteMetrics
         CallClusterMetrics.Prefix + "sqlite_wal_frames_not_checkpointed",
         "Frames the last background checkpoint could not copy into the database because a reader still used them; " +
         "staying high means a long read pins the log and it grows.");
-
-    public static IReadOnlyList<string> Names { get; } = [WalFrames.Name, WalFramesNotCheckpointed.Name];
 }

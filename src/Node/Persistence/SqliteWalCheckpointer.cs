@@ -24,6 +24,7 @@ public sealed class SqliteWalCheckpointer : ReceiveActor, IWithTimers
     private readonly long _warnFrames;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private bool _warned;
+    private bool _failing;
 
     public SqliteWalCheckpointer(string connectionString, TimeSpan every, long warnFrames)
     {
@@ -57,13 +58,29 @@ public sealed class SqliteWalCheckpointer : ReceiveActor, IWithTimers
         Receive<Tick>(_ => { });
         Receive<CheckpointResult>(result =>
         {
+            if (_failing)
+            {
+                _failing = false;
+                _log.Info("SQLite checkpoints succeed again");
+            }
+
             Report(result);
             Become(Waiting);
         });
         Receive<CheckpointFailed>(failed =>
         {
-            // SQLITE_BUSY: another connection (a second node on the same file, a tool) is checkpointing; try next tick.
-            _log.Debug("SQLite checkpoint not run: {0}", failed.Cause.Message);
+            // SQLITE_BUSY: another connection (a second node on the same file, a tool) is checkpointing: expected, and
+            // the next tick tries again. Anything else (the file gone, unreadable) is logged once until one succeeds.
+            if (failed.Cause is SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_BUSY })
+            {
+                _log.Debug("SQLite checkpoint not run: {0}", failed.Cause.Message);
+            }
+            else if (!_failing)
+            {
+                _failing = true;
+                _log.Warning("SQLite checkpoints fail: {0}: {1}", failed.Cause.GetType().Name, failed.Cause.Message);
+            }
+
             Become(Waiting);
         });
     }
@@ -76,8 +93,8 @@ public sealed class SqliteWalCheckpointer : ReceiveActor, IWithTimers
         {
             _warned = true;
             _log.Warning(
-                "SQLite's write-ahead log holds {0} frames it could not copy into the database ({1} in all): a connection has " +
-                "kept reading since they were written, and the log cannot restart until it finishes",
+                "SQLite's write-ahead log holds {0} frames it could not copy into the database ({1} in all): a read that began " +
+                "before they were written is still open, and the log grows until it ends",
                 result.NotCheckpointed, result.LogFrames);
         }
         else if (_warned && result.NotCheckpointed <= _warnFrames)

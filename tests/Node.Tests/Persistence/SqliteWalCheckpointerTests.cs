@@ -6,7 +6,7 @@ namespace CallCluster.Node.Tests.Persistence;
 
 /// <summary>SQLite's write-ahead log with the journal's connection settings and the background checkpointer, on a real
 /// file: journal commits no longer checkpoint at SQLite's default 1,000 pages, the checkpointer copies every frame, the
-/// log restarts once it has, and a read that pins the log is reported.</summary>
+/// log restarts once it has, and a read that pins the log or a checkpoint that cannot run is reported once.</summary>
 public sealed class SqliteWalCheckpointerTests : Akka.TestKit.Xunit2.TestKit
 {
     private const int PageSize = 4096;
@@ -61,6 +61,20 @@ public sealed class SqliteWalCheckpointerTests : Akka.TestKit.Xunit2.TestKit
 
         EventFilter.Info(contains: "copied into the database again").ExpectOne(TimeSpan.FromSeconds(10), () => pin.Rollback());
         Sys.Stop(checkpointer);
+    }
+
+    [Fact]
+    public void A_checkpoint_that_cannot_run_is_warned_about_once()
+    {
+        var missing = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(_directory, "no-such-folder", "journal.db"),
+            Mode = SqliteOpenMode.ReadWrite,
+        }.ToString();
+
+        EventFilter.Warning(contains: "SQLite checkpoints fail").ExpectOne(TimeSpan.FromSeconds(10),
+            () => Sys.ActorOf(SqliteWalCheckpointer.Props(missing, TimeSpan.FromMilliseconds(50), warnFrames: 200)));
+        EventFilter.Warning(contains: "SQLite checkpoints fail").Expect(0, TimeSpan.FromMilliseconds(500), () => { });
     }
 
     private string DatabaseFile => Path.Combine(_directory, "journal.db");

@@ -35,7 +35,7 @@ public static class PersistenceHostingExtensions
     /// sqlite-wal-warn-frames) instead of inside the commit that fills it.</summary>
     private static void StartSqliteCheckpointer(Akka.Actor.ActorSystem system, Config config)
     {
-        if (config.GetString("callcluster.persistence.provider", "sqlite") != "sqlite")
+        if (!PersistenceSetup.UsesSqlite(config))
         {
             return;
         }

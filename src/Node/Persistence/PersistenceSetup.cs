@@ -52,10 +52,14 @@ public static class PersistenceSetup
 
     private static string TypeName(Type type) => type.FullName + ", " + type.Assembly.GetName().Name;
 
+    /// <summary>Whether the journal is the embedded SQLite file (the default) rather than PostgreSQL.</summary>
+    public static bool UsesSqlite(Config config) =>
+        config.GetString("callcluster.persistence.provider", "sqlite") == "sqlite";
+
     /// <summary>ActorSystem setups the journal needs: for SQLite, connections tuned by <see cref="SqliteConnectionTuning"/>.</summary>
     public static IReadOnlyList<Akka.Actor.Setup.Setup> Setups(Config config)
     {
-        if (config.GetString("callcluster.persistence.provider", "sqlite") != "sqlite")
+        if (!UsesSqlite(config))
         {
             return [];
         }

@@ -1,0 +1,28 @@
+using System.Runtime.CompilerServices;
+
+namespace CallCluster.Tests.Shared;
+
+/// <summary>Gives each test process's thread pool room for tests that block on it (linked into every test project by
+/// tests/Directory.Build.props).
+///
+/// Why: xunit 2 runs test methods on pool threads, and Akka.TestKit's synchronous API (ExpectMsg, FishForMessage,
+/// ReceiveWhile, the ActorSystem shutdown in Dispose) blocks the calling pool thread until an actor answers. The
+/// answer itself needs a pool thread: Akka's default dispatcher and every persistence continuation run on the pool.
+/// On a 2-core machine the pool starts with 2 workers; once they are all blocked, .NET adds about one thread per
+/// second, so the first message of a test waited about 1 s on an idle machine and more than 3 s on a busy CI machine
+/// (measured: CommandAccepted from an in-memory journal after 1,012 ms with 3 work items queued and none completing;
+/// 9 ms with this floor). A CI run failed CommandEntityResumedTransferTests on exactly that 3 s timeout. The product
+/// itself never blocks a pool thread, so it needs no such floor.</summary>
+internal static class BlockingTestsThreadPool
+{
+    /// <summary>Workers the pool creates on demand, without the starvation delay: more than the tests ever block at
+    /// once (xunit runs one test class per core in parallel, each blocking a few threads).</summary>
+    private const int WorkerFloor = 64;
+
+    [ModuleInitializer]
+    internal static void RaiseTheFloor()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, WorkerFloor), completionPorts);
+    }
+}
